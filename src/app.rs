@@ -1,0 +1,64 @@
+//! What every command receives: the global flags, the clock, output, and a way to the store.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, Location, Selection, Target};
+use crate::output::Output;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreOptions};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct Ctx {
+    pub selection: Selection,
+    pub clock: Arc<dyn Clock>,
+    pub out: Output,
+    pub cwd: PathBuf,
+}
+
+impl Ctx {
+    pub fn new(selection: Selection, out: Output) -> Result<Self> {
+        let cwd = std::env::current_dir()
+            .context("cannot read the current directory: cd into one that exists")?;
+        Ok(Ctx {
+            selection,
+            clock: Arc::new(SystemClock::from_env()),
+            out,
+            cwd,
+        })
+    }
+
+    /// Where the store is, after the precedence rules; `connection` overrides --connection.
+    pub fn target(&self, connection: Option<&str>) -> Result<Target> {
+        let mut selection = self.selection.clone();
+        if let Some(name) = connection {
+            selection.connection = Some(name.to_string());
+        }
+        config::resolve(&selection, &self.cwd)
+    }
+
+    pub fn open(&self, target: &Target) -> Result<Box<dyn Store>> {
+        let options = StoreOptions {
+            connection: target.connection.clone(),
+            discard_failed: target.discard_failed,
+            auto_migrate: target.auto_migrate,
+        };
+        match &target.location {
+            Location::Sqlite(path) => Ok(Box::new(SqliteStore::open(path, options)?)),
+            Location::Postgres(_) => bail!(
+                "PostgreSQL stores are not available in this build yet: use a SQLite path with --database"
+            ),
+        }
+    }
+
+    /// Resolve the target and open its store.
+    pub fn store(&self) -> Result<(Target, Box<dyn Store>)> {
+        let target = self.target(None)?;
+        let store = self.open(&target)?;
+        Ok((target, store))
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

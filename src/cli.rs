@@ -1,0 +1,87 @@
+//! The command line: global flags and one subcommand per file under `commands/`.
+
+use crate::commands::*;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Laravel's queue system for shell commands: dispatch jobs into a durable store and run
+/// workers that honour tries, backoff, timeouts and delays, then inspect and retry failures.
+#[derive(Debug, Parser)]
+#[command(name = "queue", version, max_term_width = 100, propagate_version = true)]
+pub struct Cli {
+    /// The store: a SQLite file path, or a postgres:// URL.
+    #[arg(long, global = true, env = "QUEUE_DATABASE", value_name = "URL|PATH")]
+    pub database: Option<String>,
+
+    /// The connection of queue.toml to use (default: its `default`).
+    #[arg(long, global = true, env = "QUEUE_CONNECTION", value_name = "NAME")]
+    pub connection: Option<String>,
+
+    /// The queue.toml to read instead of searching upwards from the current directory.
+    #[arg(long, global = true, env = "QUEUE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Machine-readable output: one JSON document (JSON Lines for streams).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print nothing but data and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Print more detail.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Never colour the output.
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`.
+    Dispatch(dispatch::Args),
+    /// Run a worker that processes jobs until it is told to stop.
+    Work(work::Args),
+    /// Inside a job: put this job back on its queue (after --delay seconds, or its backoff).
+    Release(release::Args),
+    /// Inside a job: fail this job now, with no more tries.
+    Fail(fail::Args),
+    /// Show queue sizes and the oldest waiting job of each queue.
+    Status(status::Args),
+    /// Show one job: state, attempts, options and last output.
+    Show(show::Args),
+    /// List failed jobs, newest first.
+    Failed(failed::Args),
+    /// Put failed jobs back on their queue: UUID…, `all`, or --queue Q.
+    Retry(retry::Args),
+    /// Delete one failed job.
+    Forget(forget::Args),
+    /// Delete all failed jobs (or those older than --hours).
+    Flush(flush::Args),
+    /// Delete failed jobs older than --hours (default 24).
+    PruneFailed(prune_failed::Args),
+    /// Delete every job of a queue, including delayed and reserved ones.
+    Clear(clear::Args),
+    /// Tell every worker to exit after its current job (for deploys).
+    Restart(restart::Args),
+    /// Stop workers from taking jobs from a queue: [CONNECTION:]QUEUE.
+    Pause(pause::PauseArgs),
+    /// Let workers take jobs from a paused queue again: [CONNECTION:]QUEUE.
+    Resume(pause::ResumeArgs),
+    /// Maintenance mode: workers take no jobs (unless started with --force).
+    Down(maintenance::DownArgs),
+    /// Leave maintenance mode.
+    Up(maintenance::UpArgs),
+    /// Apply pending schema migrations to the store.
+    Migrate(migrate::Args),
+    /// Print shell completions: bash, zsh, fish, elvish or powershell.
+    Completions(completions::Args),
+    /// Print the man page (roff).
+    #[command(hide = true)]
+    Man(completions::ManArgs),
+}

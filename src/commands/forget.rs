@@ -1,0 +1,22 @@
+//! `queue forget UUID`: delete one failed job.
+
+use super::parse_uuid;
+use crate::app::Ctx;
+use anyhow::{bail, Result};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The failed job's uuid.
+    pub uuid: String,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
+    let uuid = parse_uuid(&args.uuid)?;
+    let (_, mut store) = ctx.store()?;
+    if !store.forget_failed(&uuid)? {
+        bail!("no failed job with id {uuid} (see `queue failed`)");
+    }
+    ctx.out.say("Failed job deleted.");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,39 @@
+//! `queue retry UUID… | all | --queue Q`: put failed jobs back on their original queue with the
+//! same uuid and payload and fresh attempts.
+
+use super::parse_uuid;
+use crate::app::Ctx;
+use crate::store::RetrySelection;
+use anyhow::{bail, Result};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Failed job uuids, or `all`.
+    #[arg(value_name = "UUID|all")]
+    pub ids: Vec<String>,
+    /// Retry every failed job of this queue.
+    #[arg(long, value_name = "Q", conflicts_with = "ids")]
+    pub queue: Option<String>,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
+    let selection = match (&args.queue, args.ids.as_slice()) {
+        (Some(q), _) => RetrySelection::Queue(q.clone()),
+        (None, [one]) if one == "all" => RetrySelection::All,
+        (None, []) => bail!("say which failed jobs to retry: UUID…, `all`, or --queue Q"),
+        (None, ids) => RetrySelection::Uuids(ids.iter().map(|i| parse_uuid(i)).collect::<Result<_>>()?),
+    };
+    let (_, mut store) = ctx.store()?;
+    let retried = store.retry_failed(&selection, ctx.now_ms())?;
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({ "retried": retried }))?;
+    } else if retried.is_empty() {
+        ctx.out.note("No retryable jobs found.");
+    } else {
+        for uuid in &retried {
+            ctx.out.line(uuid);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,48 @@
+//! `queue status`: per queue, how many jobs are pending, delayed, reserved and failed, and how
+//! long the oldest pending job has waited.
+
+use crate::app::Ctx;
+use crate::domain::duration::humanize_ms;
+use anyhow::Result;
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
+    let (target, mut store) = ctx.store()?;
+    let queues = store.queue_stats(ctx.now_ms())?;
+    if ctx.out.json {
+        ctx.out.json(&json!({ "queues": queues, "workers": [] }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if queues.is_empty() {
+        ctx.out.say(&format!(
+            "No jobs in {} ({}).",
+            target.connection,
+            target.location.as_env()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows = queues
+        .iter()
+        .map(|q| {
+            vec![
+                format!("{}:{}", q.connection, q.queue),
+                q.pending.to_string(),
+                q.delayed.to_string(),
+                q.reserved.to_string(),
+                q.failed.to_string(),
+                q.oldest_pending_age_s
+                    .map(|s| humanize_ms(s * 1000))
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    ctx.out.table(
+        &["queue", "pending", "delayed", "reserved", "failed", "oldest pending"],
+        rows,
+    );
+    Ok(ExitCode::SUCCESS)
+}

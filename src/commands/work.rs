@@ -1,0 +1,250 @@
+//! `queue work`: a long-lived worker. Flags as Laravel's queue:work.
+
+use crate::app::Ctx;
+use crate::clock::{format_local, format_rfc3339, Clock};
+use crate::domain::duration::{parse_backoff, parse_duration};
+use crate::domain::job::validate_queue_name;
+use crate::domain::policy::Decision;
+use crate::output::{Color, Output};
+use crate::worker::{self, Event, Options, Reporter};
+use anyhow::{anyhow, bail, Result};
+use serde_json::json;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The connection of queue.toml to work (default: --connection, else its `default`).
+    #[arg(value_name = "CONNECTION")]
+    pub connection: Option<String>,
+    /// Queues in priority order: a,b (default: the connection's queue).
+    #[arg(long, value_name = "a,b")]
+    pub queue: Option<String>,
+    /// Seconds to wait when no job is available (fractions allowed).
+    #[arg(long, default_value = "3", value_name = "S")]
+    pub sleep: String,
+    /// Exit after this many jobs (0 = no limit).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_jobs: u64,
+    /// Exit after running this long (0 = no limit).
+    #[arg(long, default_value = "0", value_name = "S")]
+    pub max_time: String,
+    /// Exit as soon as no job is available now (delayed jobs stay queued).
+    #[arg(long)]
+    pub stop_when_empty: bool,
+    /// Process at most one job, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds a job may run when it does not say (0 = no limit).
+    #[arg(long, default_value = "60", value_name = "S")]
+    pub timeout: String,
+    /// Attempts a job gets when it does not say (0 or -1 = unlimited).
+    #[arg(long, default_value_t = 1, value_name = "N", allow_hyphen_values = true)]
+    pub tries: i64,
+    /// Seconds before a failed job is retried, when it does not say: 0, or a list 1,5,10.
+    #[arg(long, default_value = "0", value_name = "LIST")]
+    pub backoff: String,
+    /// Seconds to rest after each job.
+    #[arg(long, default_value = "0", value_name = "S")]
+    pub rest: String,
+    /// Exit with status 12 once the worker uses this many MB (0 = no limit).
+    #[arg(long, default_value_t = 128, value_name = "MB")]
+    pub memory: u64,
+    /// This worker's name.
+    #[arg(long, default_value = "default")]
+    pub name: String,
+    /// Work even in maintenance mode (`queue down`).
+    #[arg(long)]
+    pub force: bool,
+    /// Jobs to run at once in this worker.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub concurrency: usize,
+}
+
+fn seconds(flag: &str, text: &str) -> Result<Duration> {
+    parse_duration(text).map_err(|e| anyhow!("--{flag}: {e}"))
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
+    let target = ctx.target(args.connection.as_deref())?;
+    let queues: Vec<String> = match &args.queue {
+        Some(list) => list.split(',').map(|q| q.trim().to_string()).collect(),
+        None => vec![target.default_queue.clone()],
+    };
+    for q in &queues {
+        validate_queue_name(q).map_err(|e| anyhow!("--queue: {e}"))?;
+    }
+    if args.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    if args.tries < -1 {
+        bail!("--tries {}: use a number of attempts, or 0 (or -1) for unlimited", args.tries);
+    }
+    let max_time = seconds("max-time", &args.max_time)?;
+    let opts = Options {
+        queues,
+        sleep: seconds("sleep", &args.sleep)?,
+        max_jobs: args.max_jobs,
+        max_time: (!max_time.is_zero()).then_some(max_time),
+        stop_when_empty: args.stop_when_empty,
+        once: args.once,
+        timeout_secs: seconds("timeout", &args.timeout)?.as_secs_f64().ceil() as u64,
+        tries: args.tries,
+        backoff: parse_backoff(&args.backoff).map_err(|e| anyhow!("--backoff: {e}"))?,
+        rest: seconds("rest", &args.rest)?,
+        memory_mb: args.memory,
+        name: args.name.clone(),
+        force: args.force,
+        concurrency: args.concurrency,
+        lease: Duration::from_secs(target.retry_after_secs),
+        connection: target.connection.clone(),
+        database_env: target.location.as_env(),
+        retain_done_ms: target.retain_done_ms,
+    };
+    let mut store = ctx.open(&target)?;
+    if !ctx.out.json && !ctx.out.quiet && ctx.out.verbose {
+        eprintln!(
+            "Processing jobs from the [{}] queue(s) of {}.",
+            opts.queues.join(","),
+            target.location.as_env()
+        );
+    }
+    let mut reporter = WorkLines {
+        out: ctx.out,
+        clock: Arc::clone(&ctx.clock),
+        connection: target.connection.clone(),
+    };
+    let stop = worker::run(store.as_mut(), Arc::clone(&ctx.clock), &opts, &mut reporter)?;
+    if ctx.out.verbose && !ctx.out.json {
+        eprintln!("Worker stopped: {}.", stop.as_str());
+    }
+    Ok(ExitCode::from(stop.exit_code()))
+}
+
+/// One line per job event: time, job name, RUNNING, then DONE / RELEASED / FAIL with the
+/// duration; or JSON Lines with --json.
+struct WorkLines {
+    out: Output,
+    clock: Arc<dyn Clock>,
+    connection: String,
+}
+
+const LINE_WIDTH: usize = 78;
+
+impl WorkLines {
+    fn human(&self, name: &str, detail: &str, status: &str, color: Color) {
+        let time = format_local(self.clock.now_ms());
+        let used = time.len() + name.chars().count() + detail.chars().count() + status.len() + 6;
+        let dots = ".".repeat(LINE_WIDTH.saturating_sub(used).max(3));
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!("{detail} ")
+        };
+        self.out.line(&format!(
+            "  {} {name} {} {detail}{}",
+            self.out.paint(&time, Color::Dim),
+            self.out.paint(&dots, Color::Dim),
+            self.out.paint(status, color)
+        ));
+    }
+}
+
+impl Reporter for WorkLines {
+    fn report(&mut self, event: Event<'_>) {
+        if self.out.quiet {
+            return;
+        }
+        let (job, status, result, message, elapsed) = match &event {
+            Event::Started { job } => (*job, "starting", None, None, None),
+            Event::Finished {
+                job,
+                decision,
+                elapsed,
+            } => match decision {
+                Decision::Complete => (*job, "success", Some("deleted"), None, Some(*elapsed)),
+                Decision::Release {
+                    exception: false, ..
+                } => (*job, "success", Some("released"), None, Some(*elapsed)),
+                Decision::Release {
+                    exception: true, ..
+                } => (
+                    *job,
+                    "released_after_exception",
+                    Some("released"),
+                    None,
+                    Some(*elapsed),
+                ),
+                Decision::Fail { reason } => (
+                    *job,
+                    "failed",
+                    Some("failed"),
+                    Some(reason.lines().next().unwrap_or("").to_string()),
+                    Some(*elapsed),
+                ),
+            },
+            Event::Lost { job } => (
+                *job,
+                "lease_lost",
+                None,
+                Some("the reservation expired and the job was taken again; this attempt's outcome was not recorded".to_string()),
+                None,
+            ),
+        };
+        if self.out.json {
+            let mut record = json!({
+                "level": if matches!(status, "starting" | "success") { "info" } else { "warning" },
+                "uuid": job.uuid,
+                "connection": self.connection,
+                "queue": job.queue,
+                "job": job.payload.display_name,
+                "status": status,
+                "attempts": job.attempts,
+                "timestamp": format_rfc3339(self.clock.now_ms()),
+            });
+            if let Some(result) = result {
+                record["result"] = json!(result);
+            }
+            if let Some(message) = message {
+                record["message"] = json!(message);
+            }
+            if let Some(elapsed) = elapsed {
+                record["duration"] = json!((elapsed.as_secs_f64() * 1e6).round() / 1e6);
+            }
+            let _ = self.out.json_line(&record);
+            return;
+        }
+        let name = if self.out.verbose {
+            format!(
+                "{} [{} {}@{} attempt {}]",
+                job.payload.display_name, job.uuid, self.connection, job.queue, job.attempts
+            )
+        } else {
+            job.payload.display_name.clone()
+        };
+        let took = elapsed.map(|e| format_elapsed(e)).unwrap_or_default();
+        match (status, result) {
+            ("starting", _) => self.human(&name, "", "RUNNING", Color::Blue),
+            ("success", Some("deleted")) => self.human(&name, &took, "DONE", Color::Green),
+            ("success", _) => self.human(&name, &took, "RELEASED", Color::Yellow),
+            ("released_after_exception", _) => self.human(&name, &took, "FAIL", Color::Yellow),
+            ("lease_lost", _) => self.human(&name, "", "LOST", Color::Red),
+            _ => {
+                self.human(&name, &took, "FAIL", Color::Red);
+                if let Some(message) = message {
+                    self.out.line(&format!("    {}", self.out.paint(&message, Color::Red)));
+                }
+            }
+        }
+    }
+}
+
+fn format_elapsed(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1000.0 {
+        format!("{ms:.2}ms")
+    } else {
+        format!("{:.2}s", ms / 1000.0)
+    }
+}

@@ -1,0 +1,322 @@
+//! queue.toml and the rules of PRODUCT.md §2 for where the store is.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The parsed queue.toml. Every key is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub default: Option<String>,
+    #[serde(default)]
+    pub connections: BTreeMap<String, ConnectionConfig>,
+    #[serde(default)]
+    pub failed: FailedConfig,
+    #[serde(default)]
+    pub worker: WorkerConfig,
+    /// Named jobs (`[jobs.NAME]`); kept as TOML until named jobs are resolved.
+    #[serde(default)]
+    pub jobs: BTreeMap<String, toml::Table>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    pub driver: Option<String>,
+    pub database: Option<String>,
+    pub url: Option<String>,
+    /// Seconds without a heartbeat before a reserved job is free again.
+    pub retry_after: Option<u64>,
+    pub queue: Option<String>,
+    pub auto_migrate: Option<bool>,
+    /// How long finished jobs stay visible to `queue show` (a duration: "1d", 3600 …).
+    pub retain_done: Option<toml::Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailedConfig {
+    pub driver: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    pub allow_commands: Option<bool>,
+}
+
+/// A loaded queue.toml and where it was found.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub path: PathBuf,
+    pub file: ConfigFile,
+}
+
+impl LoadedConfig {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+            let msg = e.message().to_string();
+            let line = e
+                .span()
+                .map(|s| text[..s.start].lines().count().max(1))
+                .map(|l| format!(" (line {l})"))
+                .unwrap_or_default();
+            anyhow::anyhow!("invalid config file {}{line}: {msg}", path.display())
+        })?;
+        Ok(LoadedConfig {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// The nearest queue.toml from `start` upwards, like Cargo.toml.
+    pub fn discover(start: &Path) -> Result<Option<Self>> {
+        for dir in start.ancestors() {
+            let candidate = dir.join("queue.toml");
+            if candidate.is_file() {
+                return Self::load(&candidate).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+}
+
+/// Where the store is and how to treat it: the outcome of the precedence rules.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub location: Location,
+    pub connection: String,
+    pub retry_after_secs: u64,
+    pub default_queue: String,
+    pub discard_failed: bool,
+    pub auto_migrate: bool,
+    pub retain_done_ms: i64,
+    pub config: Option<LoadedConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    fn parse(text: &str, base: &Path) -> Location {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Location::Postgres(text.to_string());
+        }
+        let path = text.strip_prefix("sqlite://").unwrap_or(text);
+        let path = PathBuf::from(path);
+        Location::Sqlite(if path.is_absolute() {
+            path
+        } else {
+            base.join(path)
+        })
+    }
+
+    /// The value given to jobs as QUEUE_DATABASE so that `queue` inside a job finds this store.
+    pub fn as_env(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+/// What the user said about the store, from flags and environment.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub database: Option<String>,
+    pub connection: Option<String>,
+    pub config: Option<PathBuf>,
+    pub failed_driver: Option<String>,
+}
+
+pub const DEFAULT_RETRY_AFTER: u64 = 90;
+pub const DEFAULT_RETAIN_DONE_MS: i64 = 86_400_000;
+
+/// Apply PRODUCT.md §2: --database, QUEUE_DATABASE, the chosen connection of queue.toml, then
+/// the per-user default file.
+pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
+    let config = match &selection.config {
+        Some(path) => Some(LoadedConfig::load(&cwd.join(path))?),
+        None => LoadedConfig::discover(cwd)?,
+    };
+    let chosen_name = selection
+        .connection
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.file.default.clone()));
+    let connection = match (&config, &chosen_name) {
+        (Some(cfg), Some(name)) => match cfg.file.connections.get(name) {
+            Some(conn) => Some(conn.clone()),
+            None if selection.connection.is_some() || !cfg.file.connections.is_empty() => {
+                bail!(
+                    "unknown connection '{name}': {} defines {}",
+                    cfg.path.display(),
+                    describe_names(cfg.file.connections.keys())
+                )
+            }
+            None => None,
+        },
+        (None, Some(name)) if selection.database.is_none() => bail!(
+            "unknown connection '{name}': no queue.toml was found (searched from {} upwards); create one with [connections.{name}] or pass --database",
+            cwd.display()
+        ),
+        _ => None,
+    };
+    let conn = connection.clone().unwrap_or_default();
+
+    let location = if let Some(db) = &selection.database {
+        Location::parse(db, cwd)
+    } else if connection.is_some() {
+        connection_location(&conn, config.as_ref().expect("connection comes from a config"))?
+    } else {
+        Location::Sqlite(default_store_path()?)
+    };
+
+    let failed_driver = selection
+        .failed_driver
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.file.failed.driver.clone()));
+    let discard_failed = match failed_driver.as_deref() {
+        None | Some("database") | Some("database-uuids") => false,
+        Some("null") => true,
+        Some(other) => bail!(
+            "unknown failed-job driver '{other}': use \"database\" or \"null\""
+        ),
+    };
+    let default_queue = conn.queue.clone().unwrap_or_else(|| "default".into());
+    crate::domain::job::validate_queue_name(&default_queue).map_err(anyhow::Error::msg)?;
+    let retain_done_ms = match &conn.retain_done {
+        None => DEFAULT_RETAIN_DONE_MS,
+        Some(toml::Value::Integer(secs)) if *secs >= 0 => secs * 1000,
+        Some(toml::Value::String(text)) => crate::domain::duration::parse_duration(text)
+            .map_err(|e| anyhow::anyhow!("invalid retain_done: {e}"))?
+            .as_millis() as i64,
+        Some(other) => bail!("invalid retain_done {other}: use a duration such as \"1d\" or a number of seconds"),
+    };
+    Ok(Target {
+        location,
+        connection: chosen_name.unwrap_or_else(|| "default".into()),
+        retry_after_secs: conn.retry_after.unwrap_or(DEFAULT_RETRY_AFTER).max(1),
+        default_queue,
+        discard_failed,
+        auto_migrate: conn.auto_migrate.unwrap_or(true),
+        retain_done_ms,
+        config,
+    })
+}
+
+fn connection_location(conn: &ConnectionConfig, cfg: &LoadedConfig) -> Result<Location> {
+    match conn.driver.as_deref().unwrap_or("sqlite") {
+        "sqlite" => {
+            let db = conn.database.as_deref().unwrap_or("queue.sqlite");
+            Ok(Location::parse(db, cfg.dir()))
+        }
+        "postgres" | "pgsql" => match &conn.url {
+            Some(url) => Ok(Location::Postgres(url.clone())),
+            None => bail!(
+                "a postgres connection in {} needs url = \"postgres://…\"",
+                cfg.path.display()
+            ),
+        },
+        other => bail!(
+            "unknown driver '{other}' in {}: use \"sqlite\" or \"postgres\"",
+            cfg.path.display()
+        ),
+    }
+}
+
+fn describe_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let list: Vec<&str> = names.map(String::as_str).collect();
+    if list.is_empty() {
+        "no connections".into()
+    } else {
+        format!("only {}", list.join(", "))
+    }
+}
+
+/// `$XDG_DATA_HOME/queue/queue.sqlite`, else `~/.local/share/queue/queue.sqlite`.
+pub fn default_store_path() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("queue").join("queue.sqlite"));
+    }
+    match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/share/queue/queue.sqlite")),
+        None => bail!("cannot find a place for the store: set HOME or XDG_DATA_HOME, or pass --database PATH"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) {
+        std::fs::write(dir.join("queue.toml"), text).unwrap();
+    }
+
+    #[test]
+    fn database_flag_wins_and_relative_paths_follow_the_config_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "default = \"local\"\n[connections.local]\ndatabase = \"var/q.sqlite\"\nretry_after = 30\nqueue = \"mail\"\n",
+        );
+        let sub = tmp.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        let t = resolve(&Selection::default(), &sub).unwrap();
+        assert_eq!(t.location, Location::Sqlite(tmp.path().join("var/q.sqlite")));
+        assert_eq!((t.retry_after_secs, t.default_queue.as_str()), (30, "mail"));
+        assert_eq!(t.connection, "local");
+
+        let t = resolve(
+            &Selection {
+                database: Some("/x/y.sqlite".into()),
+                ..Default::default()
+            },
+            &sub,
+        )
+        .unwrap();
+        assert_eq!(t.location, Location::Sqlite("/x/y.sqlite".into()));
+    }
+
+    #[test]
+    fn unknown_connection_and_bad_keys_are_clear_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "[connections.local]\n");
+        let err = resolve(
+            &Selection {
+                connection: Some("nope".into()),
+                ..Default::default()
+            },
+            tmp.path(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown connection 'nope'"), "{err}");
+
+        write(tmp.path(), "[conections.local]\n");
+        let err = resolve(&Selection::default(), tmp.path()).unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn postgres_urls_select_postgres() {
+        let t = resolve(
+            &Selection {
+                database: Some("postgres://u@h/db".into()),
+                ..Default::default()
+            },
+            Path::new("/"),
+        )
+        .unwrap();
+        assert_eq!(t.location, Location::Postgres("postgres://u@h/db".into()));
+    }
+}

@@ -1,0 +1,333 @@
+//! What a job is: the command to run, its options, and the payload stored with it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The program a job runs: an argv list (no shell) or a shell string run with `sh -c`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobCommand {
+    Argv(Vec<String>),
+    Shell(String),
+}
+
+impl JobCommand {
+    /// The argv a worker executes.
+    pub fn argv(&self) -> Vec<String> {
+        match self {
+            JobCommand::Argv(argv) => argv.clone(),
+            JobCommand::Shell(script) => vec!["sh".into(), "-c".into(), script.clone()],
+        }
+    }
+
+    /// How the command reads in listings when the job has no `--name`.
+    pub fn display(&self) -> String {
+        let text = match self {
+            JobCommand::Argv(argv) => argv
+                .iter()
+                .map(|a| {
+                    if a.is_empty() || a.contains(char::is_whitespace) {
+                        format!("'{a}'")
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            JobCommand::Shell(script) => script.clone(),
+        };
+        truncate_chars(&text, 60)
+    }
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    let one_line = text.lines().next().unwrap_or("");
+    if one_line.chars().count() <= max && one_line.len() == text.len() {
+        return text.to_string();
+    }
+    let mut cut: String = one_line.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// The stored form of a job (the `payload` column), kept across releases and retries.
+/// Field names follow Laravel's payload where Laravel has the same idea.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payload {
+    pub uuid: String,
+    pub display_name: String,
+    pub command: JobCommand,
+    /// The user's JSON payload, given to the job on stdin.
+    #[serde(default)]
+    pub data: Value,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    pub cwd: String,
+    /// `None` falls back to the worker's `--tries`; 0 or negative means unlimited.
+    pub max_tries: Option<i64>,
+    pub max_exceptions: Option<u32>,
+    #[serde(default)]
+    pub fail_on_timeout: bool,
+    /// Seconds, indexed by attempt, the last repeating. `None` falls back to `--backoff`.
+    pub backoff: Option<Vec<u64>>,
+    /// Seconds; `None` falls back to the worker's `--timeout`; 0 disables.
+    pub timeout: Option<u64>,
+    /// Unix milliseconds after which the job is not retried any more (overrides tries).
+    pub retry_until: Option<i64>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Dispatch delay in milliseconds, for display only (it never doubles as a backoff).
+    pub delay: Option<i64>,
+}
+
+/// Everything needed to insert one job.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub queue: String,
+    pub available_at: i64,
+    pub payload: Payload,
+}
+
+/// Job options as the user gives them (flags or a JSONL line), before defaults are applied.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobOptions {
+    pub queue: Option<String>,
+    pub delay: Option<StringOrNumber>,
+    pub tries: Option<i64>,
+    pub backoff: Option<Backoff>,
+    pub timeout: Option<StringOrNumber>,
+    pub retry_until: Option<StringOrNumber>,
+    pub max_exceptions: Option<u32>,
+    pub fail_on_timeout: Option<bool>,
+    pub name: Option<String>,
+    pub payload: Option<Value>,
+    pub env: Option<BTreeMap<String, String>>,
+    pub cwd: Option<String>,
+}
+
+/// `"5m"` or `300` in a JSON job line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StringOrNumber {
+    Text(String),
+    Number(f64),
+}
+
+impl StringOrNumber {
+    pub fn as_text(&self) -> String {
+        match self {
+            StringOrNumber::Text(t) => t.clone(),
+            StringOrNumber::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// `[1, 5, 10]`, `"1,5,10"` or `3` in a JSON job line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Backoff {
+    List(Vec<u64>),
+    Text(String),
+    Number(u64),
+}
+
+/// The states a job can be seen in by `show` and `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Pending,
+    Delayed,
+    Reserved,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Delayed => "delayed",
+            JobState::Reserved => "reserved",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
+/// A queue name must be usable in a `--queue a,b` list and in `CONN:QUEUE`.
+pub fn validate_queue_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("queue name is empty: give a name such as 'default' or 'emails'".into());
+    }
+    if name.contains([',', ':']) || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "invalid queue name '{name}': it may not contain commas, colons or whitespace"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_commands_run_under_sh() {
+        assert_eq!(
+            JobCommand::Shell("echo hi".into()).argv(),
+            vec!["sh", "-c", "echo hi"]
+        );
+    }
+
+    #[test]
+    fn display_quotes_and_truncates() {
+        let cmd = JobCommand::Argv(vec!["echo".into(), "a b".into()]);
+        assert_eq!(cmd.display(), "echo 'a b'");
+        let long = JobCommand::Shell("x".repeat(100));
+        assert_eq!(long.display().chars().count(), 60);
+        assert_eq!(JobCommand::Shell("a\nb".into()).display(), "a…");
+    }
+
+    #[test]
+    fn queue_names() {
+        assert!(validate_queue_name("emails").is_ok());
+        assert!(validate_queue_name("").is_err());
+        assert!(validate_queue_name("a,b").is_err());
+        assert!(validate_queue_name("c:q").is_err());
+    }
+}
+
+/// Turn a command and its options into a job ready to insert. `cwd` is the dispatcher's
+/// directory (relative `cwd` options are taken from it); `uuid` and `now_ms` come from outside
+/// so that this stays a pure function.
+pub fn build(
+    command: JobCommand,
+    opts: &JobOptions,
+    default_queue: &str,
+    cwd: &std::path::Path,
+    uuid: String,
+    now_ms: i64,
+) -> Result<NewJob, String> {
+    use super::duration::{parse_backoff, parse_duration, parse_instant};
+    if let JobCommand::Argv(argv) = &command {
+        if argv.is_empty() || argv[0].is_empty() {
+            return Err("the job has no command: put it after `--`, as in `queue dispatch -- echo hi`".into());
+        }
+    }
+    let queue = opts.queue.clone().unwrap_or_else(|| default_queue.to_string());
+    validate_queue_name(&queue)?;
+    let available_at = match &opts.delay {
+        None => now_ms,
+        Some(d) => parse_instant(&d.as_text(), now_ms).map_err(|e| format!("--delay: {e}"))?,
+    };
+    if let Some(tries) = opts.tries {
+        if tries < -1 {
+            return Err(format!(
+                "--tries {tries}: use a number of attempts, or 0 (or -1) for unlimited"
+            ));
+        }
+    }
+    let backoff = match &opts.backoff {
+        None => None,
+        Some(Backoff::List(list)) => Some(list.clone()),
+        Some(Backoff::Number(n)) => Some(vec![*n]),
+        Some(Backoff::Text(t)) => Some(parse_backoff(t)?),
+    };
+    let timeout = match &opts.timeout {
+        None => None,
+        Some(t) => Some(
+            parse_duration(&t.as_text())
+                .map_err(|e| format!("--timeout: {e}"))?
+                .as_secs_f64()
+                .ceil() as u64,
+        ),
+    };
+    let retry_until = match &opts.retry_until {
+        None => None,
+        Some(t) => Some(parse_instant(&t.as_text(), now_ms).map_err(|e| format!("--retry-until: {e}"))?),
+    };
+    let cwd = match &opts.cwd {
+        None => cwd.to_path_buf(),
+        Some(dir) => cwd.join(dir),
+    };
+    let display_name = opts.name.clone().unwrap_or_else(|| command.display());
+    let env = opts.env.clone().unwrap_or_default();
+    for key in env.keys() {
+        if key.is_empty() || key.contains('=') || key.contains('\0') {
+            return Err(format!("invalid environment variable name '{key}'"));
+        }
+    }
+    Ok(NewJob {
+        queue,
+        available_at,
+        payload: Payload {
+            uuid,
+            display_name,
+            command,
+            data: opts.payload.clone().unwrap_or(Value::Null),
+            env,
+            cwd: cwd.display().to_string(),
+            max_tries: opts.tries,
+            max_exceptions: opts.max_exceptions,
+            fail_on_timeout: opts.fail_on_timeout.unwrap_or(false),
+            backoff,
+            timeout,
+            retry_until,
+            created_at: now_ms,
+            delay: (available_at > now_ms).then_some(available_at - now_ms),
+        },
+    })
+}
+
+#[cfg(test)]
+mod build_tests {
+    use super::*;
+    use std::path::Path;
+
+    fn argv() -> JobCommand {
+        JobCommand::Argv(vec!["true".into()])
+    }
+
+    #[test]
+    fn defaults_and_delays() {
+        let opts = JobOptions {
+            delay: Some(StringOrNumber::Text("5m".into())),
+            ..Default::default()
+        };
+        let job = build(argv(), &opts, "default", Path::new("/tmp"), "u".into(), 1_000).unwrap();
+        assert_eq!(job.queue, "default");
+        assert_eq!(job.available_at, 301_000);
+        assert_eq!(job.payload.delay, Some(300_000));
+        assert_eq!(job.payload.cwd, "/tmp");
+        assert_eq!(job.payload.display_name, "true");
+    }
+
+    #[test]
+    fn bad_options_are_rejected_with_the_option_named() {
+        let cases = [
+            JobOptions {
+                delay: Some(StringOrNumber::Text("soon".into())),
+                ..Default::default()
+            },
+            JobOptions {
+                tries: Some(-2),
+                ..Default::default()
+            },
+            JobOptions {
+                timeout: Some(StringOrNumber::Text("x".into())),
+                ..Default::default()
+            },
+            JobOptions {
+                queue: Some("a,b".into()),
+                ..Default::default()
+            },
+        ];
+        for opts in cases {
+            assert!(build(argv(), &opts, "default", Path::new("/"), "u".into(), 0).is_err());
+        }
+        assert!(build(JobCommand::Argv(vec![]), &JobOptions::default(), "d", Path::new("/"), "u".into(), 0).is_err());
+    }
+}

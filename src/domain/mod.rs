@@ -1,0 +1,5 @@
+//! The queue's rules, with no I/O: jobs, durations and the retry policy.
+
+pub mod duration;
+pub mod job;
+pub mod policy;

@@ -1,0 +1,59 @@
+//! `queue`: Laravel's queue system for shell commands, on an embedded SQLite store.
+//!
+//! Layers: `cli` and `commands` (the command line) → `app` (what commands share) →
+//! `domain` (the rules, no I/O), `store` (persistence behind one trait), `worker` (processes,
+//! timeouts, signals) and `output` (tables and JSON). Only `clock` reads the wall clock.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod output;
+pub mod store;
+pub mod worker;
+
+use anyhow::Result;
+use cli::{Cli, Command};
+use commands::*;
+use std::process::ExitCode;
+
+/// Run a parsed command line; errors are reported by `main`.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let out = output::Output::new(cli.json, cli.quiet, cli.verbose, cli.no_color);
+    let selection = config::Selection {
+        database: cli.database.filter(|d| !d.is_empty()),
+        connection: cli.connection.filter(|c| !c.is_empty()),
+        config: cli.config,
+        failed_driver: std::env::var("QUEUE_FAILED_DRIVER").ok().filter(|d| !d.is_empty()),
+    };
+    // Commands that need no store or config.
+    match cli.command {
+        Command::Completions(args) => return completions::run(args),
+        Command::Man(args) => return completions::man(args),
+        _ => {}
+    }
+    let ctx = app::Ctx::new(selection, out)?;
+    match cli.command {
+        Command::Dispatch(args) => dispatch::run(args, &ctx),
+        Command::Work(args) => work::run(args, &ctx),
+        Command::Release(args) => release::run(args, &ctx),
+        Command::Fail(args) => fail::run(args, &ctx),
+        Command::Status(args) => status::run(args, &ctx),
+        Command::Show(args) => show::run(args, &ctx),
+        Command::Failed(args) => failed::run(args, &ctx),
+        Command::Retry(args) => retry::run(args, &ctx),
+        Command::Forget(args) => forget::run(args, &ctx),
+        Command::Flush(args) => flush::run(args, &ctx),
+        Command::PruneFailed(args) => prune_failed::run(args, &ctx),
+        Command::Clear(args) => clear::run(args, &ctx),
+        Command::Restart(args) => restart::run(args, &ctx),
+        Command::Pause(args) => pause::pause(args, &ctx),
+        Command::Resume(args) => pause::resume(args, &ctx),
+        Command::Down(args) => maintenance::down(args, &ctx),
+        Command::Up(args) => maintenance::up(args, &ctx),
+        Command::Migrate(args) => migrate::run(args, &ctx),
+        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
+    }
+}

@@ -1,0 +1,734 @@
+//! The embedded SQLite store: WAL mode, a busy timeout, and every write transaction opened with
+//! BEGIN IMMEDIATE so that a writer never has to upgrade a read lock (the source of Laravel's
+//! "database is locked"). A busy database is waited for, however long that takes.
+
+use super::migrate::{self, Migration};
+use super::{
+    Claim, Controls, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY, FailedJob, Finished, Intent, JobView, QueueStats, Reserved, RetrySelection, Store,
+    StoreOptions,
+};
+use crate::clock::format_rfc3339;
+use crate::domain::job::{JobState, NewJob, Payload};
+use crate::domain::policy::Decision;
+use anyhow::{bail, Context, Result};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long one attempt waits on SQLite's busy handler before we retry the whole transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    options: StoreOptions,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed, 0600 in a 0700 directory) and migrate unless told not to.
+    pub fn open(path: &Path, options: StoreOptions) -> Result<Self> {
+        let mut store = Self::open_unmigrated(path, options)?;
+        store.ensure_schema()?;
+        Ok(store)
+    }
+
+    /// Open without looking at the schema (for `queue migrate`).
+    pub fn open_unmigrated(path: &Path, options: StoreOptions) -> Result<Self> {
+        create_private_file(path)?;
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open the store {}", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // journal_mode needs a write lock the first time; the busy handler covers it.
+        let mode: String = retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
+            .with_context(|| format!("cannot use the store {}", path.display()))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            bail!(
+                "the store {} cannot use WAL mode (it is in {mode} mode): put it on a local file system",
+                path.display()
+            );
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            options,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn ensure_schema(&mut self) -> Result<()> {
+        let current = self.schema_version()?;
+        let latest = migrate::latest(migrate::SQLITE);
+        if current > latest {
+            bail!(
+                "the store {} has schema version {current}, newer than this queue binary knows ({latest}): upgrade queue",
+                self.path.display()
+            );
+        }
+        if current < latest {
+            if !self.options.auto_migrate {
+                let next = &migrate::SQLITE[current as usize];
+                bail!(
+                    "the store {} is at schema version {current} and needs migration {}: run `queue migrate`",
+                    self.path.display(),
+                    next.name
+                );
+            }
+            self.migrate()?;
+        }
+        Ok(())
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        let has_table: bool = retry_busy(|| {
+            self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue_migrations')",
+                [],
+                |r| r.get(0),
+            )
+        })?;
+        if !has_table {
+            return Ok(0);
+        }
+        Ok(retry_busy(|| {
+            self.conn.query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM queue_migrations",
+                [],
+                |r| r.get(0),
+            )
+        })?)
+    }
+
+    /// Apply every pending migration; returns the names applied.
+    pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS queue_migrations (
+                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+            )?;
+            let current: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM queue_migrations",
+                [],
+                |r| r.get(0),
+            )?;
+            let pending: Vec<&Migration> = migrate::SQLITE
+                .iter()
+                .filter(|m| m.version > current)
+                .collect();
+            for m in &pending {
+                tx.execute_batch(m.sql)
+                    .with_context(|| format!("migration {} failed", m.name))?;
+                tx.execute(
+                    "INSERT INTO queue_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    params![m.version, m.name, chrono::Utc::now().timestamp_millis()],
+                )?;
+            }
+            Ok(pending.iter().map(|m| m.name).collect())
+        })
+    }
+
+    /// Run `f` in a BEGIN IMMEDIATE transaction, waiting out a busy database as long as needed.
+    fn write<T>(&mut self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        loop {
+            let attempt = (|| {
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&tx)?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            match attempt {
+                Err(e) if is_busy(&e) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Run a read-only query, retrying while the database is busy.
+    fn read<T>(&self, mut f: impl FnMut(&Connection) -> Result<T>) -> Result<T> {
+        loop {
+            match f(&self.conn) {
+                Err(e) if is_busy(&e) => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        )
+    })
+}
+
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {}
+            other => return other,
+        }
+    }
+}
+
+/// Create the store file 0600 (and missing directories 0700) before SQLite touches it, so the
+/// database, which holds commands that workers will run, is never readable by others.
+fn create_private_file(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| {
+                    format!(
+                        "cannot create the store directory {}: choose a writable path with --database",
+                        dir.display()
+                    )
+                })?;
+        }
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot create the store {}: choose a writable path with --database",
+                path.display()
+            )
+        })?;
+    Ok(())
+}
+
+const JOB_COLUMNS: &str = "id, uuid, queue, attempts, exceptions, token, payload";
+
+/// A claimed row before its payload is parsed (parsing happens outside the transaction).
+type ClaimedRow = (i64, String, String, i64, u32, Option<String>, String);
+
+fn claimed_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+    ))
+}
+
+fn parse_payload(raw: &str, uuid: &str) -> Result<Payload> {
+    serde_json::from_str(raw).with_context(|| format!("job {uuid} has an unreadable payload"))
+}
+
+impl Store for SqliteStore {
+    fn connection_name(&self) -> &str {
+        &self.options.connection
+    }
+
+    fn enqueue(&mut self, jobs: &[NewJob]) -> Result<()> {
+        let rows: Vec<(String, &NewJob)> = jobs
+            .iter()
+            .map(|j| Ok((serde_json::to_string(&j.payload)?, j)))
+            .collect::<Result<_>>()?;
+        self.write(|tx| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (raw, job) in &rows {
+                insert.execute(params![
+                    job.payload.uuid,
+                    job.queue,
+                    job.payload.display_name,
+                    raw,
+                    job.available_at,
+                    job.payload.created_at,
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn claim(&mut self, claim: &Claim<'_>) -> Result<Option<Reserved>> {
+        let found = self.write(|tx| {
+            // Free the reservations of workers that stopped heartbeating (they died); the job
+            // keeps its place in line and its next reservation is a new attempt.
+            tx.prepare_cached(
+                "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                        token = NULL, intent = NULL
+                 WHERE reserved_at IS NOT NULL AND lease_expires_at <= ?1",
+            )?
+            .execute([claim.now_ms])?;
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            let mut reserve = tx.prepare_cached(&format!(
+                "UPDATE jobs SET reserved_at = ?2, lease_expires_at = ?3, worker_id = ?4,
+                        token = ?5, intent = NULL, attempts = attempts + 1
+                 WHERE id = (SELECT id FROM jobs
+                             WHERE queue = ?1 AND reserved_at IS NULL AND available_at <= ?2
+                             ORDER BY available_at, id LIMIT 1)
+                 RETURNING {JOB_COLUMNS}"
+            ))?;
+            for queue in claim.queues {
+                let row = reserve
+                    .query_row(
+                        params![
+                            queue,
+                            claim.now_ms,
+                            claim.now_ms + claim.lease_ms,
+                            claim.worker_id,
+                            token
+                        ],
+                        claimed_from_row,
+                    )
+                    .optional()?;
+                if row.is_some() {
+                    return Ok(row);
+                }
+            }
+            Ok(None)
+        })?;
+        let Some((id, uuid, queue, attempts, exceptions, token, raw)) = found else {
+            return Ok(None);
+        };
+        let payload = parse_payload(&raw, &uuid)?;
+        Ok(Some(Reserved {
+            id,
+            uuid,
+            queue,
+            attempts,
+            exceptions,
+            token: token.unwrap_or_default(),
+            payload,
+        }))
+    }
+
+    fn heartbeat(&mut self, worker_id: &str, lease_until_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE jobs SET lease_expires_at = ?2 WHERE worker_id = ?1 AND reserved_at IS NOT NULL",
+            )?
+            .execute(params![worker_id, lease_until_ms])?;
+            Ok(())
+        })
+    }
+
+    fn finish(
+        &mut self,
+        job: &Reserved,
+        output: &str,
+        now_ms: i64,
+        decide: &mut dyn FnMut(Option<Intent>) -> Decision,
+    ) -> Result<Finished> {
+        let discard_failed = self.options.discard_failed;
+        let connection = self.options.connection.clone();
+        self.write(|tx| {
+            let row: Option<(Option<String>, String, String, i64)> = tx
+                .prepare_cached(
+                    "SELECT intent, payload, name, created_at FROM jobs WHERE id = ?1 AND token = ?2",
+                )?
+                .query_row(params![job.id, job.token], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?;
+            let Some((intent, raw_payload, name, created_at)) = row else {
+                return Ok(Finished::LeaseLost);
+            };
+            let intent = intent.and_then(|text| serde_json::from_str::<Intent>(&text).ok());
+            let decision = decide(intent);
+            match &decision {
+                Decision::Complete => {
+                    tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+                        .execute([job.id])?;
+                    tx.prepare_cached(
+                        "INSERT OR REPLACE INTO finished_jobs
+                             (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )?
+                    .execute(params![
+                        job.uuid,
+                        job.queue,
+                        name,
+                        raw_payload,
+                        job.attempts,
+                        job.exceptions,
+                        output,
+                        created_at,
+                        now_ms
+                    ])?;
+                }
+                Decision::Release {
+                    delay_ms,
+                    exception,
+                } => {
+                    tx.prepare_cached(
+                        "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                                token = NULL, intent = NULL, available_at = ?2,
+                                exceptions = exceptions + ?3, last_output = ?4
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        job.id,
+                        now_ms + delay_ms,
+                        *exception as i64,
+                        output
+                    ])?;
+                }
+                Decision::Fail { reason } => {
+                    tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+                        .execute([job.id])?;
+                    if !discard_failed {
+                        let exception = failure_text(reason, output);
+                        tx.prepare_cached(
+                            "INSERT INTO failed_jobs
+                                 (uuid, connection, queue, name, payload, exception, attempts, failed_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                             ON CONFLICT (uuid) DO UPDATE SET
+                                 connection = excluded.connection, queue = excluded.queue,
+                                 name = excluded.name, payload = excluded.payload,
+                                 exception = excluded.exception, attempts = excluded.attempts,
+                                 failed_at = excluded.failed_at",
+                        )?
+                        .execute(params![
+                            job.uuid,
+                            connection,
+                            job.queue,
+                            name,
+                            raw_payload,
+                            exception,
+                            job.attempts,
+                            now_ms
+                        ])?;
+                    }
+                }
+            }
+            Ok(Finished::Applied(decision))
+        })
+    }
+
+    fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool> {
+        let text = serde_json::to_string(intent)?;
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE jobs SET intent = ?3 WHERE uuid = ?1 AND token = ?2 AND reserved_at IS NOT NULL",
+                params![uuid, token, text],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    fn queue_stats(&mut self, now_ms: i64) -> Result<Vec<QueueStats>> {
+        let connection = self.options.connection.clone();
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT queue,
+                        SUM(reserved_at IS NULL AND available_at <= ?1),
+                        SUM(reserved_at IS NULL AND available_at > ?1),
+                        SUM(reserved_at IS NOT NULL),
+                        MIN(CASE WHEN reserved_at IS NULL AND available_at <= ?1 THEN available_at END),
+                        0
+                 FROM jobs GROUP BY queue
+                 UNION ALL
+                 SELECT queue, 0, 0, 0, NULL, COUNT(*) FROM failed_jobs GROUP BY queue",
+            )?;
+            let mut by_queue: std::collections::BTreeMap<String, QueueStats> = Default::default();
+            let rows = stmt.query_map([now_ms], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            for row in rows {
+                let (queue, pending, delayed, reserved, oldest, failed) = row?;
+                let entry = by_queue.entry(queue.clone()).or_insert_with(|| QueueStats {
+                    queue,
+                    connection: connection.clone(),
+                    ..Default::default()
+                });
+                entry.pending += pending;
+                entry.delayed += delayed;
+                entry.reserved += reserved;
+                entry.failed += failed;
+                if let Some(oldest) = oldest {
+                    entry.oldest_pending_age_s = Some((now_ms - oldest).max(0) / 1000);
+                }
+            }
+            Ok(by_queue.into_values().collect())
+        })
+    }
+
+    fn show(&mut self, uuid: &str, now_ms: i64) -> Result<Option<JobView>> {
+        let connection = self.options.connection.clone();
+        self.read(|conn| {
+            let queued = conn
+                .query_row(
+                    "SELECT queue, name, payload, attempts, exceptions, reserved_at, available_at,
+                            created_at, last_output
+                     FROM jobs WHERE uuid = ?1",
+                    [uuid],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, u32>(4)?,
+                            r.get::<_, Option<i64>>(5)?,
+                            r.get::<_, i64>(6)?,
+                            r.get::<_, i64>(7)?,
+                            r.get::<_, Option<String>>(8)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            if let Some((queue, name, raw, attempts, exceptions, reserved_at, available_at, created_at, output)) =
+                queued
+            {
+                let state = match reserved_at {
+                    Some(_) => JobState::Reserved,
+                    None if available_at > now_ms => JobState::Delayed,
+                    None => JobState::Pending,
+                };
+                return Ok(Some(JobView {
+                    uuid: uuid.into(),
+                    name,
+                    queue,
+                    connection: connection.clone(),
+                    state,
+                    attempts,
+                    exceptions,
+                    created_at: format_rfc3339(created_at),
+                    available_at: Some(format_rfc3339(available_at)),
+                    reserved_at: reserved_at.map(format_rfc3339),
+                    finished_at: None,
+                    failed_at: None,
+                    error: None,
+                    output,
+                    payload: parse_payload(&raw, uuid)?,
+                }));
+            }
+            let failed = conn
+                .query_row(
+                    "SELECT queue, name, payload, attempts, exception, failed_at, connection
+                     FROM failed_jobs WHERE uuid = ?1",
+                    [uuid],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, i64>(5)?,
+                            r.get::<_, String>(6)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            if let Some((queue, name, raw, attempts, error, failed_at, connection)) = failed {
+                let payload = parse_payload(&raw, uuid)?;
+                return Ok(Some(JobView {
+                    uuid: uuid.into(),
+                    name,
+                    queue,
+                    connection,
+                    state: JobState::Failed,
+                    attempts,
+                    exceptions: 0,
+                    created_at: format_rfc3339(payload.created_at),
+                    available_at: None,
+                    reserved_at: None,
+                    finished_at: None,
+                    failed_at: Some(format_rfc3339(failed_at)),
+                    error: Some(error),
+                    output: None,
+                    payload,
+                }));
+            }
+            let done = conn
+                .query_row(
+                    "SELECT queue, name, payload, attempts, exceptions, output, created_at, finished_at
+                     FROM finished_jobs WHERE uuid = ?1",
+                    [uuid],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, u32>(4)?,
+                            r.get::<_, Option<String>>(5)?,
+                            r.get::<_, i64>(6)?,
+                            r.get::<_, i64>(7)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            Ok(match done {
+                None => None,
+                Some((queue, name, raw, attempts, exceptions, output, created_at, finished_at)) => {
+                    Some(JobView {
+                        uuid: uuid.into(),
+                        name,
+                        queue,
+                        connection: connection.clone(),
+                        state: JobState::Done,
+                        attempts,
+                        exceptions,
+                        created_at: format_rfc3339(created_at),
+                        available_at: None,
+                        reserved_at: None,
+                        finished_at: Some(format_rfc3339(finished_at)),
+                        failed_at: None,
+                        error: None,
+                        output,
+                        payload: parse_payload(&raw, uuid)?,
+                    })
+                }
+            })
+        })
+    }
+
+    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT uuid, connection, queue, name, failed_at, attempts, exception, payload
+                 FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1) ORDER BY id DESC",
+            )?;
+            let rows = stmt.query_map([queue], |r| {
+                let failed_at: i64 = r.get(4)?;
+                let raw: String = r.get(7)?;
+                Ok(FailedJob {
+                    uuid: r.get(0)?,
+                    connection: r.get(1)?,
+                    queue: r.get(2)?,
+                    name: r.get(3)?,
+                    failed_at_ms: failed_at,
+                    failed_at: format_rfc3339(failed_at),
+                    attempts: r.get(5)?,
+                    error: r.get(6)?,
+                    payload: serde_json::from_str(&raw).unwrap_or(serde_json::Value::String(raw)),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
+        self.write(|tx| {
+            let uuids: Vec<String> = match selection {
+                RetrySelection::All => tx
+                    .prepare("SELECT uuid FROM failed_jobs ORDER BY id DESC")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+                RetrySelection::Queue(q) => tx
+                    .prepare("SELECT uuid FROM failed_jobs WHERE queue = ?1 ORDER BY id DESC")?
+                    .query_map([q], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+                RetrySelection::Uuids(list) => list.clone(),
+            };
+            let mut retried = Vec::new();
+            for uuid in &uuids {
+                // The job goes back with its uuid and payload, attempts and exceptions reset.
+                let moved = tx.execute(
+                    "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                     SELECT uuid, queue, name, payload, ?2, ?2 FROM failed_jobs WHERE uuid = ?1",
+                    params![uuid, now_ms],
+                )?;
+                if moved == 1 {
+                    tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])?;
+                    tx.execute("DELETE FROM finished_jobs WHERE uuid = ?1", [uuid])?;
+                    retried.push(uuid.clone());
+                }
+            }
+            Ok(retried)
+        })
+    }
+
+    fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])? == 1))
+    }
+
+    fn flush_failed(&mut self, before_ms: Option<i64>) -> Result<usize> {
+        self.write(|tx| {
+            Ok(match before_ms {
+                Some(before) => tx.execute("DELETE FROM failed_jobs WHERE failed_at <= ?1", [before])?,
+                None => tx.execute("DELETE FROM failed_jobs", [])?,
+            })
+        })
+    }
+
+    fn clear(&mut self, queue: &str) -> Result<usize> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM jobs WHERE queue = ?1", [queue])?))
+    }
+
+    fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "DELETE FROM finished_jobs WHERE finished_at < ?1",
+                [before_ms],
+            )?)
+        })
+    }
+
+    fn controls(&mut self) -> Result<Controls> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT key, value FROM settings")?;
+            let mut controls = Controls::default();
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (key, value) = row?;
+                if key == RESTART_KEY {
+                    controls.restart = Some(value);
+                } else if key == MAINTENANCE_KEY {
+                    controls.maintenance = true;
+                } else if let Some(queue) = key.strip_prefix(PAUSED_PREFIX) {
+                    controls.paused.push(queue.to_string());
+                }
+            }
+            Ok(controls)
+        })
+    }
+
+    fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        self.write(|tx| {
+            match value {
+                Some(v) => tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, v],
+                )?,
+                None => tx.execute("DELETE FROM settings WHERE key = ?1", [key])?,
+            };
+            Ok(())
+        })
+    }
+}
+
+/// The text stored in failed_jobs.exception: the reason on the first line, then the output tail.
+fn failure_text(reason: &str, output: &str) -> String {
+    if output.trim().is_empty() {
+        reason.to_string()
+    } else {
+        format!("{reason}\n--- output (last 64 KiB) ---\n{output}")
+    }
+}

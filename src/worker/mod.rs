@@ -1,0 +1,487 @@
+//! The worker runtime: the loop that claims jobs, runs each in a supervised child process on its
+//! own thread, heartbeats their leases, records every outcome in one transaction, and stops
+//! for the reasons Laravel's worker stops (signal, restart, empty, max-time, max-jobs, memory).
+//!
+//! All store access happens on the loop's thread; job threads only run processes and report
+//! back over a channel, which also carries signals so that an idle wait ends at once.
+
+pub mod process;
+pub mod signals;
+
+use crate::clock::Clock;
+use crate::domain::policy::{decide, Decision, Limits, Outcome};
+use crate::store::{Claim, Finished, Intent, Reserved, Store};
+use anyhow::Result;
+use std::collections::HashMap;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Exit status a job uses to ask to be released (EX_TEMPFAIL).
+pub const EXIT_RELEASE: i32 = 75;
+
+/// `queue work` flags, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub queues: Vec<String>,
+    pub sleep: Duration,
+    pub max_jobs: u64,
+    pub max_time: Option<Duration>,
+    pub stop_when_empty: bool,
+    pub once: bool,
+    /// Seconds; 0 = no timeout. A job's own timeout wins.
+    pub timeout_secs: u64,
+    /// A job's own tries win; 0 or -1 = unlimited.
+    pub tries: i64,
+    pub backoff: Vec<u64>,
+    pub rest: Duration,
+    /// 0 = no limit.
+    pub memory_mb: u64,
+    pub name: String,
+    pub force: bool,
+    pub concurrency: usize,
+    /// How long a reservation holds without a heartbeat (the connection's retry_after).
+    pub lease: Duration,
+    pub connection: String,
+    /// QUEUE_DATABASE for the jobs, so that `queue` inside a job reaches this store.
+    pub database_env: String,
+    pub retain_done_ms: i64,
+}
+
+/// Why a worker stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Interrupted,
+    Restart,
+    Empty,
+    MaxTime,
+    MaxJobs,
+    Once,
+    Memory,
+}
+
+impl Stop {
+    /// The worker's exit code: 12 for the memory limit (as Laravel), 0 otherwise.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Stop::Memory => 12,
+            _ => 0,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stop::Interrupted => "interrupted",
+            Stop::Restart => "restart_signal",
+            Stop::Empty => "empty",
+            Stop::MaxTime => "max_time",
+            Stop::MaxJobs => "max_jobs",
+            Stop::Once => "once",
+            Stop::Memory => "memory",
+        }
+    }
+}
+
+/// What a worker tells its output about.
+pub enum Event<'a> {
+    Started {
+        job: &'a Reserved,
+    },
+    Finished {
+        job: &'a Reserved,
+        decision: &'a Decision,
+        elapsed: Duration,
+    },
+    /// The job's reservation was lost (freed after a missed heartbeat and taken again).
+    Lost {
+        job: &'a Reserved,
+    },
+}
+
+pub trait Reporter {
+    fn report(&mut self, event: Event<'_>);
+}
+
+enum Message {
+    Spawned { slot: u64, pgid: u32 },
+    Done { slot: u64, result: process::Finished },
+    Signal(signals::Signal),
+}
+
+struct Running {
+    job: Reserved,
+    pgid: Option<u32>,
+    timeout_secs: u64,
+}
+
+/// The limits in force for a job under these worker options.
+pub fn limits_for(job: &Reserved, opts: &Options) -> Limits {
+    let p = &job.payload;
+    Limits {
+        max_tries: p.max_tries.unwrap_or(opts.tries),
+        retry_until: p.retry_until,
+        max_exceptions: p.max_exceptions,
+        backoff: p.backoff.clone().unwrap_or_else(|| opts.backoff.clone()),
+        fail_on_timeout: p.fail_on_timeout,
+    }
+}
+
+/// Run the worker loop until a stop reason applies; returns it.
+pub fn run(
+    store: &mut dyn Store,
+    clock: Arc<dyn Clock>,
+    opts: &Options,
+    reporter: &mut dyn Reporter,
+) -> Result<Stop> {
+    let worker_id = format!(
+        "{}:{}:{}",
+        hostname(),
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let (tx, rx) = mpsc::channel::<Message>();
+    let signal_handle = signals::forward(tx.clone(), Message::Signal)?;
+    let restart_marker = store.controls()?.restart;
+    let mut worker = Worker {
+        restart_marker,
+        store,
+        clock,
+        opts,
+        reporter,
+        worker_id,
+        tx,
+        running: HashMap::new(),
+        next_slot: 0,
+        popped: 0,
+        stopping: None,
+        stop_signals: 0,
+        paused: false,
+        started: Instant::now(),
+        last_heartbeat: Instant::now(),
+        last_prune: None,
+    };
+    let result = worker.run_loop(&rx);
+    signal_handle.close();
+    result
+}
+
+struct Worker<'a> {
+    /// The restart marker seen at start; a different one means `queue restart` was run.
+    restart_marker: Option<String>,
+    store: &'a mut dyn Store,
+    clock: Arc<dyn Clock>,
+    opts: &'a Options,
+    reporter: &'a mut dyn Reporter,
+    worker_id: String,
+    tx: Sender<Message>,
+    running: HashMap<u64, Running>,
+    next_slot: u64,
+    popped: u64,
+    stopping: Option<Stop>,
+    stop_signals: u32,
+    paused: bool,
+    started: Instant,
+    last_heartbeat: Instant,
+    last_prune: Option<Instant>,
+}
+
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+impl Worker<'_> {
+    fn run_loop(&mut self, rx: &mpsc::Receiver<Message>) -> Result<Stop> {
+        loop {
+            self.prune_if_due()?;
+            let found_nothing = self.take_jobs()?;
+            self.check_limits(found_nothing);
+
+            if let Some(stop) = self.stopping {
+                if self.running.is_empty() {
+                    if stop == Stop::Once && self.popped == 0 && !self.opts.stop_when_empty {
+                        // Laravel's --once sleeps when it found nothing, then exits.
+                        self.wait(rx, self.opts.sleep)?;
+                    }
+                    return Ok(stop);
+                }
+            }
+
+            let wait = if self.running.is_empty() {
+                self.opts.sleep
+            } else if self.running.len() < self.opts.concurrency && found_nothing {
+                self.opts.sleep.min(self.heartbeat_every())
+            } else {
+                self.heartbeat_every()
+            };
+            self.wait(rx, wait)?;
+            self.heartbeat_if_due()?;
+        }
+    }
+
+    /// Claim jobs into free slots; returns true when a claim found nothing available.
+    fn take_jobs(&mut self) -> Result<bool> {
+        if self.stopping.is_some() || self.paused {
+            return Ok(false);
+        }
+        if self.running.len() >= self.opts.concurrency {
+            return Ok(false);
+        }
+        let controls = self.store.controls()?;
+        if controls.restart != self.restart_marker {
+            self.stopping = Some(Stop::Restart);
+            return Ok(false);
+        }
+        // Maintenance mode without --force, or every queue paused: take nothing, which counts
+        // as finding nothing (so --stop-when-empty still stops).
+        if controls.maintenance && !self.opts.force {
+            return Ok(true);
+        }
+        let queues: Vec<String> = self
+            .opts
+            .queues
+            .iter()
+            .filter(|q| !controls.paused.contains(&format!("{}:{q}", self.opts.connection)))
+            .cloned()
+            .collect();
+        if queues.is_empty() {
+            return Ok(true);
+        }
+        while self.running.len() < self.opts.concurrency && self.stopping.is_none() {
+            let now = self.clock.now_ms();
+            let claim = Claim {
+                queues: &queues,
+                worker_id: &self.worker_id,
+                now_ms: now,
+                lease_ms: self.opts.lease.as_millis() as i64,
+            };
+            let Some(job) = self.store.claim(&claim)? else {
+                return Ok(true);
+            };
+            self.popped += 1;
+            self.start(job)?;
+            if self.opts.once {
+                self.stopping = Some(Stop::Once);
+            } else if self.opts.max_jobs > 0 && self.popped >= self.opts.max_jobs {
+                self.stopping = Some(Stop::MaxJobs);
+            }
+        }
+        Ok(false)
+    }
+
+
+    fn check_limits(&mut self, found_nothing: bool) {
+        if self.stopping.is_some() {
+            return;
+        }
+        if self.opts.once && found_nothing && self.running.is_empty() {
+            self.stopping = Some(Stop::Once);
+        } else if self.opts.stop_when_empty && found_nothing && self.running.is_empty() {
+            self.stopping = Some(Stop::Empty);
+        } else if self
+            .opts
+            .max_time
+            .is_some_and(|max| self.started.elapsed() >= max)
+        {
+            self.stopping = Some(Stop::MaxTime);
+        } else if self.opts.memory_mb > 0 && resident_mb() >= self.opts.memory_mb {
+            self.stopping = Some(Stop::Memory);
+        }
+    }
+
+    /// Start an attempt: fail it at once if it is already past its limits, else run it.
+    fn start(&mut self, job: Reserved) -> Result<()> {
+        let limits = limits_for(&job, self.opts);
+        let now = self.clock.now_ms();
+        self.reporter.report(Event::Started { job: &job });
+        if let Some(reason) = limits.exceeded_before_run(job.attempts, now) {
+            let decision = Decision::Fail { reason };
+            let applied = self
+                .store
+                .finish(&job, "", now, &mut |_| decision.clone())?;
+            self.report_finish(&job, applied, Duration::ZERO);
+            return Ok(());
+        }
+
+        let timeout_secs = job.payload.timeout.unwrap_or(self.opts.timeout_secs);
+        let spec = process::Spec {
+            argv: job.payload.command.argv(),
+            cwd: job.payload.cwd.clone(),
+            env: self.job_env(&job, &limits),
+            stdin: serde_json::to_vec(&job.payload.data)?,
+            timeout: (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs)),
+            capture: true,
+        };
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        let tx = self.tx.clone();
+        std::thread::Builder::new()
+            .name(format!("job-{slot}"))
+            .spawn(move || {
+                let spawned = tx.clone();
+                let result = process::run(&spec, |pgid| {
+                    let _ = spawned.send(Message::Spawned { slot, pgid });
+                });
+                let _ = tx.send(Message::Done { slot, result });
+            })?;
+        self.running.insert(
+            slot,
+            Running {
+                job,
+                pgid: None,
+                timeout_secs,
+            },
+        );
+        Ok(())
+    }
+
+    fn job_env(&self, job: &Reserved, limits: &Limits) -> Vec<(String, String)> {
+        let p = &job.payload;
+        let mut env: Vec<(String, String)> =
+            p.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        env.extend([
+            ("QUEUE_JOB_ID".into(), job.uuid.clone()),
+            ("QUEUE_JOB_NAME".into(), p.display_name.clone()),
+            ("QUEUE_ATTEMPT".into(), job.attempts.to_string()),
+            ("QUEUE_MAX_TRIES".into(), limits.max_tries.max(0).to_string()),
+            ("QUEUE_QUEUE".into(), job.queue.clone()),
+            ("QUEUE_CONNECTION".into(), self.opts.connection.clone()),
+            ("QUEUE_DATABASE".into(), self.opts.database_env.clone()),
+            ("QUEUE_JOB_TOKEN".into(), job.token.clone()),
+        ]);
+        env
+    }
+
+    /// Wait up to `timeout` for messages, handling every one that arrives.
+    fn wait(&mut self, rx: &mpsc::Receiver<Message>, timeout: Duration) -> Result<()> {
+        match rx.recv_timeout(timeout) {
+            Ok(msg) => self.handle(msg)?,
+            Err(RecvTimeoutError::Timeout) => return Ok(()),
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+        while let Ok(msg) = rx.try_recv() {
+            self.handle(msg)?;
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, msg: Message) -> Result<()> {
+        match msg {
+            Message::Spawned { slot, pgid } => {
+                if let Some(r) = self.running.get_mut(&slot) {
+                    r.pgid = Some(pgid);
+                    if self.stop_signals >= 2 {
+                        process::signal_group(pgid, libc::SIGTERM);
+                    }
+                }
+            }
+            Message::Done { slot, result } => {
+                if let Some(running) = self.running.remove(&slot) {
+                    self.record(running, result)?;
+                    if !self.opts.rest.is_zero() {
+                        std::thread::sleep(self.opts.rest);
+                    }
+                }
+            }
+            Message::Signal(signals::Signal::Stop) => {
+                self.stop_signals += 1;
+                self.stopping = Some(Stop::Interrupted);
+                if self.stop_signals >= 2 {
+                    // A second stop signal: terminate the running jobs and go.
+                    for r in self.running.values() {
+                        if let Some(pgid) = r.pgid {
+                            process::signal_group(pgid, libc::SIGTERM);
+                        }
+                    }
+                }
+            }
+            Message::Signal(signals::Signal::Pause) => self.paused = true,
+            Message::Signal(signals::Signal::Resume) => self.paused = false,
+        }
+        Ok(())
+    }
+
+    /// Record an attempt's outcome in one transaction and report it.
+    fn record(&mut self, running: Running, result: process::Finished) -> Result<()> {
+        let job = running.job;
+        let limits = limits_for(&job, self.opts);
+        let now = self.clock.now_ms();
+        let observed = match &result.exit {
+            process::Exit::Code(0) => Outcome::Succeeded,
+            process::Exit::Code(EXIT_RELEASE) => Outcome::Released { delay_secs: None },
+            process::Exit::TimedOut => Outcome::TimedOut {
+                timeout_secs: running.timeout_secs,
+            },
+            other => Outcome::Exception {
+                message: other.describe(),
+            },
+        };
+        let applied = self.store.finish(&job, &result.output, now, &mut |intent| {
+            // What the job asked for from inside wins over how it exited.
+            let outcome = match intent {
+                Some(Intent::Fail { message }) => Outcome::FailRequested { message },
+                Some(Intent::Release { delay_secs }) => Outcome::Released { delay_secs },
+                None => observed.clone(),
+            };
+            decide(&outcome, job.attempts, job.exceptions, &limits, now)
+        })?;
+        self.report_finish(&job, applied, result.elapsed);
+        Ok(())
+    }
+
+    fn report_finish(&mut self, job: &Reserved, applied: Finished, elapsed: Duration) {
+        match applied {
+            Finished::Applied(decision) => self.reporter.report(Event::Finished {
+                job,
+                decision: &decision,
+                elapsed,
+            }),
+            Finished::LeaseLost => self.reporter.report(Event::Lost { job }),
+        }
+    }
+
+    fn heartbeat_every(&self) -> Duration {
+        (self.opts.lease / 3).clamp(Duration::from_millis(100), Duration::from_secs(30))
+    }
+
+    fn heartbeat_if_due(&mut self) -> Result<()> {
+        if self.running.is_empty() || self.last_heartbeat.elapsed() < self.heartbeat_every() {
+            return Ok(());
+        }
+        let until = self.clock.now_ms() + self.opts.lease.as_millis() as i64;
+        self.store.heartbeat(&self.worker_id, until)?;
+        self.last_heartbeat = Instant::now();
+        Ok(())
+    }
+
+    fn prune_if_due(&mut self) -> Result<()> {
+        if self.last_prune.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
+            return Ok(());
+        }
+        let before = self.clock.now_ms() - self.opts.retain_done_ms;
+        self.store.prune_finished(before)?;
+        self.last_prune = Some(Instant::now());
+        Ok(())
+    }
+}
+
+/// This process's resident memory in MiB (Linux /proc; 0 where unknown).
+pub fn resident_mb() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
+    pages * page / (1024 * 1024)
+}
+
+/// This machine's host name, for worker ids.
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    if ok && end > 0 {
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        "localhost".into()
+    }
+}

@@ -1,0 +1,301 @@
+//! Running one attempt of a job as a child process: its own process group (so a timeout can kill
+//! everything it started), the job's cwd and environment, the payload on stdin, the last 64 KiB
+//! of stdout and stderr kept, and a death signal so it never outlives the thread that runs it.
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How much output is kept per attempt.
+pub const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
+/// How long a timed-out job gets between SIGTERM and SIGKILL.
+pub const KILL_GRACE: Duration = Duration::from_secs(2);
+
+/// What to run, where, and with what.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub argv: Vec<String>,
+    pub cwd: String,
+    pub env: Vec<(String, String)>,
+    pub stdin: Vec<u8>,
+    /// None = no limit.
+    pub timeout: Option<Duration>,
+    /// Keep a tail of the output (workers) or pass it through to ours (`dispatch --sync`).
+    pub capture: bool,
+}
+
+/// How the process ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+    SpawnError(String),
+    TimedOut,
+}
+
+impl Exit {
+    fn from_status(status: ExitStatus) -> Exit {
+        match (status.code(), status.signal()) {
+            (Some(code), _) => Exit::Code(code),
+            (None, Some(sig)) => Exit::Signal(sig),
+            (None, None) => Exit::Code(-1),
+        }
+    }
+
+    /// A one-line description for error texts.
+    pub fn describe(&self) -> String {
+        match self {
+            Exit::Code(code) => format!("exited with status {code}"),
+            Exit::Signal(sig) => format!("killed by signal {sig} ({})", signal_name(*sig)),
+            Exit::SpawnError(e) => format!("could not be started: {e}"),
+            Exit::TimedOut => "timed out".into(),
+        }
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => "signal",
+    }
+}
+
+/// The result of one attempt.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub exit: Exit,
+    pub output: String,
+    pub elapsed: Duration,
+}
+
+/// A bounded tail of bytes shared by the stdout and stderr readers.
+#[derive(Default)]
+struct Tail {
+    bytes: VecDeque<u8>,
+}
+
+impl Tail {
+    fn push(&mut self, chunk: &[u8]) {
+        self.bytes.extend(chunk);
+        let excess = self.bytes.len().saturating_sub(OUTPUT_TAIL_BYTES);
+        self.bytes.drain(..excess);
+    }
+
+    fn text(&self) -> String {
+        let (a, b) = self.bytes.as_slices();
+        let mut all = Vec::with_capacity(a.len() + b.len());
+        all.extend_from_slice(a);
+        all.extend_from_slice(b);
+        String::from_utf8_lossy(&all).into_owned()
+    }
+}
+
+/// Send a signal to a whole process group; a group that is already gone is fine.
+pub fn signal_group(pgid: u32, signal: i32) {
+    // SAFETY: killpg has no memory-safety preconditions.
+    unsafe {
+        libc::killpg(pgid as libc::pid_t, signal);
+    }
+}
+
+fn group_alive(pgid: u32) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    unsafe { libc::killpg(pgid as libc::pid_t, 0) == 0 }
+}
+
+/// Run one attempt to the end. `on_start` receives the process-group id once the child runs
+/// (the worker uses it to terminate jobs on a second stop signal).
+pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
+    let started = Instant::now();
+    let mut child = match spawn(spec) {
+        Ok(child) => child,
+        Err(e) => {
+            return Finished {
+                exit: Exit::SpawnError(e),
+                output: String::new(),
+                elapsed: started.elapsed(),
+            }
+        }
+    };
+    let pgid = child.id();
+    on_start(pgid);
+
+    let tail = Arc::new(Mutex::new(Tail::default()));
+    let mut readers = Vec::new();
+    if spec.capture {
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let tail = Arc::clone(&tail);
+            readers.push(thread::spawn(move || drain_into(stream, &tail)));
+        }
+    }
+    if let Some(mut stdin) = child.stdin.take() {
+        let data = spec.stdin.clone();
+        // A job that never reads stdin must not block us: write from a thread, ignore EPIPE.
+        thread::spawn(move || {
+            let _ = stdin.write_all(&data);
+        });
+    }
+
+    let (tx, rx) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let status = child.wait();
+        let _ = tx.send(status);
+    });
+
+    let deadline = spec.timeout.map(|t| started + t);
+    let status = match deadline {
+        None => rx.recv().ok(),
+        Some(deadline) => {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(status) => Some(status),
+                Err(_) => {
+                    signal_group(pgid, libc::SIGTERM);
+                    if rx.recv_timeout(KILL_GRACE).is_err() {
+                        signal_group(pgid, libc::SIGKILL);
+                        let _ = rx.recv();
+                    }
+                    None
+                }
+            }
+        }
+    };
+    let _ = waiter.join();
+
+    // The job is over when its main process is; anything it left behind in its group would
+    // hold the output pipes open and outlive the attempt, so it goes too.
+    if group_alive(pgid) {
+        signal_group(pgid, libc::SIGTERM);
+        let until = Instant::now() + KILL_GRACE;
+        while group_alive(pgid) && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        signal_group(pgid, libc::SIGKILL);
+    }
+    for reader in readers {
+        let _ = reader.join();
+    }
+
+    let exit = match status {
+        None => Exit::TimedOut,
+        Some(Ok(status)) => Exit::from_status(status),
+        Some(Err(e)) => Exit::SpawnError(format!("waiting for the job failed: {e}")),
+    };
+    let output = tail.lock().map(|t| t.text()).unwrap_or_default();
+    Finished {
+        exit,
+        output,
+        elapsed: started.elapsed(),
+    }
+}
+
+fn drain_into(mut stream: Box<dyn Read + Send>, tail: &Mutex<Tail>) {
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if let Ok(mut t) = tail.lock() {
+                    t.push(&buf[..n]);
+                }
+            }
+        }
+    }
+}
+
+fn spawn(spec: &Spec) -> Result<Child, String> {
+    let Some((program, args)) = spec.argv.split_first() else {
+        return Err("the job has an empty command".into());
+    };
+    if !std::path::Path::new(&spec.cwd).is_dir() {
+        return Err(format!("its working directory {} does not exist", spec.cwd));
+    }
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(&spec.cwd)
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .process_group(0);
+    if spec.capture {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    // SAFETY: the closure only calls async-signal-safe functions (prctl, getppid, kill).
+    unsafe {
+        let parent = libc::getpid();
+        cmd.pre_exec(move || {
+            // Die with the thread that runs us: a dead worker leaves no job running.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn().map_err(|e| format!("{program}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(argv: &[&str]) -> Spec {
+        Spec {
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            cwd: "/".into(),
+            env: vec![],
+            stdin: b"{\"a\":1}".to_vec(),
+            timeout: None,
+            capture: true,
+        }
+    }
+
+    #[test]
+    fn exit_codes_output_and_stdin() {
+        let done = run(&spec(&["sh", "-c", "cat; echo oops >&2; exit 3"]), |_| {});
+        assert_eq!(done.exit, Exit::Code(3));
+        assert!(done.output.contains("{\"a\":1}"), "{}", done.output);
+        assert!(done.output.contains("oops"));
+    }
+
+    #[test]
+    fn only_the_tail_of_the_output_is_kept() {
+        let done = run(&spec(&["sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x; echo END"]), |_| {});
+        assert_eq!(done.output.len(), OUTPUT_TAIL_BYTES);
+        assert!(done.output.ends_with("END\n"));
+    }
+
+    #[test]
+    fn a_timeout_kills_the_whole_group() {
+        let mut s = spec(&["sh", "-c", "sleep 30 & sleep 30; wait"]);
+        s.timeout = Some(Duration::from_millis(200));
+        let done = run(&s, |_| {});
+        assert_eq!(done.exit, Exit::TimedOut);
+        assert!(done.elapsed < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn spawn_errors_are_reported() {
+        let done = run(&spec(&["/no/such/program"]), |_| {});
+        assert!(matches!(done.exit, Exit::SpawnError(_)));
+        let mut s = spec(&["true"]);
+        s.cwd = "/no/such/dir".into();
+        assert!(matches!(run(&s, |_| {}).exit, Exit::SpawnError(e) if e.contains("does not exist")));
+    }
+}
