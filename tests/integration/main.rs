@@ -1,0 +1,5 @@
+//! Integration tests: they drive the built `queue` binary in temporary directories.
+
+mod util;
+
+mod basics;
