@@ -122,6 +122,13 @@ impl Location {
         })
     }
 
+    /// Wake idle workers on this host after new jobs were committed.
+    pub fn wake_workers(&self) {
+        if let Location::Sqlite(path) = self {
+            crate::wake::notify(path);
+        }
+    }
+
     /// The value given to jobs as QUEUE_DATABASE so that `queue` inside a job finds this store.
     pub fn as_env(&self) -> String {
         match self {

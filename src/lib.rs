@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod output;
 pub mod store;
+pub mod wake;
 pub mod worker;
 
 use anyhow::Result;

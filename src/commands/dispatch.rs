@@ -146,6 +146,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     }
     let mut store = ctx.open(&target)?;
     store.enqueue(&jobs)?;
+    if jobs.iter().any(|j| j.available_at <= now) {
+        target.location.wake_workers();
+    }
     for job in &jobs {
         if ctx.out.json {
             ctx.out.json_line(&Dispatched {

@@ -19,7 +19,10 @@ pub struct ResumeArgs {
 }
 
 /// Split `conn:queue` (or `queue`, on the current connection) and open that connection's store.
-fn target_queue(ctx: &Ctx, text: &str) -> Result<(String, Box<dyn crate::store::Store>)> {
+fn target_queue(
+    ctx: &Ctx,
+    text: &str,
+) -> Result<(String, crate::config::Target, Box<dyn crate::store::Store>)> {
     let (conn, queue) = match text.split_once(':') {
         Some((c, q)) => (Some(c), if q.is_empty() { "default" } else { q }),
         None => (None, text),
@@ -27,19 +30,20 @@ fn target_queue(ctx: &Ctx, text: &str) -> Result<(String, Box<dyn crate::store::
     validate_queue_name(queue).map_err(|e| anyhow!("{e}"))?;
     let target = ctx.target(conn)?;
     let store = ctx.open(&target)?;
-    Ok((format!("{}:{queue}", target.connection), store))
+    Ok((format!("{}:{queue}", target.connection), target, store))
 }
 
 pub fn pause(args: PauseArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let (name, mut store) = target_queue(ctx, &args.queue)?;
+    let (name, _, mut store) = target_queue(ctx, &args.queue)?;
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), Some("1"))?;
     ctx.out.say(&format!("Job processing on queue [{name}] has been paused."));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn resume(args: ResumeArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let (name, mut store) = target_queue(ctx, &args.queue)?;
+    let (name, target, mut store) = target_queue(ctx, &args.queue)?;
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), None)?;
+    target.location.wake_workers();
     ctx.out.say(&format!("Job processing on queue [{name}] has been resumed."));
     Ok(ExitCode::SUCCESS)
 }

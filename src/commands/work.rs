@@ -101,6 +101,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         connection: target.connection.clone(),
         database_env: target.location.as_env(),
         retain_done_ms: target.retain_done_ms,
+        wake_path: match &target.location {
+            crate::config::Location::Sqlite(path) => Some(path.clone()),
+            crate::config::Location::Postgres(_) => None,
+        },
     };
     let mut store = ctx.open(&target)?;
     if !ctx.out.json && !ctx.out.quiet && ctx.out.verbose {

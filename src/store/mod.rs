@@ -118,6 +118,9 @@ pub trait Store: Send {
     /// priority). Reservations whose lease has expired are freed first. Attempts count here.
     fn claim(&mut self, claim: &Claim<'_>) -> Result<Option<Reserved>>;
 
+    /// When the earliest waiting (unreserved) job of these queues becomes available, if any.
+    fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>>;
+
     /// Extend the leases of every job this worker holds.
     fn heartbeat(&mut self, worker_id: &str, lease_until_ms: i64) -> Result<()>;
 

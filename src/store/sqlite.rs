@@ -318,6 +318,23 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT MIN(available_at) FROM jobs WHERE queue = ?1 AND reserved_at IS NULL",
+            )?;
+            let mut earliest: Option<i64> = None;
+            for queue in queues {
+                let at: Option<i64> = stmt.query_row([queue], |r| r.get(0))?;
+                earliest = match (earliest, at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            Ok(earliest)
+        })
+    }
+
     fn heartbeat(&mut self, worker_id: &str, lease_until_ms: i64) -> Result<()> {
         self.write(|tx| {
             tx.prepare_cached(

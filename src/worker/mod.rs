@@ -46,6 +46,8 @@ pub struct Options {
     /// QUEUE_DATABASE for the jobs, so that `queue` inside a job reaches this store.
     pub database_env: String,
     pub retain_done_ms: i64,
+    /// The SQLite store file, for instant wake-ups from dispatchers on this host.
+    pub wake_path: Option<std::path::PathBuf>,
 }
 
 /// Why a worker stopped.
@@ -106,6 +108,8 @@ enum Message {
     Spawned { slot: u64, pgid: u32 },
     Done { slot: u64, result: process::Finished },
     Signal(signals::Signal),
+    /// A dispatcher on this host committed jobs.
+    Wake,
 }
 
 struct Running {
@@ -141,6 +145,10 @@ pub fn run(
     );
     let (tx, rx) = mpsc::channel::<Message>();
     let signal_handle = signals::forward(tx.clone(), Message::Signal)?;
+    let _wake = opts
+        .wake_path
+        .as_deref()
+        .and_then(|path| crate::wake::listen(path, &worker_id, tx.clone(), || Message::Wake));
     let restart_marker = store.controls()?.restart;
     let mut worker = Worker {
         restart_marker,
@@ -205,9 +213,9 @@ impl Worker<'_> {
             }
 
             let wait = if self.running.is_empty() {
-                self.opts.sleep
+                self.idle_wait(found_nothing)?
             } else if self.running.len() < self.opts.concurrency && found_nothing {
-                self.opts.sleep.min(self.heartbeat_every())
+                self.idle_wait(found_nothing)?.min(self.heartbeat_every())
             } else {
                 self.heartbeat_every()
             };
@@ -266,6 +274,19 @@ impl Worker<'_> {
         Ok(false)
     }
 
+
+    /// How long to wait when there is nothing to take: --sleep, but no later than the moment
+    /// the next delayed job of our queues becomes available.
+    fn idle_wait(&mut self, found_nothing: bool) -> Result<Duration> {
+        if !found_nothing || self.paused || self.stopping.is_some() {
+            return Ok(self.opts.sleep);
+        }
+        let Some(next) = self.store.next_available_at(&self.opts.queues)? else {
+            return Ok(self.opts.sleep);
+        };
+        let until = Duration::from_millis((next - self.clock.now_ms()).max(0) as u64);
+        Ok(self.opts.sleep.min(until))
+    }
 
     fn check_limits(&mut self, found_nothing: bool) {
         if self.stopping.is_some() {
@@ -392,6 +413,7 @@ impl Worker<'_> {
                     }
                 }
             }
+            Message::Wake => {}
             Message::Signal(signals::Signal::Pause) => self.paused = true,
             Message::Signal(signals::Signal::Resume) => self.paused = false,
         }
