@@ -84,4 +84,7 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(hide = true)]
     Man(completions::ManArgs),
+    /// Internal: the helper that kills a dead worker's jobs.
+    #[command(hide = true)]
+    Guard,
 }

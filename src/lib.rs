@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Completions(args) => return completions::run(args),
         Command::Man(args) => return completions::man(args),
+        Command::Guard => return Ok(worker::guard::run_guard()),
         _ => {}
     }
     let ctx = app::Ctx::new(selection, out)?;
@@ -55,6 +56,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Down(args) => maintenance::down(args, &ctx),
         Command::Up(args) => maintenance::up(args, &ctx),
         Command::Migrate(args) => migrate::run(args, &ctx),
-        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
+        Command::Completions(_) | Command::Man(_) | Command::Guard => {
+            unreachable!("handled above")
+        }
     }
 }

@@ -73,6 +73,20 @@ CREATE TABLE job_batches (
     finished_at    INTEGER
 );
 
+-- Live workers: each registers at start, refreshes alive_until with its heartbeat and removes
+-- itself on exit. Rows whose alive_until passed belong to dead workers and are forgotten.
+CREATE TABLE workers (
+    id           TEXT    PRIMARY KEY,
+    name         TEXT    NOT NULL,
+    host         TEXT    NOT NULL,
+    pid          INTEGER NOT NULL,
+    queues       TEXT    NOT NULL,
+    concurrency  INTEGER NOT NULL,
+    started_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    alive_until  INTEGER NOT NULL
+);
+
 -- Store-wide switches and markers: restart broadcasts, paused queues, maintenance mode.
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,

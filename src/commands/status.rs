@@ -12,9 +12,11 @@ pub struct Args {}
 
 pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let (target, mut store) = ctx.store()?;
-    let queues = store.queue_stats(ctx.now_ms())?;
+    let now = ctx.now_ms();
+    let queues = store.queue_stats(now)?;
+    let workers = store.workers(now)?;
     if ctx.out.json {
-        ctx.out.json(&json!({ "queues": queues, "workers": [] }))?;
+        ctx.out.json(&json!({ "queues": queues, "workers": workers }))?;
         return Ok(ExitCode::SUCCESS);
     }
     if queues.is_empty() {
@@ -23,8 +25,35 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
             target.connection,
             target.location.as_env()
         ));
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        queue_table(ctx, &queues);
     }
+    if workers.is_empty() {
+        ctx.out.say("No workers running.");
+    } else {
+        let rows = workers
+            .iter()
+            .map(|w| {
+                vec![
+                    w.name.clone(),
+                    w.host.clone(),
+                    w.pid.to_string(),
+                    w.queues.join(","),
+                    format!("{}/{}", w.jobs.len(), w.concurrency),
+                    humanize_ms(now - w.started_at),
+                    format!("{} ago", humanize_ms(now - w.last_seen_at)),
+                ]
+            })
+            .collect();
+        ctx.out.table(
+            &["worker", "host", "pid", "queues", "running", "up", "last seen"],
+            rows,
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn queue_table(ctx: &Ctx, queues: &[crate::store::QueueStats]) {
     let rows = queues
         .iter()
         .map(|q| {
@@ -44,5 +73,4 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
         &["queue", "pending", "delayed", "reserved", "failed", "oldest pending"],
         rows,
     );
-    Ok(ExitCode::SUCCESS)
 }

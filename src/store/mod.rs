@@ -90,6 +90,27 @@ pub struct JobView {
     pub payload: Payload,
 }
 
+/// A worker as it registers itself and as `status` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkerInfo {
+    pub id: String,
+    pub name: String,
+    pub host: String,
+    pub pid: u32,
+    pub queues: Vec<String>,
+    pub concurrency: usize,
+    #[serde(serialize_with = "ms_as_rfc3339")]
+    pub started_at: i64,
+    #[serde(serialize_with = "ms_as_rfc3339")]
+    pub last_seen_at: i64,
+    /// The uuids of the jobs it is running now.
+    pub jobs: Vec<String>,
+}
+
+fn ms_as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::clock::format_rfc3339(*ms))
+}
+
 /// Which failed jobs `retry` puts back.
 #[derive(Debug, Clone)]
 pub enum RetrySelection {
@@ -121,8 +142,21 @@ pub trait Store: Send {
     /// When the earliest waiting (unreserved) job of these queues becomes available, if any.
     fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>>;
 
-    /// Extend the leases of every job this worker holds.
-    fn heartbeat(&mut self, worker_id: &str, lease_until_ms: i64) -> Result<()>;
+    /// Register a worker (or refresh its row) until `alive_until_ms`.
+    fn register_worker(&mut self, worker: &WorkerInfo, alive_until_ms: i64) -> Result<()>;
+    /// Remove a worker's row as it exits.
+    fn unregister_worker(&mut self, worker_id: &str) -> Result<()>;
+    /// The live workers; rows of workers whose heartbeat stopped are deleted.
+    fn workers(&mut self, now_ms: i64) -> Result<Vec<WorkerInfo>>;
+
+    /// The worker's heartbeat: extend the leases of every job it holds and its own row.
+    fn heartbeat(
+        &mut self,
+        worker_id: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        alive_until_ms: i64,
+    ) -> Result<()>;
 
     /// End an attempt: read what the job asked for (`queue release` / `queue fail`), let `decide`
     /// turn that into a decision, and apply it, all in one transaction. `output` is the tail of

@@ -4,7 +4,7 @@
 
 use super::migrate::{self, Migration};
 use super::{
-    Claim, Controls, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY, FailedJob, Finished, Intent, JobView, QueueStats, Reserved, RetrySelection, Store,
+    Claim, Controls, WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY, FailedJob, Finished, Intent, JobView, QueueStats, Reserved, RetrySelection, Store,
     StoreOptions,
 };
 use crate::clock::format_rfc3339;
@@ -335,13 +335,82 @@ impl Store for SqliteStore {
         })
     }
 
-    fn heartbeat(&mut self, worker_id: &str, lease_until_ms: i64) -> Result<()> {
+    fn heartbeat(
+        &mut self,
+        worker_id: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        alive_until_ms: i64,
+    ) -> Result<()> {
         self.write(|tx| {
             tx.prepare_cached(
                 "UPDATE jobs SET lease_expires_at = ?2 WHERE worker_id = ?1 AND reserved_at IS NOT NULL",
             )?
             .execute(params![worker_id, lease_until_ms])?;
+            tx.prepare_cached("UPDATE workers SET last_seen_at = ?2, alive_until = ?3 WHERE id = ?1")?
+                .execute(params![worker_id, now_ms, alive_until_ms])?;
             Ok(())
+        })
+    }
+
+    fn register_worker(&mut self, w: &WorkerInfo, alive_until_ms: i64) -> Result<()> {
+        let queues = w.queues.join(",");
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO workers
+                     (id, name, host, pid, queues, concurrency, started_at, last_seen_at, alive_until)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    w.id,
+                    w.name,
+                    w.host,
+                    w.pid,
+                    queues,
+                    w.concurrency as i64,
+                    w.started_at,
+                    w.last_seen_at,
+                    alive_until_ms
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn unregister_worker(&mut self, worker_id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM workers WHERE id = ?1", [worker_id])?;
+            Ok(())
+        })
+    }
+
+    fn workers(&mut self, now_ms: i64) -> Result<Vec<WorkerInfo>> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM workers WHERE alive_until < ?1", [now_ms])?;
+            let mut stmt = tx.prepare_cached(
+                "SELECT w.id, w.name, w.host, w.pid, w.queues, w.concurrency, w.started_at,
+                        w.last_seen_at,
+                        (SELECT group_concat(uuid, ',') FROM jobs j
+                         WHERE j.worker_id = w.id AND j.reserved_at IS NOT NULL)
+                 FROM workers w ORDER BY w.started_at, w.id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                let queues: String = r.get(4)?;
+                let jobs: Option<String> = r.get(8)?;
+                Ok(WorkerInfo {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    host: r.get(2)?,
+                    pid: r.get(3)?,
+                    queues: queues.split(',').map(String::from).collect(),
+                    concurrency: r.get::<_, i64>(5)? as usize,
+                    started_at: r.get(6)?,
+                    last_seen_at: r.get(7)?,
+                    jobs: jobs
+                        .map(|j| j.split(',').map(String::from).collect())
+                        .unwrap_or_default(),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 

@@ -5,12 +5,13 @@
 //! All store access happens on the loop's thread; job threads only run processes and report
 //! back over a channel, which also carries signals so that an idle wait ends at once.
 
+pub mod guard;
 pub mod process;
 pub mod signals;
 
 use crate::clock::Clock;
 use crate::domain::policy::{decide, Decision, Limits, Outcome};
-use crate::store::{Claim, Finished, Intent, Reserved, Store};
+use crate::store::{Claim, Finished, Intent, Reserved, Store, WorkerInfo};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -150,7 +151,9 @@ pub fn run(
         .as_deref()
         .and_then(|path| crate::wake::listen(path, &worker_id, tx.clone(), || Message::Wake));
     let restart_marker = store.controls()?.restart;
+    let guard = guard::Guard::start();
     let mut worker = Worker {
+        guard,
         restart_marker,
         store,
         clock,
@@ -168,12 +171,17 @@ pub fn run(
         last_heartbeat: Instant::now(),
         last_prune: None,
     };
+    worker.register()?;
     let result = worker.run_loop(&rx);
     signal_handle.close();
+    // Leave the registry on the way out; a worker that cannot is forgotten when its row expires.
+    let _ = worker.store.unregister_worker(&worker.worker_id);
     result
 }
 
 struct Worker<'a> {
+    /// Kills the jobs' process groups if this worker dies.
+    guard: Option<guard::Guard>,
     /// The restart marker seen at start; a different one means `queue restart` was run.
     restart_marker: Option<String>,
     store: &'a mut dyn Store,
@@ -213,7 +221,7 @@ impl Worker<'_> {
             }
 
             let wait = if self.running.is_empty() {
-                self.idle_wait(found_nothing)?
+                self.idle_wait(found_nothing)?.min(self.heartbeat_every())
             } else if self.running.len() < self.opts.concurrency && found_nothing {
                 self.idle_wait(found_nothing)?.min(self.heartbeat_every())
             } else {
@@ -388,6 +396,9 @@ impl Worker<'_> {
             Message::Spawned { slot, pgid } => {
                 if let Some(r) = self.running.get_mut(&slot) {
                     r.pgid = Some(pgid);
+                    if let Some(guard) = &mut self.guard {
+                        guard.watch(pgid);
+                    }
                     if self.stop_signals >= 2 {
                         process::signal_group(pgid, libc::SIGTERM);
                     }
@@ -395,6 +406,9 @@ impl Worker<'_> {
             }
             Message::Done { slot, result } => {
                 if let Some(running) = self.running.remove(&slot) {
+                    if let (Some(guard), Some(pgid)) = (&mut self.guard, running.pgid) {
+                        guard.forget(pgid);
+                    }
                     self.record(running, result)?;
                     if !self.opts.rest.is_zero() {
                         std::thread::sleep(self.opts.rest);
@@ -459,16 +473,40 @@ impl Worker<'_> {
         }
     }
 
+    fn register(&mut self) -> Result<()> {
+        let now = self.clock.now_ms();
+        let info = WorkerInfo {
+            id: self.worker_id.clone(),
+            name: self.opts.name.clone(),
+            host: hostname(),
+            pid: std::process::id(),
+            queues: self.opts.queues.clone(),
+            concurrency: self.opts.concurrency,
+            started_at: now,
+            last_seen_at: now,
+            jobs: vec![],
+        };
+        self.store.register_worker(&info, now + self.alive_for())
+    }
+
+    /// How long a worker counts as alive after a heartbeat: three missed beats, and never
+    /// less than its leases (so a listed worker's jobs are never up for grabs).
+    fn alive_for(&self) -> i64 {
+        (self.heartbeat_every() * 3).max(self.opts.lease).as_millis() as i64
+    }
+
     fn heartbeat_every(&self) -> Duration {
         (self.opts.lease / 3).clamp(Duration::from_millis(100), Duration::from_secs(30))
     }
 
     fn heartbeat_if_due(&mut self) -> Result<()> {
-        if self.running.is_empty() || self.last_heartbeat.elapsed() < self.heartbeat_every() {
+        if self.last_heartbeat.elapsed() < self.heartbeat_every() {
             return Ok(());
         }
-        let until = self.clock.now_ms() + self.opts.lease.as_millis() as i64;
-        self.store.heartbeat(&self.worker_id, until)?;
+        let now = self.clock.now_ms();
+        let lease_until = now + self.opts.lease.as_millis() as i64;
+        self.store
+            .heartbeat(&self.worker_id, now, lease_until, now + self.alive_for())?;
         self.last_heartbeat = Instant::now();
         Ok(())
     }

@@ -3,4 +3,5 @@
 mod util;
 
 mod basics;
+mod concurrency;
 mod generated;

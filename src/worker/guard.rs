@@ -1,0 +1,82 @@
+//! The guard: a small helper process started with each worker. The worker tells it, over a pipe,
+//! which job process groups are running; when the worker dies for any reason (SIGKILL, OOM) the
+//! pipe closes and the guard kills those groups, grandchildren included. PR_SET_PDEATHSIG alone
+//! would only reach each job's first process, so a re-run could overlap an orphan.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+/// The worker's end: registers and forgets process groups.
+pub struct Guard {
+    child: Child,
+    pipe: ChildStdin,
+}
+
+impl Guard {
+    /// Start `queue guard` (this same binary). None if it cannot be started; jobs then rely on
+    /// the death signal of their first process only.
+    pub fn start() -> Option<Guard> {
+        let exe = std::env::current_exe().ok()?;
+        let mut child = Command::new(exe)
+            .arg("guard")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .ok()?;
+        let pipe = child.stdin.take()?;
+        Some(Guard { child, pipe })
+    }
+
+    pub fn watch(&mut self, pgid: u32) {
+        let _ = writeln!(self.pipe, "+{pgid}");
+    }
+
+    pub fn forget(&mut self, pgid: u32) {
+        let _ = writeln!(self.pipe, "-{pgid}");
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // A clean exit: every job has finished, so the guard has nothing left to kill.
+        let _ = self.pipe.flush();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+
+/// The guard process itself: read `+PGID` / `-PGID` lines until the worker is gone, then kill
+/// every group still registered.
+pub fn run_guard() -> std::process::ExitCode {
+    // Do not die with the worker's terminal or a Ctrl-C meant for the worker.
+    // SAFETY: setting signal dispositions to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+    }
+    let mut groups: HashSet<u32> = HashSet::new();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        let (op, id) = line.split_at(line.len().min(1));
+        let Ok(pgid) = id.parse::<u32>() else { continue };
+        match op {
+            "+" => {
+                groups.insert(pgid);
+            }
+            "-" => {
+                groups.remove(&pgid);
+            }
+            _ => {}
+        }
+    }
+    for pgid in groups {
+        super::process::signal_group(pgid, libc::SIGKILL);
+    }
+    std::process::ExitCode::SUCCESS
+}
