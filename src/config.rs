@@ -59,7 +59,14 @@ impl LoadedConfig {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the config file {}", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-            let msg = e.message().to_string();
+            // toml's messages may span lines ("invalid string\nexpected ..."); errors are one line.
+            let msg = e
+                .message()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
             let line = e
                 .span()
                 .map(|s| text[..s.start].lines().count().max(1))

@@ -49,6 +49,10 @@ impl SqliteStore {
             );
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        // A short-lived process (one `queue dispatch`) must not checkpoint the WAL and fsync
+        // as it closes: that would cost more than its whole insert. SQLite's automatic
+        // checkpoints during commits keep the WAL small instead.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
@@ -734,6 +738,9 @@ impl Store for SqliteStore {
             };
             let mut retried = Vec::new();
             for uuid in &uuids {
+                if retried.contains(uuid) {
+                    continue;
+                }
                 // The job goes back with its uuid and payload, attempts and exceptions reset.
                 let moved = tx.execute(
                     "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
@@ -744,6 +751,9 @@ impl Store for SqliteStore {
                     tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])?;
                     tx.execute("DELETE FROM finished_jobs WHERE uuid = ?1", [uuid])?;
                     retried.push(uuid.clone());
+                } else if matches!(selection, RetrySelection::Uuids(_)) {
+                    // An id that names no failed job is an error, and the whole retry is undone.
+                    bail!("no failed job with id {uuid} (see `queue failed`); nothing was retried");
                 }
             }
             Ok(retried)

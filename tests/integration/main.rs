@@ -5,3 +5,6 @@ mod util;
 mod basics;
 mod concurrency;
 mod generated;
+mod failed;
+mod work;
+mod dispatch;
