@@ -47,6 +47,8 @@ pub enum Command {
     Dispatch(dispatch::Args),
     /// Run a worker that processes jobs until it is told to stop.
     Work(work::Args),
+    /// Run each job in a fresh `queue work --once` process (re-reads queue.toml every time).
+    Listen(listen::Args),
     /// Inside a job: put this job back on its queue (after --delay seconds, or its backoff).
     Release(release::Args),
     /// Inside a job: fail this job now, with no more tries.
@@ -59,6 +61,8 @@ pub enum Command {
     Failed(failed::Args),
     /// Put failed jobs back on their queue: UUID…, `all`, or --queue Q.
     Retry(retry::Args),
+    /// Exit 1 with ALERT rows when a queue holds --max jobs or more (for cron).
+    Monitor(monitor::Args),
     /// Delete one failed job.
     Forget(forget::Args),
     /// Delete all failed jobs (or those older than --hours).
@@ -77,6 +81,10 @@ pub enum Command {
     Down(maintenance::DownArgs),
     /// Leave maintenance mode.
     Up(maintenance::UpArgs),
+    /// Print a supervisord program section that runs workers for this store.
+    SupervisorConfig(supervisor::SupervisorArgs),
+    /// Print a systemd unit that runs workers for this store.
+    SystemdUnit(supervisor::SystemdArgs),
     /// Apply pending schema migrations to the store.
     Migrate(migrate::Args),
     /// Print shell completions: bash, zsh, fish, elvish or powershell.

@@ -40,6 +40,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Dispatch(args) => dispatch::run(args, &ctx),
         Command::Work(args) => work::run(args, &ctx),
+        Command::Listen(args) => listen::run(args, &ctx),
+        Command::Monitor(args) => monitor::run(args, &ctx),
+        Command::SupervisorConfig(args) => supervisor::supervisor(args, &ctx),
+        Command::SystemdUnit(args) => supervisor::systemd(args, &ctx),
         Command::Release(args) => release::run(args, &ctx),
         Command::Fail(args) => fail::run(args, &ctx),
         Command::Status(args) => status::run(args, &ctx),

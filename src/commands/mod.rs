@@ -7,8 +7,10 @@ pub mod fail;
 pub mod failed;
 pub mod flush;
 pub mod forget;
+pub mod listen;
 pub mod maintenance;
 pub mod migrate;
+pub mod monitor;
 pub mod pause;
 pub mod prune_failed;
 pub mod release;
@@ -16,6 +18,7 @@ pub mod restart;
 pub mod retry;
 pub mod show;
 pub mod status;
+pub mod supervisor;
 pub mod work;
 
 use anyhow::{bail, Result};

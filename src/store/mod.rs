@@ -179,6 +179,7 @@ pub trait Store: Send {
     fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>>;
     /// Put failed jobs back on their queue (same uuid and payload, attempts reset); returns the
     /// uuids that were found and retried, in the order given (newest first for All/Queue).
+    /// A uuid given that names no failed job is an error, and then nothing is retried.
     fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>>;
     fn forget_failed(&mut self, uuid: &str) -> Result<bool>;
     /// Delete failed jobs that failed at or before `before_ms` (all when None).

@@ -1,0 +1,134 @@
+//! `queue supervisor-config` and `queue systemd-unit`: print a process-manager configuration
+//! that runs workers for this store. The stop timeout is longer than the longest job timeout, so
+//! SIGTERM lets running jobs finish before the manager resorts to SIGKILL.
+
+use crate::app::Ctx;
+use anyhow::{anyhow, Context, Result};
+use std::process::ExitCode;
+
+/// Options shared by both generators.
+#[derive(Debug, clap::Args)]
+pub struct WorkerFlags {
+    /// Arguments for `queue work` (e.g. --queue high,default --tries 3).
+    #[arg(long, value_name = "ARGS", default_value = "--sleep 3 --tries 3")]
+    pub work_args: String,
+    /// The longest job timeout, in seconds; the stop timeout is this plus a margin.
+    #[arg(long, default_value_t = 60, value_name = "S")]
+    pub timeout: u64,
+    /// The user the workers run as (default: the current one).
+    #[arg(long)]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SupervisorArgs {
+    /// The supervisord program name.
+    #[arg(long, default_value = "queue-worker")]
+    pub program: String,
+    /// How many worker processes.
+    #[arg(long, default_value_t = 2)]
+    pub numprocs: u32,
+    #[command(flatten)]
+    pub worker: WorkerFlags,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SystemdArgs {
+    #[command(flatten)]
+    pub worker: WorkerFlags,
+}
+
+/// What both generators need: the binary, the store, the directory, the stop timeout.
+struct Setup {
+    command: String,
+    directory: String,
+    database: String,
+    user: String,
+    stop_secs: u64,
+}
+
+fn setup(ctx: &Ctx, flags: &WorkerFlags) -> Result<Setup> {
+    let target = ctx.target(None)?;
+    let exe = std::env::current_exe().context("cannot find the queue binary")?;
+    let user = match &flags.user {
+        Some(u) => u.clone(),
+        None => std::env::var("USER").unwrap_or_else(|_| "root".into()),
+    };
+    if flags.work_args.contains('\n') {
+        return Err(anyhow!("--work-args must be one line"));
+    }
+    Ok(Setup {
+        command: format!("{} work {}", exe.display(), flags.work_args)
+            .trim_end()
+            .to_string(),
+        directory: ctx.cwd.display().to_string(),
+        database: target.location.as_env(),
+        user,
+        // Enough for the longest job, its kill grace, and the worker's own exit.
+        stop_secs: flags.timeout + 30,
+    })
+}
+
+pub fn supervisor(args: SupervisorArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let s = setup(ctx, &args.worker)?;
+    let program = &args.program;
+    ctx.out.line(&format!(
+        "[program:{program}]
+process_name=%(program_name)s_%(process_num)02d
+command={command}
+directory={directory}
+environment=QUEUE_DATABASE=\"{database}\"
+user={user}
+numprocs={numprocs}
+autostart=true
+autorestart=true
+stopasgroup=false
+killasgroup=false
+stopsignal=TERM
+stopwaitsecs={stop}
+redirect_stderr=true
+stdout_logfile=/var/log/{program}.log
+",
+        command = s.command,
+        directory = s.directory,
+        database = s.database,
+        user = s.user,
+        numprocs = args.numprocs,
+        stop = s.stop_secs,
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn systemd(args: SystemdArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let s = setup(ctx, &args.worker)?;
+    ctx.out.line(&format!(
+        "# Save as /etc/systemd/system/queue-worker@.service, then:
+#   systemctl daemon-reload && systemctl enable --now queue-worker@1 queue-worker@2
+[Unit]
+Description=queue worker %i
+After=network.target
+
+[Service]
+Type=simple
+User={user}
+WorkingDirectory={directory}
+Environment=QUEUE_DATABASE={database}
+ExecStart={command}
+# `queue restart` makes a worker exit 0 after its current job: start it again.
+Restart=always
+RestartSec=1
+KillMode=mixed
+KillSignal=SIGTERM
+TimeoutStopSec={stop}
+
+[Install]
+WantedBy=multi-user.target
+",
+        user = s.user,
+        directory = s.directory,
+        database = s.database,
+        command = s.command,
+        stop = s.stop_secs,
+    ));
+    Ok(ExitCode::SUCCESS)
+}
