@@ -5,6 +5,7 @@ mod util;
 mod basics;
 mod concurrency;
 mod generated;
+mod supervisor;
 mod failed;
 mod work;
 mod dispatch;
