@@ -35,12 +35,14 @@ complete -c queue -n "__fish_queue_needs_command" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_needs_command" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_needs_command" -f -a "dispatch" -d 'Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`'
 complete -c queue -n "__fish_queue_needs_command" -f -a "work" -d 'Run a worker that processes jobs until it is told to stop'
+complete -c queue -n "__fish_queue_needs_command" -f -a "listen" -d 'Run each job in a fresh `queue work --once` process (re-reads queue.toml every time)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "release" -d 'Inside a job: put this job back on its queue (after --delay seconds, or its backoff)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "fail" -d 'Inside a job: fail this job now, with no more tries'
 complete -c queue -n "__fish_queue_needs_command" -f -a "status" -d 'Show queue sizes and the oldest waiting job of each queue'
 complete -c queue -n "__fish_queue_needs_command" -f -a "show" -d 'Show one job: state, attempts, options and last output'
 complete -c queue -n "__fish_queue_needs_command" -f -a "failed" -d 'List failed jobs, newest first'
 complete -c queue -n "__fish_queue_needs_command" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or --queue Q'
+complete -c queue -n "__fish_queue_needs_command" -f -a "monitor" -d 'Exit 1 with ALERT rows when a queue holds --max jobs or more (for cron)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "forget" -d 'Delete one failed job'
 complete -c queue -n "__fish_queue_needs_command" -f -a "flush" -d 'Delete all failed jobs (or those older than --hours)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "prune-failed" -d 'Delete failed jobs older than --hours (default 24)'
@@ -50,9 +52,12 @@ complete -c queue -n "__fish_queue_needs_command" -f -a "pause" -d 'Stop workers
 complete -c queue -n "__fish_queue_needs_command" -f -a "resume" -d 'Let workers take jobs from a paused queue again: [CONNECTION:]QUEUE'
 complete -c queue -n "__fish_queue_needs_command" -f -a "down" -d 'Maintenance mode: workers take no jobs (unless started with --force)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "up" -d 'Leave maintenance mode'
+complete -c queue -n "__fish_queue_needs_command" -f -a "supervisor-config" -d 'Print a supervisord program section that runs workers for this store'
+complete -c queue -n "__fish_queue_needs_command" -f -a "systemd-unit" -d 'Print a systemd unit that runs workers for this store'
 complete -c queue -n "__fish_queue_needs_command" -f -a "migrate" -d 'Apply pending schema migrations to the store'
 complete -c queue -n "__fish_queue_needs_command" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
 complete -c queue -n "__fish_queue_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c queue -n "__fish_queue_needs_command" -f -a "guard" -d 'Internal: the helper that kills a dead worker\'s jobs'
 complete -c queue -n "__fish_queue_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l queue -d 'The queue to put the job on (default: the connection\'s queue, else `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l delay -d 'Run no earlier than this: 30, 30s, 5m, 2h, 1d, or an RFC 3339 time' -r
@@ -101,6 +106,22 @@ complete -c queue -n "__fish_queue_using_subcommand work" -s v -l verbose -d 'Pr
 complete -c queue -n "__fish_queue_using_subcommand work" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand work" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand work" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand listen" -l queue -d 'Queues in priority order: a,b' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l sleep -d 'Seconds each child waits for a job before it exits and a new one starts' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l timeout -d 'Seconds a job may run when it does not say (0 = no limit)' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l tries -d 'Attempts a job gets when it does not say (0 or -1 = unlimited)' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l backoff -d 'Seconds before a failed job is retried, when it does not say' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l rest -d 'Seconds to rest after each job' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l memory -d 'Exit with status 12 once this listener uses this many MB (0 = no limit)' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand listen" -l force -d 'Work even in maintenance mode'
+complete -c queue -n "__fish_queue_using_subcommand listen" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand listen" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand listen" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand listen" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand listen" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand release" -l delay -d 'Seconds before the job is available again (default: its backoff)' -r
 complete -c queue -n "__fish_queue_using_subcommand release" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand release" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
@@ -158,6 +179,16 @@ complete -c queue -n "__fish_queue_using_subcommand retry" -s v -l verbose -d 'P
 complete -c queue -n "__fish_queue_using_subcommand retry" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand retry" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand retry" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand monitor" -l max -d 'The size (pending + delayed + reserved) at which a queue is in ALERT' -r
+complete -c queue -n "__fish_queue_using_subcommand monitor" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand monitor" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand monitor" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand monitor" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand monitor" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand monitor" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand monitor" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand monitor" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand monitor" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand forget" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand forget" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand forget" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
@@ -241,6 +272,32 @@ complete -c queue -n "__fish_queue_using_subcommand up" -s v -l verbose -d 'Prin
 complete -c queue -n "__fish_queue_using_subcommand up" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand up" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand up" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l program -d 'The supervisord program name' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l numprocs -d 'How many worker processes' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l work-args -d 'Arguments for `queue work` (e.g. --queue high,default --tries 3)' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l timeout -d 'The longest job timeout, in seconds; the stop timeout is this plus a margin' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l user -d 'The user the workers run as (default: the current one)' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l work-args -d 'Arguments for `queue work` (e.g. --queue high,default --tries 3)' -r
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l timeout -d 'The longest job timeout, in seconds; the stop timeout is this plus a margin' -r
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l user -d 'The user the workers run as (default: the current one)' -r
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand migrate" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand migrate" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand migrate" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
@@ -268,24 +325,38 @@ complete -c queue -n "__fish_queue_using_subcommand man" -s v -l verbose -d 'Pri
 complete -c queue -n "__fish_queue_using_subcommand man" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand man" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand man" -s V -l version -d 'Print version'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "dispatch" -d 'Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "work" -d 'Run a worker that processes jobs until it is told to stop'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "release" -d 'Inside a job: put this job back on its queue (after --delay seconds, or its backoff)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "fail" -d 'Inside a job: fail this job now, with no more tries'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "status" -d 'Show queue sizes and the oldest waiting job of each queue'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "show" -d 'Show one job: state, attempts, options and last output'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "failed" -d 'List failed jobs, newest first'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or --queue Q'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "forget" -d 'Delete one failed job'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "flush" -d 'Delete all failed jobs (or those older than --hours)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "prune-failed" -d 'Delete failed jobs older than --hours (default 24)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "clear" -d 'Delete every job of a queue, including delayed and reserved ones'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "restart" -d 'Tell every worker to exit after its current job (for deploys)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "pause" -d 'Stop workers from taking jobs from a queue: [CONNECTION:]QUEUE'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "resume" -d 'Let workers take jobs from a paused queue again: [CONNECTION:]QUEUE'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "down" -d 'Maintenance mode: workers take no jobs (unless started with --force)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "up" -d 'Leave maintenance mode'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "migrate" -d 'Apply pending schema migrations to the store'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work release fail status show failed retry forget flush prune-failed clear restart pause resume down up migrate completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c queue -n "__fish_queue_using_subcommand guard" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand guard" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand guard" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand guard" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand guard" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand guard" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand guard" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand guard" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand guard" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "dispatch" -d 'Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "work" -d 'Run a worker that processes jobs until it is told to stop'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "listen" -d 'Run each job in a fresh `queue work --once` process (re-reads queue.toml every time)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "release" -d 'Inside a job: put this job back on its queue (after --delay seconds, or its backoff)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "fail" -d 'Inside a job: fail this job now, with no more tries'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "status" -d 'Show queue sizes and the oldest waiting job of each queue'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "show" -d 'Show one job: state, attempts, options and last output'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "failed" -d 'List failed jobs, newest first'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or --queue Q'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "monitor" -d 'Exit 1 with ALERT rows when a queue holds --max jobs or more (for cron)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "forget" -d 'Delete one failed job'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "flush" -d 'Delete all failed jobs (or those older than --hours)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "prune-failed" -d 'Delete failed jobs older than --hours (default 24)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "clear" -d 'Delete every job of a queue, including delayed and reserved ones'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "restart" -d 'Tell every worker to exit after its current job (for deploys)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "pause" -d 'Stop workers from taking jobs from a queue: [CONNECTION:]QUEUE'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "resume" -d 'Let workers take jobs from a paused queue again: [CONNECTION:]QUEUE'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "down" -d 'Maintenance mode: workers take no jobs (unless started with --force)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "up" -d 'Leave maintenance mode'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "supervisor-config" -d 'Print a supervisord program section that runs workers for this store'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "systemd-unit" -d 'Print a systemd unit that runs workers for this store'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "migrate" -d 'Apply pending schema migrations to the store'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "man" -d 'Print the man page (roff)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "guard" -d 'Internal: the helper that kills a dead worker\'s jobs'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

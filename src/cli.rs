@@ -7,7 +7,12 @@ use std::path::PathBuf;
 /// Laravel's queue system for shell commands: dispatch jobs into a durable store and run
 /// workers that honour tries, backoff, timeouts and delays, then inspect and retry failures.
 #[derive(Debug, Parser)]
-#[command(name = "queue", version, max_term_width = 100, propagate_version = true)]
+#[command(
+    name = "queue",
+    version,
+    max_term_width = 100,
+    propagate_version = true
+)]
 pub struct Cli {
     /// The store: a SQLite file path, or a postgres:// URL.
     #[arg(long, global = true, env = "QUEUE_DATABASE", value_name = "URL|PATH")]

@@ -191,7 +191,10 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
     let location = if let Some(db) = &selection.database {
         Location::parse(db, cwd)
     } else if connection.is_some() {
-        connection_location(&conn, config.as_ref().expect("connection comes from a config"))?
+        connection_location(
+            &conn,
+            config.as_ref().expect("connection comes from a config"),
+        )?
     } else {
         Location::Sqlite(default_store_path()?)
     };
@@ -203,9 +206,7 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
     let discard_failed = match failed_driver.as_deref() {
         None | Some("database") | Some("database-uuids") => false,
         Some("null") => true,
-        Some(other) => bail!(
-            "unknown failed-job driver '{other}': use \"database\" or \"null\""
-        ),
+        Some(other) => bail!("unknown failed-job driver '{other}': use \"database\" or \"null\""),
     };
     let default_queue = conn.queue.clone().unwrap_or_else(|| "default".into());
     crate::domain::job::validate_queue_name(&default_queue).map_err(anyhow::Error::msg)?;
@@ -215,7 +216,9 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         Some(toml::Value::String(text)) => crate::domain::duration::parse_duration(text)
             .map_err(|e| anyhow::anyhow!("invalid retain_done: {e}"))?
             .as_millis() as i64,
-        Some(other) => bail!("invalid retain_done {other}: use a duration such as \"1d\" or a number of seconds"),
+        Some(other) => bail!(
+            "invalid retain_done {other}: use a duration such as \"1d\" or a number of seconds"
+        ),
     };
     Ok(Target {
         location,
@@ -265,7 +268,9 @@ pub fn default_store_path() -> Result<PathBuf> {
     }
     match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
         Some(home) => Ok(PathBuf::from(home).join(".local/share/queue/queue.sqlite")),
-        None => bail!("cannot find a place for the store: set HOME or XDG_DATA_HOME, or pass --database PATH"),
+        None => bail!(
+            "cannot find a place for the store: set HOME or XDG_DATA_HOME, or pass --database PATH"
+        ),
     }
 }
 
@@ -287,7 +292,10 @@ mod tests {
         let sub = tmp.path().join("a/b");
         std::fs::create_dir_all(&sub).unwrap();
         let t = resolve(&Selection::default(), &sub).unwrap();
-        assert_eq!(t.location, Location::Sqlite(tmp.path().join("var/q.sqlite")));
+        assert_eq!(
+            t.location,
+            Location::Sqlite(tmp.path().join("var/q.sqlite"))
+        );
         assert_eq!((t.retry_after_secs, t.default_queue.as_str()), (30, "mail"));
         assert_eq!(t.connection, "local");
 
@@ -314,7 +322,10 @@ mod tests {
             tmp.path(),
         )
         .unwrap_err();
-        assert!(err.to_string().contains("unknown connection 'nope'"), "{err}");
+        assert!(
+            err.to_string().contains("unknown connection 'nope'"),
+            "{err}"
+        );
 
         write(tmp.path(), "[conections.local]\n");
         let err = resolve(&Selection::default(), tmp.path()).unwrap_err();

@@ -27,7 +27,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         database: cli.database.filter(|d| !d.is_empty()),
         connection: cli.connection.filter(|c| !c.is_empty()),
         config: cli.config,
-        failed_driver: std::env::var("QUEUE_FAILED_DRIVER").ok().filter(|d| !d.is_empty()),
+        failed_driver: std::env::var("QUEUE_FAILED_DRIVER")
+            .ok()
+            .filter(|d| !d.is_empty()),
     };
     // Commands that need no store or config.
     match cli.command {

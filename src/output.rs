@@ -25,9 +25,8 @@ pub enum Color {
 
 impl Output {
     pub fn new(json: bool, quiet: bool, verbose: bool, no_color: bool) -> Self {
-        let color = !no_color
-            && std::env::var_os("NO_COLOR").is_none()
-            && std::io::stdout().is_terminal();
+        let color =
+            !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
         Output {
             json,
             quiet,
@@ -95,7 +94,7 @@ impl Output {
         table
             .load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(headers.iter().map(|h| Cell::new(h)));
+            .set_header(headers.iter().map(Cell::new));
         if !std::io::stdout().is_terminal() {
             table.set_width(200);
         }

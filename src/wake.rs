@@ -34,7 +34,12 @@ impl Drop for Listener {
 
 /// Bind a socket for this worker and forward every datagram as `wrap()` on `tx`.
 /// None when the socket cannot be made (the worker then polls).
-pub fn listen<E: Send + 'static>(store: &Path, id: &str, tx: Sender<E>, wrap: fn() -> E) -> Option<Listener> {
+pub fn listen<E: Send + 'static>(
+    store: &Path,
+    id: &str,
+    tx: Sender<E>,
+    wrap: fn() -> E,
+) -> Option<Listener> {
     let dir = wake_dir(store);
     if !dir.exists() {
         std::fs::DirBuilder::new().mode(0o700).create(&dir).ok()?;

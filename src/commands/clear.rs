@@ -23,7 +23,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "queue": queue, "connection": target.connection, "cleared": cleared }))?;
     } else {
-        ctx.out.say(&format!("Cleared {cleared} job(s) from the [{queue}] queue."));
+        ctx.out.say(&format!(
+            "Cleared {cleared} job(s) from the [{queue}] queue."
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

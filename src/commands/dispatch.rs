@@ -85,7 +85,9 @@ impl JobFlags {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  queue dispatch -- ./bin/send-report --daily\n  queue dispatch --queue emails --tries 3 --backoff 1,5,10 -- ./send.sh\n  queue dispatch --delay 5m --payload '{\"id\": 7}' -- ./import.sh\n  queue dispatch --file jobs.jsonl")]
+#[command(
+    after_help = "Examples:\n  queue dispatch -- ./bin/send-report --daily\n  queue dispatch --queue emails --tries 3 --backoff 1,5,10 -- ./send.sh\n  queue dispatch --delay 5m --payload '{\"id\": 7}' -- ./import.sh\n  queue dispatch --file jobs.jsonl"
+)]
 pub struct Args {
     #[command(flatten)]
     pub job: JobFlags,
@@ -121,7 +123,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if let Some(reason) = skip_reason(&args)? {
         ctx.out.note(&format!("not dispatched: {reason}"));
         if ctx.out.json {
-            ctx.out.json_line(&serde_json::json!({ "dispatched": false, "reason": reason }))?;
+            ctx.out
+                .json_line(&serde_json::json!({ "dispatched": false, "reason": reason }))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -137,8 +140,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         None => {
             let command = single_command(&args)?;
             let opts = args.job.to_options()?;
-            vec![job::build(command, &opts, &target.default_queue, &ctx.cwd, new_uuid(), now)
-                .map_err(anyhow::Error::msg)?]
+            vec![job::build(
+                command,
+                &opts,
+                &target.default_queue,
+                &ctx.cwd,
+                new_uuid(),
+                now,
+            )
+            .map_err(anyhow::Error::msg)?]
         }
     };
     if args.sync {
@@ -225,8 +235,8 @@ fn read_jobs_file(
             continue;
         }
         let at = || format!("{} line {}", path.display(), index + 1);
-        let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line)
-            .map_err(|e| anyhow!("{}: not a JSON object: {e}", at()))?;
+        let mut object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(line).map_err(|e| anyhow!("{}: not a JSON object: {e}", at()))?;
         let command = match (object.remove("command"), object.remove("shell"), object.remove("job")) {
             (Some(serde_json::Value::Array(items)), None, None) => JobCommand::Argv(
                 items
@@ -255,7 +265,10 @@ fn read_jobs_file(
         jobs.push(job);
     }
     if jobs.is_empty() {
-        bail!("{} has no jobs: write one JSON object per line", path.display());
+        bail!(
+            "{} has no jobs: write one JSON object per line",
+            path.display()
+        );
     }
     Ok(jobs)
 }
@@ -303,15 +316,20 @@ fn run_sync(job: &NewJob, connection: &str, ctx: &Ctx) -> Result<ExitCode> {
         cwd: p.cwd.clone(),
         env,
         stdin: serde_json::to_vec(&p.data)?,
-        timeout: p.timeout.filter(|t| *t > 0).map(std::time::Duration::from_secs),
+        timeout: p
+            .timeout
+            .filter(|t| *t > 0)
+            .map(std::time::Duration::from_secs),
         capture: false,
+        die_with_parent: false,
     };
     let done = process::run(&spec, |_| {});
     let code = match done.exit {
         process::Exit::Code(code) => code,
         process::Exit::Signal(sig) => 128 + sig,
         process::Exit::TimedOut => {
-            ctx.out.note(&format!("queue: job {} timed out", p.display_name));
+            ctx.out
+                .note(&format!("queue: job {} timed out", p.display_name));
             124
         }
         process::Exit::SpawnError(e) => bail!("the job {e}"),

@@ -36,6 +36,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             ]
         })
         .collect();
-    ctx.out.table(&["uuid", "connection", "queue", "job", "failed at", "error"], rows);
+    ctx.out.table(
+        &["uuid", "connection", "queue", "job", "failed at", "error"],
+        rows,
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -25,7 +25,12 @@ pub struct Args {
     #[arg(long, default_value = "60", value_name = "S")]
     pub timeout: String,
     /// Attempts a job gets when it does not say (0 or -1 = unlimited).
-    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_hyphen_values = true,
+        value_name = "N"
+    )]
     pub tries: i64,
     /// Seconds before a failed job is retried, when it does not say.
     #[arg(long, default_value = "0", value_name = "LIST")]
@@ -68,7 +73,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             cmd.args(["--queue", q]);
         }
         cmd.args(["--once", "--sleep", &args.sleep, "--timeout", &args.timeout])
-            .args(["--tries", &args.tries.to_string(), "--backoff", &args.backoff])
+            .args([
+                "--tries",
+                &args.tries.to_string(),
+                "--backoff",
+                &args.backoff,
+            ])
             .args(["--memory", "0", "--rest", "0"]);
         if args.force {
             cmd.arg("--force");
@@ -103,7 +113,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
                 Ok(Event::Signal(_)) => {}
                 Err(_) => {
                     signalled += 1;
-                    let sig = if signalled == 1 { libc::SIGTERM } else { libc::SIGKILL };
+                    let sig = if signalled == 1 {
+                        libc::SIGTERM
+                    } else {
+                        libc::SIGKILL
+                    };
                     ctx.out.note(&format!(
                         "queue listen: the worker process overran --timeout {}; stopping it",
                         args.timeout

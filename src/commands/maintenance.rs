@@ -15,7 +15,8 @@ pub struct UpArgs {}
 pub fn down(_args: DownArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (_, mut store) = ctx.store()?;
     store.set_setting(MAINTENANCE_KEY, Some(&ctx.now_ms().to_string()))?;
-    ctx.out.say("Maintenance mode is on: workers take no jobs (except with --force).");
+    ctx.out
+        .say("Maintenance mode is on: workers take no jobs (except with --force).");
     Ok(ExitCode::SUCCESS)
 }
 

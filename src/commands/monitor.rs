@@ -31,7 +31,12 @@ struct Row {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let mut rows = Vec::new();
-    for item in args.queues.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for item in args
+        .queues
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let (conn, queue) = match item.split_once(':') {
             Some((c, q)) => (Some(c), q),
             None => (None, item),
@@ -75,5 +80,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             .collect();
         ctx.out.table(&["queue", "size", "status"], table);
     }
-    Ok(if alert { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if alert {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

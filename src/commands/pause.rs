@@ -36,7 +36,9 @@ fn target_queue(
 pub fn pause(args: PauseArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (name, _, mut store) = target_queue(ctx, &args.queue)?;
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), Some("1"))?;
-    ctx.out.say(&format!("Job processing on queue [{name}] has been paused."));
+    ctx.out.say(&format!(
+        "Job processing on queue [{name}] has been paused."
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -44,6 +46,8 @@ pub fn resume(args: ResumeArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (name, target, mut store) = target_queue(ctx, &args.queue)?;
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), None)?;
     target.location.wake_workers();
-    ctx.out.say(&format!("Job processing on queue [{name}] has been resumed."));
+    ctx.out.say(&format!(
+        "Job processing on queue [{name}] has been resumed."
+    ));
     Ok(ExitCode::SUCCESS)
 }

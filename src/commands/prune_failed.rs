@@ -15,9 +15,7 @@ pub struct Args {
 pub fn hours_ago(ctx: &Ctx, hours: Option<f64>) -> Result<Option<i64>> {
     match hours {
         None => Ok(None),
-        Some(h) if h.is_finite() && h >= 0.0 => {
-            Ok(Some(ctx.now_ms() - (h * 3_600_000.0) as i64))
-        }
+        Some(h) if h.is_finite() && h >= 0.0 => Ok(Some(ctx.now_ms() - (h * 3_600_000.0) as i64)),
         Some(h) => bail!("--hours {h}: give a number of hours, 0 or more"),
     }
 }

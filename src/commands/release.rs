@@ -29,8 +29,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
 
 /// Record what the running job asked for, identified by QUEUE_JOB_ID and QUEUE_JOB_TOKEN.
 pub fn record_from_job(ctx: &Ctx, intent: &Intent) -> Result<ExitCode> {
-    let (Ok(uuid), Ok(token)) = (std::env::var("QUEUE_JOB_ID"), std::env::var("QUEUE_JOB_TOKEN"))
-    else {
+    let (Ok(uuid), Ok(token)) = (
+        std::env::var("QUEUE_JOB_ID"),
+        std::env::var("QUEUE_JOB_TOKEN"),
+    ) else {
         anyhow::bail!(
             "this command only works inside a job run by `queue work` (QUEUE_JOB_ID and QUEUE_JOB_TOKEN are not set)"
         );

@@ -22,7 +22,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         (Some(q), _) => RetrySelection::Queue(q.clone()),
         (None, [one]) if one == "all" => RetrySelection::All,
         (None, []) => bail!("say which failed jobs to retry: UUID…, `all`, or --queue Q"),
-        (None, ids) => RetrySelection::Uuids(ids.iter().map(|i| parse_uuid(i)).collect::<Result<_>>()?),
+        (None, ids) => {
+            RetrySelection::Uuids(ids.iter().map(|i| parse_uuid(i)).collect::<Result<_>>()?)
+        }
     };
     let (target, mut store) = ctx.store()?;
     let retried = store.retry_failed(&selection, ctx.now_ms())?;

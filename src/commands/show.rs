@@ -46,9 +46,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         ("tries", p.max_tries.map(|t| t.to_string())),
         ("backoff", p.backoff.as_ref().map(|b| format!("{b:?}"))),
         ("timeout", p.timeout.map(|t| format!("{t}s"))),
-        ("retry until", p.retry_until.map(crate::clock::format_rfc3339)),
+        (
+            "retry until",
+            p.retry_until.map(crate::clock::format_rfc3339),
+        ),
         ("max exceptions", p.max_exceptions.map(|m| m.to_string())),
-        ("fail on timeout", p.fail_on_timeout.then(|| "yes".to_string())),
+        (
+            "fail on timeout",
+            p.fail_on_timeout.then(|| "yes".to_string()),
+        ),
         ("payload", (!p.data.is_null()).then(|| p.data.to_string())),
     ];
     rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
@@ -59,7 +65,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if let Some(error) = &job.error {
         ctx.out.line(&format!("\nerror:\n{error}"));
     } else if let Some(output) = job.output.as_ref().filter(|o| !o.is_empty()) {
-        ctx.out.line(&format!("\nlast output:\n{}", output.trim_end()));
+        ctx.out
+            .line(&format!("\nlast output:\n{}", output.trim_end()));
     }
     Ok(ExitCode::SUCCESS)
 }

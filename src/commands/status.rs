@@ -16,7 +16,8 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let queues = store.queue_stats(now)?;
     let workers = store.workers(now)?;
     if ctx.out.json {
-        ctx.out.json(&json!({ "queues": queues, "workers": workers }))?;
+        ctx.out
+            .json(&json!({ "queues": queues, "workers": workers }))?;
         return Ok(ExitCode::SUCCESS);
     }
     if queues.is_empty() {
@@ -46,7 +47,15 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
             })
             .collect();
         ctx.out.table(
-            &["worker", "host", "pid", "queues", "running", "up", "last seen"],
+            &[
+                "worker",
+                "host",
+                "pid",
+                "queues",
+                "running",
+                "up",
+                "last seen",
+            ],
             rows,
         );
     }
@@ -70,7 +79,14 @@ fn queue_table(ctx: &Ctx, queues: &[crate::store::QueueStats]) {
         })
         .collect();
     ctx.out.table(
-        &["queue", "pending", "delayed", "reserved", "failed", "oldest pending"],
+        &[
+            "queue",
+            "pending",
+            "delayed",
+            "reserved",
+            "failed",
+            "oldest pending",
+        ],
         rows,
     );
 }

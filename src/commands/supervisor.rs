@@ -10,7 +10,12 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct WorkerFlags {
     /// Arguments for `queue work` (e.g. --queue high,default --tries 3).
-    #[arg(long, value_name = "ARGS", default_value = "--sleep 3 --tries 3", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "ARGS",
+        default_value = "--sleep 3 --tries 3",
+        allow_hyphen_values = true
+    )]
     pub work_args: String,
     /// The longest job timeout, in seconds; the stop timeout is this plus a margin.
     #[arg(long, default_value_t = 60, value_name = "S")]

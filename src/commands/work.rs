@@ -40,7 +40,12 @@ pub struct Args {
     #[arg(long, default_value = "60", value_name = "S")]
     pub timeout: String,
     /// Attempts a job gets when it does not say (0 or -1 = unlimited).
-    #[arg(long, default_value_t = 1, value_name = "N", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "N",
+        allow_hyphen_values = true
+    )]
     pub tries: i64,
     /// Seconds before a failed job is retried, when it does not say: 0, or a list 1,5,10.
     #[arg(long, default_value = "0", value_name = "LIST")]
@@ -79,7 +84,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         bail!("--concurrency must be at least 1");
     }
     if args.tries < -1 {
-        bail!("--tries {}: use a number of attempts, or 0 (or -1) for unlimited", args.tries);
+        bail!(
+            "--tries {}: use a number of attempts, or 0 (or -1) for unlimited",
+            args.tries
+        );
     }
     let max_time = seconds("max-time", &args.max_time)?;
     let opts = Options {
@@ -227,7 +235,7 @@ impl Reporter for WorkLines {
         } else {
             job.payload.display_name.clone()
         };
-        let took = elapsed.map(|e| format_elapsed(e)).unwrap_or_default();
+        let took = elapsed.map(format_elapsed).unwrap_or_default();
         match (status, result) {
             ("starting", _) => self.human(&name, "", "RUNNING", Color::Blue),
             ("success", Some("deleted")) => self.human(&name, &took, "DONE", Color::Green),
@@ -237,7 +245,8 @@ impl Reporter for WorkLines {
             _ => {
                 self.human(&name, &took, "FAIL", Color::Red);
                 if let Some(message) = message {
-                    self.out.line(&format!("    {}", self.out.paint(&message, Color::Red)));
+                    self.out
+                        .line(&format!("    {}", self.out.paint(&message, Color::Red)));
                 }
             }
         }

@@ -26,7 +26,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     let secs = value * scale;
     if secs > 100.0 * 365.0 * 86_400.0 {
-        return Err(format!("duration '{text}' is too long (more than 100 years)"));
+        return Err(format!(
+            "duration '{text}' is too long (more than 100 years)"
+        ));
     }
     Ok(Duration::from_secs_f64(secs))
 }

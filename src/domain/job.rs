@@ -214,10 +214,16 @@ pub fn build(
     use super::duration::{parse_backoff, parse_duration, parse_instant};
     if let JobCommand::Argv(argv) = &command {
         if argv.is_empty() || argv[0].is_empty() {
-            return Err("the job has no command: put it after `--`, as in `queue dispatch -- echo hi`".into());
+            return Err(
+                "the job has no command: put it after `--`, as in `queue dispatch -- echo hi`"
+                    .into(),
+            );
         }
     }
-    let queue = opts.queue.clone().unwrap_or_else(|| default_queue.to_string());
+    let queue = opts
+        .queue
+        .clone()
+        .unwrap_or_else(|| default_queue.to_string());
     validate_queue_name(&queue)?;
     let available_at = match &opts.delay {
         None => now_ms,
@@ -247,7 +253,9 @@ pub fn build(
     };
     let retry_until = match &opts.retry_until {
         None => None,
-        Some(t) => Some(parse_instant(&t.as_text(), now_ms).map_err(|e| format!("--retry-until: {e}"))?),
+        Some(t) => {
+            Some(parse_instant(&t.as_text(), now_ms).map_err(|e| format!("--retry-until: {e}"))?)
+        }
     };
     let cwd = match &opts.cwd {
         None => cwd.to_path_buf(),
@@ -297,7 +305,15 @@ mod build_tests {
             delay: Some(StringOrNumber::Text("5m".into())),
             ..Default::default()
         };
-        let job = build(argv(), &opts, "default", Path::new("/tmp"), "u".into(), 1_000).unwrap();
+        let job = build(
+            argv(),
+            &opts,
+            "default",
+            Path::new("/tmp"),
+            "u".into(),
+            1_000,
+        )
+        .unwrap();
         assert_eq!(job.queue, "default");
         assert_eq!(job.available_at, 301_000);
         assert_eq!(job.payload.delay, Some(300_000));
@@ -328,6 +344,14 @@ mod build_tests {
         for opts in cases {
             assert!(build(argv(), &opts, "default", Path::new("/"), "u".into(), 0).is_err());
         }
-        assert!(build(JobCommand::Argv(vec![]), &JobOptions::default(), "d", Path::new("/"), "u".into(), 0).is_err());
+        assert!(build(
+            JobCommand::Argv(vec![]),
+            &JobOptions::default(),
+            "d",
+            Path::new("/"),
+            "u".into(),
+            0
+        )
+        .is_err());
     }
 }

@@ -34,9 +34,14 @@ pub enum Outcome {
 pub enum Decision {
     Complete,
     /// Back on the queue after `delay_ms`; `exception` says whether it counted as one.
-    Release { delay_ms: i64, exception: bool },
+    Release {
+        delay_ms: i64,
+        exception: bool,
+    },
     /// Off the queue and into failed_jobs with this error text (first line = the reason).
-    Fail { reason: String },
+    Fail {
+        reason: String,
+    },
 }
 
 impl Limits {
@@ -100,9 +105,7 @@ pub fn decide(
             return Decision::Fail { reason };
         }
         Outcome::Exception { message } => (message.clone(), false),
-        Outcome::TimedOut { timeout_secs } => {
-            (format!("timed out after {timeout_secs}s"), true)
-        }
+        Outcome::TimedOut { timeout_secs } => (format!("timed out after {timeout_secs}s"), true),
     };
     if timed_out && limits.fail_on_timeout {
         return Decision::Fail {
@@ -247,7 +250,15 @@ mod tests {
             ..limits(1)
         };
         assert_eq!(
-            decide(&Outcome::Released { delay_secs: Some(3) }, 1, 0, &l, 0),
+            decide(
+                &Outcome::Released {
+                    delay_secs: Some(3)
+                },
+                1,
+                0,
+                &l,
+                0
+            ),
             Decision::Release {
                 delay_ms: 3000,
                 exception: false

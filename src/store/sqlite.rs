@@ -4,14 +4,16 @@
 
 use super::migrate::{self, Migration};
 use super::{
-    Claim, Controls, WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY, FailedJob, Finished, Intent, JobView, QueueStats, Reserved, RetrySelection, Store,
-    StoreOptions,
+    Claim, Controls, FailedJob, Finished, Intent, JobView, QueueStats, Reserved, RetrySelection,
+    Store, StoreOptions, WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
 };
 use crate::clock::format_rfc3339;
 use crate::domain::job::{JobState, NewJob, Payload};
 use crate::domain::policy::Decision;
 use anyhow::{bail, Context, Result};
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{
+    params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
+};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -40,8 +42,9 @@ impl SqliteStore {
             .with_context(|| format!("cannot open the store {}", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // journal_mode needs a write lock the first time; the busy handler covers it.
-        let mode: String = retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
-            .with_context(|| format!("cannot use the store {}", path.display()))?;
+        let mode: String =
+            retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
+                .with_context(|| format!("cannot use the store {}", path.display()))?;
         if !mode.eq_ignore_ascii_case("wal") {
             bail!(
                 "the store {} cannot use WAL mode (it is in {mode} mode): put it on a local file system",
@@ -52,7 +55,10 @@ impl SqliteStore {
         // A short-lived process (one `queue dispatch`) must not checkpoint the WAL and fsync
         // as it closes: that would cost more than its whole insert. SQLite's automatic
         // checkpoints during commits keep the WAL small instead.
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
@@ -767,7 +773,9 @@ impl Store for SqliteStore {
     fn flush_failed(&mut self, before_ms: Option<i64>) -> Result<usize> {
         self.write(|tx| {
             Ok(match before_ms {
-                Some(before) => tx.execute("DELETE FROM failed_jobs WHERE failed_at <= ?1", [before])?,
+                Some(before) => {
+                    tx.execute("DELETE FROM failed_jobs WHERE failed_at <= ?1", [before])?
+                }
                 None => tx.execute("DELETE FROM failed_jobs", [])?,
             })
         })
@@ -790,7 +798,8 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached("SELECT key, value FROM settings")?;
             let mut controls = Controls::default();
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             for row in rows {
                 let (key, value) = row?;
                 if key == RESTART_KEY {

@@ -7,11 +7,34 @@ use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
-/// The worker's end: registers and forgets process groups.
+/// The worker's end: owns the guard process.
 pub struct Guard {
     child: Child,
-    pipe: ChildStdin,
+    handle: Handle,
+}
+
+/// A cheap clone of the pipe to the guard, for the threads that start jobs: they register a
+/// process group right after spawning it, so no window is left in which a dying worker would
+/// leave it behind.
+#[derive(Clone)]
+pub struct Handle(Arc<Mutex<ChildStdin>>);
+
+impl Handle {
+    pub fn watch(&self, pgid: u32) {
+        self.send(&format!("+{pgid}\n"));
+    }
+
+    pub fn forget(&self, pgid: u32) {
+        self.send(&format!("-{pgid}\n"));
+    }
+
+    fn send(&self, line: &str) {
+        if let Ok(mut pipe) = self.0.lock() {
+            let _ = pipe.write_all(line.as_bytes());
+        }
+    }
 }
 
 impl Guard {
@@ -28,27 +51,24 @@ impl Guard {
             .spawn()
             .ok()?;
         let pipe = child.stdin.take()?;
-        Some(Guard { child, pipe })
+        Some(Guard {
+            child,
+            handle: Handle(Arc::new(Mutex::new(pipe))),
+        })
     }
 
-    pub fn watch(&mut self, pgid: u32) {
-        let _ = writeln!(self.pipe, "+{pgid}");
-    }
-
-    pub fn forget(&mut self, pgid: u32) {
-        let _ = writeln!(self.pipe, "-{pgid}");
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
         // A clean exit: every job has finished, so the guard has nothing left to kill.
-        let _ = self.pipe.flush();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
-
 
 /// The guard process itself: read `+PGID` / `-PGID` lines until the worker is gone, then kill
 /// every group still registered.
@@ -64,7 +84,9 @@ pub fn run_guard() -> std::process::ExitCode {
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         let (op, id) = line.split_at(line.len().min(1));
-        let Ok(pgid) = id.parse::<u32>() else { continue };
+        let Ok(pgid) = id.parse::<u32>() else {
+            continue;
+        };
         match op {
             "+" => {
                 groups.insert(pgid);

@@ -106,8 +106,14 @@ pub trait Reporter {
 }
 
 enum Message {
-    Spawned { slot: u64, pgid: u32 },
-    Done { slot: u64, result: process::Finished },
+    Spawned {
+        slot: u64,
+        pgid: u32,
+    },
+    Done {
+        slot: u64,
+        result: process::Finished,
+    },
     Signal(signals::Signal),
     /// A dispatcher on this host committed jobs.
     Wake,
@@ -220,9 +226,11 @@ impl Worker<'_> {
                 }
             }
 
-            let wait = if self.running.is_empty() {
-                self.idle_wait(found_nothing)?.min(self.heartbeat_every())
-            } else if self.running.len() < self.opts.concurrency && found_nothing {
+            // Idle slots wait for a job (or a wake-up); busy ones only for their jobs' ends.
+            // Either way the heartbeat is never late.
+            let idle = self.running.is_empty()
+                || (self.running.len() < self.opts.concurrency && found_nothing);
+            let wait = if idle {
                 self.idle_wait(found_nothing)?.min(self.heartbeat_every())
             } else {
                 self.heartbeat_every()
@@ -254,7 +262,11 @@ impl Worker<'_> {
             .opts
             .queues
             .iter()
-            .filter(|q| !controls.paused.contains(&format!("{}:{q}", self.opts.connection)))
+            .filter(|q| {
+                !controls
+                    .paused
+                    .contains(&format!("{}:{q}", self.opts.connection))
+            })
             .cloned()
             .collect();
         if queues.is_empty() {
@@ -281,7 +293,6 @@ impl Worker<'_> {
         }
         Ok(false)
     }
-
 
     /// How long to wait when there is nothing to take: --sleep, but no later than the moment
     /// the next delayed job of our queues becomes available.
@@ -337,7 +348,9 @@ impl Worker<'_> {
             stdin: serde_json::to_vec(&job.payload.data)?,
             timeout: (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs)),
             capture: true,
+            die_with_parent: self.guard.is_none(),
         };
+        let guard = self.guard.as_ref().map(guard::Guard::handle);
         let slot = self.next_slot;
         self.next_slot += 1;
         let tx = self.tx.clone();
@@ -345,9 +358,17 @@ impl Worker<'_> {
             .name(format!("job-{slot}"))
             .spawn(move || {
                 let spawned = tx.clone();
+                let mut group = None;
                 let result = process::run(&spec, |pgid| {
+                    if let Some(guard) = &guard {
+                        guard.watch(pgid);
+                    }
+                    group = Some(pgid);
                     let _ = spawned.send(Message::Spawned { slot, pgid });
                 });
+                if let (Some(guard), Some(pgid)) = (&guard, group) {
+                    guard.forget(pgid);
+                }
                 let _ = tx.send(Message::Done { slot, result });
             })?;
         self.running.insert(
@@ -369,7 +390,10 @@ impl Worker<'_> {
             ("QUEUE_JOB_ID".into(), job.uuid.clone()),
             ("QUEUE_JOB_NAME".into(), p.display_name.clone()),
             ("QUEUE_ATTEMPT".into(), job.attempts.to_string()),
-            ("QUEUE_MAX_TRIES".into(), limits.max_tries.max(0).to_string()),
+            (
+                "QUEUE_MAX_TRIES".into(),
+                limits.max_tries.max(0).to_string(),
+            ),
             ("QUEUE_QUEUE".into(), job.queue.clone()),
             ("QUEUE_CONNECTION".into(), self.opts.connection.clone()),
             ("QUEUE_DATABASE".into(), self.opts.database_env.clone()),
@@ -396,9 +420,6 @@ impl Worker<'_> {
             Message::Spawned { slot, pgid } => {
                 if let Some(r) = self.running.get_mut(&slot) {
                     r.pgid = Some(pgid);
-                    if let Some(guard) = &mut self.guard {
-                        guard.watch(pgid);
-                    }
                     if self.stop_signals >= 2 {
                         process::signal_group(pgid, libc::SIGTERM);
                     }
@@ -406,9 +427,6 @@ impl Worker<'_> {
             }
             Message::Done { slot, result } => {
                 if let Some(running) = self.running.remove(&slot) {
-                    if let (Some(guard), Some(pgid)) = (&mut self.guard, running.pgid) {
-                        guard.forget(pgid);
-                    }
                     self.record(running, result)?;
                     if !self.opts.rest.is_zero() {
                         std::thread::sleep(self.opts.rest);
@@ -449,15 +467,17 @@ impl Worker<'_> {
                 message: other.describe(),
             },
         };
-        let applied = self.store.finish(&job, &result.output, now, &mut |intent| {
-            // What the job asked for from inside wins over how it exited.
-            let outcome = match intent {
-                Some(Intent::Fail { message }) => Outcome::FailRequested { message },
-                Some(Intent::Release { delay_secs }) => Outcome::Released { delay_secs },
-                None => observed.clone(),
-            };
-            decide(&outcome, job.attempts, job.exceptions, &limits, now)
-        })?;
+        let applied = self
+            .store
+            .finish(&job, &result.output, now, &mut |intent| {
+                // What the job asked for from inside wins over how it exited.
+                let outcome = match intent {
+                    Some(Intent::Fail { message }) => Outcome::FailRequested { message },
+                    Some(Intent::Release { delay_secs }) => Outcome::Released { delay_secs },
+                    None => observed.clone(),
+                };
+                decide(&outcome, job.attempts, job.exceptions, &limits, now)
+            })?;
         self.report_finish(&job, applied, result.elapsed);
         Ok(())
     }
@@ -492,7 +512,9 @@ impl Worker<'_> {
     /// How long a worker counts as alive after a heartbeat: three missed beats, and never
     /// less than its leases (so a listed worker's jobs are never up for grabs).
     fn alive_for(&self) -> i64 {
-        (self.heartbeat_every() * 3).max(self.opts.lease).as_millis() as i64
+        (self.heartbeat_every() * 3)
+            .max(self.opts.lease)
+            .as_millis() as i64
     }
 
     fn heartbeat_every(&self) -> Duration {

@@ -27,6 +27,10 @@ pub struct Spec {
     pub timeout: Option<Duration>,
     /// Keep a tail of the output (workers) or pass it through to ours (`dispatch --sync`).
     pub capture: bool,
+    /// Ask the kernel to kill the job's first process when the spawning thread dies. This
+    /// forces fork+exec instead of the much cheaper posix_spawn, so workers use it only when
+    /// their guard process (which covers the whole process group) could not be started.
+    pub die_with_parent: bool,
 }
 
 /// How the process ended.
@@ -136,8 +140,14 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
     let mut readers = Vec::new();
     if spec.capture {
         for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -236,6 +246,13 @@ fn spawn(spec: &Spec) -> Result<Child, String> {
     if spec.capture {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
+    if spec.die_with_parent {
+        die_with_parent(&mut cmd);
+    }
+    cmd.spawn().map_err(|e| format!("{program}: {e}"))
+}
+
+fn die_with_parent(cmd: &mut Command) {
     // SAFETY: the closure only calls async-signal-safe functions (prctl, getppid, kill).
     unsafe {
         let parent = libc::getpid();
@@ -248,7 +265,6 @@ fn spawn(spec: &Spec) -> Result<Child, String> {
             Ok(())
         });
     }
-    cmd.spawn().map_err(|e| format!("{program}: {e}"))
 }
 
 #[cfg(test)]
@@ -263,6 +279,7 @@ mod tests {
             stdin: b"{\"a\":1}".to_vec(),
             timeout: None,
             capture: true,
+            die_with_parent: true,
         }
     }
 
@@ -276,7 +293,14 @@ mod tests {
 
     #[test]
     fn only_the_tail_of_the_output_is_kept() {
-        let done = run(&spec(&["sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x; echo END"]), |_| {});
+        let done = run(
+            &spec(&[
+                "sh",
+                "-c",
+                "head -c 200000 /dev/zero | tr '\\0' x; echo END",
+            ]),
+            |_| {},
+        );
         assert_eq!(done.output.len(), OUTPUT_TAIL_BYTES);
         assert!(done.output.ends_with("END\n"));
     }
@@ -296,6 +320,8 @@ mod tests {
         assert!(matches!(done.exit, Exit::SpawnError(_)));
         let mut s = spec(&["true"]);
         s.cwd = "/no/such/dir".into();
-        assert!(matches!(run(&s, |_| {}).exit, Exit::SpawnError(e) if e.contains("does not exist")));
+        assert!(
+            matches!(run(&s, |_| {}).exit, Exit::SpawnError(e) if e.contains("does not exist"))
+        );
     }
 }

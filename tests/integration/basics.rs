@@ -12,7 +12,10 @@ fn a_dispatched_job_runs_and_is_done() {
     let out = env.drain(&[]);
     assert!(out.status.success());
     let lines = String::from_utf8_lossy(&out.stdout);
-    assert!(lines.contains("RUNNING") && lines.contains("DONE"), "{lines}");
+    assert!(
+        lines.contains("RUNNING") && lines.contains("DONE"),
+        "{lines}"
+    );
     assert!(marker.exists());
     let job = env.show(&uuid);
     assert_eq!(job["state"], "done");

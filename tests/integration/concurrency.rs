@@ -47,7 +47,10 @@ fn four_workers_and_three_dispatchers_run_every_job_exactly_once() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     let expected = DISPATCHERS * (SINGLE_DISPATCHES + FILES * JOBS_PER_FILE);
     assert_eq!(dispatched.len(), expected);
@@ -75,7 +78,10 @@ fn four_workers_and_three_dispatchers_run_every_job_exactly_once() {
     for out in &outputs {
         assert_eq!(out.status.code(), Some(0));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("locked"), "a worker saw a locked database: {stderr}");
+        assert!(
+            !stderr.contains("locked"),
+            "a worker saw a locked database: {stderr}"
+        );
     }
 
     let text = std::fs::read_to_string(&log).unwrap();
@@ -132,9 +138,11 @@ fn a_killed_worker_loses_no_job_and_leaves_no_process() {
         .lines()
         .map(|l| l.trim().parse().unwrap())
         .collect();
-    wait_until(Duration::from_secs(10), "the job's processes to die", || {
-        job_pids.iter().all(|pid| !process_alive(*pid))
-    });
+    wait_until(
+        Duration::from_secs(10),
+        "the job's processes to die",
+        || job_pids.iter().all(|pid| !process_alive(*pid)),
+    );
     assert_eq!(env.state(&uuid), "reserved");
 
     // Before retry_after has passed since the last heartbeat, nobody may take the job.

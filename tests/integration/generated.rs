@@ -7,8 +7,9 @@ use crate::util::*;
 fn assert_current(args: &[&str], file: &str) {
     let env = TestEnv::new();
     let generated = env.ok(args);
-    let committed = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
-        .unwrap_or_else(|e| panic!("cannot read {file}: {e}"));
+    let committed =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+            .unwrap_or_else(|e| panic!("cannot read {file}: {e}"));
     assert!(
         generated == committed,
         "{file} is out of date: regenerate it with `queue {}` > {file}",

@@ -4,8 +4,8 @@ mod util;
 
 mod basics;
 mod concurrency;
+mod dispatch;
+mod failed;
 mod generated;
 mod supervisor;
-mod failed;
 mod work;
-mod dispatch;

@@ -83,7 +83,9 @@ fn supervisord_runs_workers_and_brings_them_back_after_queue_restart() {
         let mut ids: Vec<String> = (0..30)
             .map(|_| env.dispatch(&["--", "sh", "-c", &script]))
             .collect();
-        wait_until(Duration::from_secs(60), "the first jobs", || run_count(&log) == 30);
+        wait_until(Duration::from_secs(60), "the first jobs", || {
+            run_count(&log) == 30
+        });
 
         env.ok(&["restart"]);
         wait_until(Duration::from_secs(60), "three new workers", || {
@@ -91,7 +93,9 @@ fn supervisord_runs_workers_and_brings_them_back_after_queue_restart() {
             now.len() == 3 && now.is_disjoint(&before)
         });
         ids.extend((0..30).map(|_| env.dispatch(&["--", "sh", "-c", &script])));
-        wait_until(Duration::from_secs(60), "the second jobs", || run_count(&log) == 60);
+        wait_until(Duration::from_secs(60), "the second jobs", || {
+            run_count(&log) == 60
+        });
 
         let ran: Vec<String> = std::fs::read_to_string(&log)
             .unwrap()

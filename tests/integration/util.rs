@@ -21,7 +21,11 @@ impl TestEnv {
         let db = dir.path().join("store/queue.sqlite");
         let clock_file = dir.path().join("clock-offset-ms");
         std::fs::write(&clock_file, "0").unwrap();
-        TestEnv { dir, db, clock_file }
+        TestEnv {
+            dir,
+            db,
+            clock_file,
+        }
     }
 
     pub fn path(&self) -> &Path {
