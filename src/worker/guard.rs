@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 /// The worker's end: owns the guard process.
 pub struct Guard {
     child: Child,
-    handle: Handle,
+    /// Always Some until dropped.
+    handle: Option<Handle>,
 }
 
 /// A cheap clone of the pipe to the guard, for the threads that start jobs: they register a
@@ -53,20 +54,28 @@ impl Guard {
         let pipe = child.stdin.take()?;
         Some(Guard {
             child,
-            handle: Handle(Arc::new(Mutex::new(pipe))),
+            handle: Some(Handle(Arc::new(Mutex::new(pipe)))),
         })
     }
 
     pub fn handle(&self) -> Handle {
-        self.handle.clone()
+        self.handle.clone().expect("a live guard has a handle")
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        // A clean exit: every job has finished, so the guard has nothing left to kill.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Closing our end tells the guard that the worker is done: it kills whatever is still
+        // registered (nothing, after a clean stop) and exits. If job threads still hold the pipe
+        // (the worker is leaving on an error), it closes when they end or this process exits.
+        let Some(handle) = self.handle.take() else {
+            return;
+        };
+        let last = Arc::strong_count(&handle.0) == 1;
+        drop(handle);
+        if last {
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -172,6 +172,7 @@ pub fn run(
         popped: 0,
         stopping: None,
         stop_signals: 0,
+        kill_at: None,
         paused: false,
         started: Instant::now(),
         last_heartbeat: Instant::now(),
@@ -201,6 +202,8 @@ struct Worker<'a> {
     popped: u64,
     stopping: Option<Stop>,
     stop_signals: u32,
+    /// After a second stop signal: when to SIGKILL jobs that ignored SIGTERM.
+    kill_at: Option<Instant>,
     paused: bool,
     started: Instant,
     last_heartbeat: Instant,
@@ -230,12 +233,19 @@ impl Worker<'_> {
             // Either way the heartbeat is never late.
             let idle = self.running.is_empty()
                 || (self.running.len() < self.opts.concurrency && found_nothing);
-            let wait = if idle {
+            let mut wait = if idle {
                 self.idle_wait(found_nothing)?.min(self.heartbeat_every())
             } else {
                 self.heartbeat_every()
             };
+            if let Some(at) = self.kill_at {
+                wait = wait.min(at.saturating_duration_since(Instant::now()));
+            }
             self.wait(rx, wait)?;
+            if self.kill_at.is_some_and(|at| Instant::now() >= at) {
+                self.signal_jobs(libc::SIGKILL);
+                self.kill_at = None;
+            }
             self.heartbeat_if_due()?;
         }
     }
@@ -421,6 +431,7 @@ impl Worker<'_> {
                 if let Some(r) = self.running.get_mut(&slot) {
                     r.pgid = Some(pgid);
                     if self.stop_signals >= 2 {
+                        // Started just as the second signal came: it goes too.
                         process::signal_group(pgid, libc::SIGTERM);
                     }
                 }
@@ -436,13 +447,11 @@ impl Worker<'_> {
             Message::Signal(signals::Signal::Stop) => {
                 self.stop_signals += 1;
                 self.stopping = Some(Stop::Interrupted);
-                if self.stop_signals >= 2 {
-                    // A second stop signal: terminate the running jobs and go.
-                    for r in self.running.values() {
-                        if let Some(pgid) = r.pgid {
-                            process::signal_group(pgid, libc::SIGTERM);
-                        }
-                    }
+                if self.stop_signals == 2 {
+                    // A second stop signal: terminate the running jobs (SIGKILL for those still
+                    // there after the grace) and go; their attempts are recorded as they end.
+                    self.signal_jobs(libc::SIGTERM);
+                    self.kill_at = Some(Instant::now() + process::KILL_GRACE);
                 }
             }
             Message::Wake => {}
@@ -450,6 +459,12 @@ impl Worker<'_> {
             Message::Signal(signals::Signal::Resume) => self.paused = false,
         }
         Ok(())
+    }
+
+    fn signal_jobs(&self, signal: i32) {
+        for pgid in self.running.values().filter_map(|r| r.pgid) {
+            process::signal_group(pgid, signal);
+        }
     }
 
     /// Record an attempt's outcome in one transaction and report it.
