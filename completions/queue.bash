@@ -205,7 +205,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__clear)
-            opts="-q -v -h -V --queue --database --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,6 +216,10 @@ _queue() {
                     return 0
                     ;;
                 --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -881,7 +885,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__listen)
-            opts="-q -v -h -V --queue --sleep --timeout --tries --backoff --rest --memory --force --database --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --sleep --timeout --tries --backoff --rest --memory --force --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +920,10 @@ _queue() {
                     return 0
                     ;;
                 --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1343,7 +1351,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__work)
-            opts="-q -v -h -V --queue --sleep --max-jobs --max-time --stop-when-empty --once --timeout --tries --backoff --rest --memory --name --force --concurrency --database --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --sleep --timeout --tries --backoff --rest --memory --force --max-jobs --max-time --stop-when-empty --once --name --concurrency --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1354,14 +1362,6 @@ _queue() {
                     return 0
                     ;;
                 --sleep)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-jobs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-time)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1385,6 +1385,14 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1394,6 +1402,10 @@ _queue() {
                     return 0
                     ;;
                 --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

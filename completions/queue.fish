@@ -86,36 +86,38 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -s h -l help -d 'P
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand work" -l queue -d 'Queues in priority order: a,b (default: the connection\'s queue)' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l sleep -d 'Seconds to wait when no job is available (fractions allowed)' -r
-complete -c queue -n "__fish_queue_using_subcommand work" -l max-jobs -d 'Exit after this many jobs (0 = no limit)' -r
-complete -c queue -n "__fish_queue_using_subcommand work" -l max-time -d 'Exit after running this long (0 = no limit)' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l timeout -d 'Seconds a job may run when it does not say (0 = no limit)' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l tries -d 'Attempts a job gets when it does not say (0 or -1 = unlimited)' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l backoff -d 'Seconds before a failed job is retried, when it does not say: 0, or a list 1,5,10' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l rest -d 'Seconds to rest after each job' -r
-complete -c queue -n "__fish_queue_using_subcommand work" -l memory -d 'Exit with status 12 once the worker uses this many MB (0 = no limit)' -r
+complete -c queue -n "__fish_queue_using_subcommand work" -l memory -d 'Exit with status 12 once this process uses this many MB (0 = no limit)' -r
+complete -c queue -n "__fish_queue_using_subcommand work" -l max-jobs -d 'Exit after this many jobs (0 = no limit)' -r
+complete -c queue -n "__fish_queue_using_subcommand work" -l max-time -d 'Exit after running this long (0 = no limit)' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l name -d 'This worker\'s name' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l concurrency -d 'Jobs to run at once in this worker' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand work" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand work" -l force -d 'Work even in maintenance mode (`queue down`)'
 complete -c queue -n "__fish_queue_using_subcommand work" -l stop-when-empty -d 'Exit as soon as no job is available now (delayed jobs stay queued)'
 complete -c queue -n "__fish_queue_using_subcommand work" -l once -d 'Process at most one job, then exit'
-complete -c queue -n "__fish_queue_using_subcommand work" -l force -d 'Work even in maintenance mode (`queue down`)'
 complete -c queue -n "__fish_queue_using_subcommand work" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand work" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c queue -n "__fish_queue_using_subcommand work" -s v -l verbose -d 'Print more detail'
 complete -c queue -n "__fish_queue_using_subcommand work" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand work" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand work" -s V -l version -d 'Print version'
-complete -c queue -n "__fish_queue_using_subcommand listen" -l queue -d 'Queues in priority order: a,b' -r
-complete -c queue -n "__fish_queue_using_subcommand listen" -l sleep -d 'Seconds each child waits for a job before it exits and a new one starts' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l queue -d 'Queues in priority order: a,b (default: the connection\'s queue)' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l sleep -d 'Seconds to wait when no job is available (fractions allowed)' -r
 complete -c queue -n "__fish_queue_using_subcommand listen" -l timeout -d 'Seconds a job may run when it does not say (0 = no limit)' -r
 complete -c queue -n "__fish_queue_using_subcommand listen" -l tries -d 'Attempts a job gets when it does not say (0 or -1 = unlimited)' -r
-complete -c queue -n "__fish_queue_using_subcommand listen" -l backoff -d 'Seconds before a failed job is retried, when it does not say' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l backoff -d 'Seconds before a failed job is retried, when it does not say: 0, or a list 1,5,10' -r
 complete -c queue -n "__fish_queue_using_subcommand listen" -l rest -d 'Seconds to rest after each job' -r
-complete -c queue -n "__fish_queue_using_subcommand listen" -l memory -d 'Exit with status 12 once this listener uses this many MB (0 = no limit)' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l memory -d 'Exit with status 12 once this process uses this many MB (0 = no limit)' -r
 complete -c queue -n "__fish_queue_using_subcommand listen" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand listen" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand listen" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
-complete -c queue -n "__fish_queue_using_subcommand listen" -l force -d 'Work even in maintenance mode'
+complete -c queue -n "__fish_queue_using_subcommand listen" -l force -d 'Work even in maintenance mode (`queue down`)'
 complete -c queue -n "__fish_queue_using_subcommand listen" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand listen" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c queue -n "__fish_queue_using_subcommand listen" -s v -l verbose -d 'Print more detail'
@@ -220,6 +222,7 @@ complete -c queue -n "__fish_queue_using_subcommand prune-failed" -s h -l help -
 complete -c queue -n "__fish_queue_using_subcommand prune-failed" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand clear" -l queue -d 'The queue to clear (default: the connection\'s queue)' -r
 complete -c queue -n "__fish_queue_using_subcommand clear" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand clear" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand clear" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand clear" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand clear" -s q -l quiet -d 'Print nothing but data and errors'

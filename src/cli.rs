@@ -15,31 +15,49 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// The store: a SQLite file path, or a postgres:// URL.
-    #[arg(long, global = true, env = "QUEUE_DATABASE", value_name = "URL|PATH")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "QUEUE_DATABASE",
+        value_name = "URL|PATH"
+    )]
     pub database: Option<String>,
 
     /// The connection of queue.toml to use (default: its `default`).
-    #[arg(long, global = true, env = "QUEUE_CONNECTION", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "QUEUE_CONNECTION",
+        value_name = "NAME"
+    )]
     pub connection: Option<String>,
 
     /// The queue.toml to read instead of searching upwards from the current directory.
-    #[arg(long, global = true, env = "QUEUE_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "QUEUE_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     /// Machine-readable output: one JSON document (JSON Lines for streams).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
 
     /// Print nothing but data and errors.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
 
     /// Print more detail.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub verbose: bool,
 
     /// Never colour the output.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub no_color: bool,
 
     #[command(subcommand)]

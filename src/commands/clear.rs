@@ -8,6 +8,8 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The connection of queue.toml (default: --connection, else its `default`).
+    // Its own id: `connection` is taken by the global --connection flag.
+    #[arg(id = "clear_connection", value_name = "CONNECTION")]
     pub connection: Option<String>,
     /// The queue to clear (default: the connection's queue).
     #[arg(long, value_name = "Q")]

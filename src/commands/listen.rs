@@ -2,8 +2,8 @@
 //! so queue.toml and the scripts it names are read anew for every job (no restart after a
 //! deploy). The parent enforces --timeout on each child as a backstop, and stops on SIGTERM.
 
+use super::work::CommonFlags;
 use crate::app::Ctx;
-use crate::domain::duration::parse_duration;
 use crate::worker::{process::KILL_GRACE, resident_mb, signals};
 use anyhow::{anyhow, Context, Result};
 use std::process::{Command, ExitCode};
@@ -12,38 +12,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The connection of queue.toml to work.
-    #[arg(value_name = "CONNECTION")]
-    pub connection: Option<String>,
-    /// Queues in priority order: a,b.
-    #[arg(long, value_name = "a,b")]
-    pub queue: Option<String>,
-    /// Seconds each child waits for a job before it exits and a new one starts.
-    #[arg(long, default_value = "3", value_name = "S")]
-    pub sleep: String,
-    /// Seconds a job may run when it does not say (0 = no limit).
-    #[arg(long, default_value = "60", value_name = "S")]
-    pub timeout: String,
-    /// Attempts a job gets when it does not say (0 or -1 = unlimited).
-    #[arg(
-        long,
-        default_value_t = 1,
-        allow_hyphen_values = true,
-        value_name = "N"
-    )]
-    pub tries: i64,
-    /// Seconds before a failed job is retried, when it does not say.
-    #[arg(long, default_value = "0", value_name = "LIST")]
-    pub backoff: String,
-    /// Seconds to rest after each job.
-    #[arg(long, default_value = "0", value_name = "S")]
-    pub rest: String,
-    /// Exit with status 12 once this listener uses this many MB (0 = no limit).
-    #[arg(long, default_value_t = 128, value_name = "MB")]
-    pub memory: u64,
-    /// Work even in maintenance mode.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub common: CommonFlags,
 }
 
 enum Event {
@@ -52,9 +22,9 @@ enum Event {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let timeout = parse_duration(&args.timeout).map_err(|e| anyhow!("--timeout: {e}"))?;
-    let rest = parse_duration(&args.rest).map_err(|e| anyhow!("--rest: {e}"))?;
-    parse_duration(&args.sleep).map_err(|e| anyhow!("--sleep: {e}"))?;
+    let args = args.common;
+    let parsed = args.parse()?;
+    let timeout = Duration::from_secs(parsed.timeout_secs);
     // Check the store once here, so a bad setup is one clear error instead of a child per loop.
     let target = ctx.target(args.connection.as_deref())?;
     drop(ctx.open(&target)?);
@@ -137,8 +107,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         if args.memory > 0 && resident_mb() >= args.memory {
             break Ok(ExitCode::from(12));
         }
-        if !rest.is_zero() {
-            std::thread::sleep(rest);
+        if !parsed.rest.is_zero() {
+            std::thread::sleep(parsed.rest);
         }
     };
     signal_handle.close();

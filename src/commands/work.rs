@@ -13,10 +13,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Flags that `queue work` and `queue listen` share (listen passes them to its children).
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct CommonFlags {
     /// The connection of queue.toml to work (default: --connection, else its `default`).
-    #[arg(value_name = "CONNECTION")]
+    // Its own id: `connection` is taken by the global --connection flag.
+    #[arg(id = "worker_connection", value_name = "CONNECTION")]
     pub connection: Option<String>,
     /// Queues in priority order: a,b (default: the connection's queue).
     #[arg(long, value_name = "a,b")]
@@ -24,18 +26,6 @@ pub struct Args {
     /// Seconds to wait when no job is available (fractions allowed).
     #[arg(long, default_value = "3", value_name = "S")]
     pub sleep: String,
-    /// Exit after this many jobs (0 = no limit).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub max_jobs: u64,
-    /// Exit after running this long (0 = no limit).
-    #[arg(long, default_value = "0", value_name = "S")]
-    pub max_time: String,
-    /// Exit as soon as no job is available now (delayed jobs stay queued).
-    #[arg(long)]
-    pub stop_when_empty: bool,
-    /// Process at most one job, then exit.
-    #[arg(long)]
-    pub once: bool,
     /// Seconds a job may run when it does not say (0 = no limit).
     #[arg(long, default_value = "60", value_name = "S")]
     pub timeout: String,
@@ -53,15 +43,60 @@ pub struct Args {
     /// Seconds to rest after each job.
     #[arg(long, default_value = "0", value_name = "S")]
     pub rest: String,
-    /// Exit with status 12 once the worker uses this many MB (0 = no limit).
+    /// Exit with status 12 once this process uses this many MB (0 = no limit).
     #[arg(long, default_value_t = 128, value_name = "MB")]
     pub memory: u64,
-    /// This worker's name.
-    #[arg(long, default_value = "default")]
-    pub name: String,
     /// Work even in maintenance mode (`queue down`).
     #[arg(long)]
     pub force: bool,
+}
+
+/// The common flags, checked and parsed.
+pub struct Parsed {
+    pub sleep: Duration,
+    pub timeout_secs: u64,
+    pub tries: i64,
+    pub backoff: Vec<u64>,
+    pub rest: Duration,
+}
+
+impl CommonFlags {
+    pub fn parse(&self) -> Result<Parsed> {
+        if self.tries < -1 {
+            bail!(
+                "--tries {}: use a number of attempts, or 0 (or -1) for unlimited",
+                self.tries
+            );
+        }
+        Ok(Parsed {
+            sleep: seconds("sleep", &self.sleep)?,
+            timeout_secs: seconds("timeout", &self.timeout)?.as_secs_f64().ceil() as u64,
+            tries: self.tries,
+            backoff: parse_backoff(&self.backoff).map_err(|e| anyhow!("--backoff: {e}"))?,
+            rest: seconds("rest", &self.rest)?,
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonFlags,
+    /// Exit after this many jobs (0 = no limit).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_jobs: u64,
+    /// Exit after running this long (0 = no limit).
+    #[arg(long, default_value = "0", value_name = "S")]
+    pub max_time: String,
+    /// Exit as soon as no job is available now (delayed jobs stay queued).
+    #[arg(long)]
+    pub stop_when_empty: bool,
+    /// Process at most one job, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// This worker's name.
+    #[arg(long, default_value = "default")]
+    pub name: String,
     /// Jobs to run at once in this worker.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub concurrency: usize,
@@ -72,8 +107,9 @@ fn seconds(flag: &str, text: &str) -> Result<Duration> {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let target = ctx.target(args.connection.as_deref())?;
-    let queues: Vec<String> = match &args.queue {
+    let common = args.common.parse()?;
+    let target = ctx.target(args.common.connection.as_deref())?;
+    let queues: Vec<String> = match &args.common.queue {
         Some(list) => list.split(',').map(|q| q.trim().to_string()).collect(),
         None => vec![target.default_queue.clone()],
     };
@@ -83,27 +119,21 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if args.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
-    if args.tries < -1 {
-        bail!(
-            "--tries {}: use a number of attempts, or 0 (or -1) for unlimited",
-            args.tries
-        );
-    }
     let max_time = seconds("max-time", &args.max_time)?;
     let opts = Options {
         queues,
-        sleep: seconds("sleep", &args.sleep)?,
+        sleep: common.sleep,
         max_jobs: args.max_jobs,
         max_time: (!max_time.is_zero()).then_some(max_time),
         stop_when_empty: args.stop_when_empty,
         once: args.once,
-        timeout_secs: seconds("timeout", &args.timeout)?.as_secs_f64().ceil() as u64,
-        tries: args.tries,
-        backoff: parse_backoff(&args.backoff).map_err(|e| anyhow!("--backoff: {e}"))?,
-        rest: seconds("rest", &args.rest)?,
-        memory_mb: args.memory,
+        timeout_secs: common.timeout_secs,
+        tries: common.tries,
+        backoff: common.backoff,
+        rest: common.rest,
+        memory_mb: args.common.memory,
         name: args.name.clone(),
-        force: args.force,
+        force: args.common.force,
         concurrency: args.concurrency,
         lease: Duration::from_secs(target.retry_after_secs),
         connection: target.connection.clone(),
