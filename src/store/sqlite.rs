@@ -574,134 +574,71 @@ impl Store for SqliteStore {
 
     fn show(&mut self, uuid: &str, now_ms: i64) -> Result<Option<JobView>> {
         let connection = self.options.connection.clone();
-        self.read(|conn| {
-            let queued = conn
-                .query_row(
-                    "SELECT queue, name, payload, attempts, exceptions, reserved_at, available_at,
-                            created_at, last_output
-                     FROM jobs WHERE uuid = ?1",
-                    [uuid],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, u32>(4)?,
-                            r.get::<_, Option<i64>>(5)?,
-                            r.get::<_, i64>(6)?,
-                            r.get::<_, i64>(7)?,
-                            r.get::<_, Option<String>>(8)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            if let Some((queue, name, raw, attempts, exceptions, reserved_at, available_at, created_at, output)) =
-                queued
-            {
-                let state = match reserved_at {
-                    Some(_) => JobState::Reserved,
-                    None if available_at > now_ms => JobState::Delayed,
-                    None => JobState::Pending,
-                };
-                return Ok(Some(JobView {
-                    uuid: uuid.into(),
-                    name,
-                    queue,
-                    connection: connection.clone(),
-                    state,
-                    attempts,
-                    exceptions,
-                    created_at: format_rfc3339(created_at),
-                    available_at: Some(format_rfc3339(available_at)),
-                    reserved_at: reserved_at.map(format_rfc3339),
-                    finished_at: None,
-                    failed_at: None,
-                    error: None,
-                    output,
-                    payload: parse_payload(&raw, uuid)?,
-                }));
-            }
-            let failed = conn
-                .query_row(
-                    "SELECT queue, name, payload, attempts, exception, failed_at, connection
-                     FROM failed_jobs WHERE uuid = ?1",
-                    [uuid],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, String>(4)?,
-                            r.get::<_, i64>(5)?,
-                            r.get::<_, String>(6)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            if let Some((queue, name, raw, attempts, error, failed_at, connection)) = failed {
-                let payload = parse_payload(&raw, uuid)?;
-                return Ok(Some(JobView {
-                    uuid: uuid.into(),
-                    name,
-                    queue,
-                    connection,
-                    state: JobState::Failed,
-                    attempts,
-                    exceptions: 0,
-                    created_at: format_rfc3339(payload.created_at),
-                    available_at: None,
-                    reserved_at: None,
-                    finished_at: None,
-                    failed_at: Some(format_rfc3339(failed_at)),
-                    error: Some(error),
-                    output: None,
-                    payload,
-                }));
-            }
-            let done = conn
-                .query_row(
-                    "SELECT queue, name, payload, attempts, exceptions, output, created_at, finished_at
-                     FROM finished_jobs WHERE uuid = ?1",
-                    [uuid],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, u32>(4)?,
-                            r.get::<_, Option<String>>(5)?,
-                            r.get::<_, i64>(6)?,
-                            r.get::<_, i64>(7)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            Ok(match done {
-                None => None,
-                Some((queue, name, raw, attempts, exceptions, output, created_at, finished_at)) => {
-                    Some(JobView {
-                        uuid: uuid.into(),
-                        name,
-                        queue,
-                        connection: connection.clone(),
-                        state: JobState::Done,
-                        attempts,
-                        exceptions,
-                        created_at: format_rfc3339(created_at),
-                        available_at: None,
-                        reserved_at: None,
-                        finished_at: Some(format_rfc3339(finished_at)),
-                        failed_at: None,
-                        error: None,
-                        output,
-                        payload: parse_payload(&raw, uuid)?,
+        // A job is in exactly one of the three tables; one query reads it in one shape.
+        let row = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT 'queued', queue, name, payload, attempts, exceptions, reserved_at,
+                            available_at, created_at, NULL, NULL, NULL, last_output, NULL
+                     FROM jobs WHERE uuid = ?1
+                     UNION ALL
+                     SELECT 'failed', queue, name, payload, attempts, 0, NULL,
+                            NULL, NULL, NULL, failed_at, exception, NULL, connection
+                     FROM failed_jobs WHERE uuid = ?1
+                     UNION ALL
+                     SELECT 'done', queue, name, payload, attempts, exceptions, NULL,
+                            NULL, created_at, finished_at, NULL, NULL, output, NULL
+                     FROM finished_jobs WHERE uuid = ?1
+                     LIMIT 1",
+                )?
+                .query_row([uuid], |r| {
+                    Ok(ShowRow {
+                        source: r.get(0)?,
+                        queue: r.get(1)?,
+                        name: r.get(2)?,
+                        payload: r.get(3)?,
+                        attempts: r.get(4)?,
+                        exceptions: r.get(5)?,
+                        reserved_at: r.get(6)?,
+                        available_at: r.get(7)?,
+                        created_at: r.get(8)?,
+                        finished_at: r.get(9)?,
+                        failed_at: r.get(10)?,
+                        error: r.get(11)?,
+                        output: r.get(12)?,
+                        connection: r.get(13)?,
                     })
-                }
-            })
-        })
+                })
+                .optional()?)
+        })?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let payload = parse_payload(&row.payload, uuid)?;
+        let state = match (row.source.as_str(), row.reserved_at, row.available_at) {
+            ("failed", ..) => JobState::Failed,
+            ("done", ..) => JobState::Done,
+            (_, Some(_), _) => JobState::Reserved,
+            (_, None, Some(at)) if at > now_ms => JobState::Delayed,
+            _ => JobState::Pending,
+        };
+        Ok(Some(JobView {
+            uuid: uuid.into(),
+            name: row.name,
+            queue: row.queue,
+            connection: row.connection.unwrap_or(connection),
+            state,
+            attempts: row.attempts,
+            exceptions: row.exceptions,
+            created_at: format_rfc3339(row.created_at.unwrap_or(payload.created_at)),
+            available_at: row.available_at.map(format_rfc3339),
+            reserved_at: row.reserved_at.map(format_rfc3339),
+            finished_at: row.finished_at.map(format_rfc3339),
+            failed_at: row.failed_at.map(format_rfc3339),
+            error: row.error,
+            output: row.output,
+            payload,
+        }))
     }
 
     fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
@@ -827,6 +764,24 @@ impl Store for SqliteStore {
             Ok(())
         })
     }
+}
+
+/// One job as `show` reads it from whichever table holds it.
+struct ShowRow {
+    source: String,
+    queue: String,
+    name: String,
+    payload: String,
+    attempts: i64,
+    exceptions: u32,
+    reserved_at: Option<i64>,
+    available_at: Option<i64>,
+    created_at: Option<i64>,
+    finished_at: Option<i64>,
+    failed_at: Option<i64>,
+    error: Option<String>,
+    output: Option<String>,
+    connection: Option<String>,
 }
 
 /// The text stored in failed_jobs.exception: the reason on the first line, then the output tail.
