@@ -34,6 +34,14 @@ complete -c queue -n "__fish_queue_needs_command" -l no-color -d 'Never colour t
 complete -c queue -n "__fish_queue_needs_command" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_needs_command" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_needs_command" -f -a "dispatch" -d 'Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`'
+complete -c queue -n "__fish_queue_needs_command" -f -a "chain" -d 'Queue commands that run one after another: \'CMD1\' \'CMD2\' … [--catch CMD]'
+complete -c queue -n "__fish_queue_needs_command" -f -a "batch" -d 'Queue commands that run as one batch, with then / catch / finally / progress callbacks'
+complete -c queue -n "__fish_queue_needs_command" -f -a "batch-add" -d 'Inside a batched job: add jobs to its batch'
+complete -c queue -n "__fish_queue_needs_command" -f -a "batches" -d 'List batches, newest first'
+complete -c queue -n "__fish_queue_needs_command" -f -a "batch-show" -d 'Show one batch: counts, progress, state'
+complete -c queue -n "__fish_queue_needs_command" -f -a "batch-cancel" -d 'Cancel a batch: its queued jobs are skipped'
+complete -c queue -n "__fish_queue_needs_command" -f -a "retry-batch" -d 'Put a batch\'s failed jobs back on their queue'
+complete -c queue -n "__fish_queue_needs_command" -f -a "prune-batches" -d 'Delete old batches: finished (--hours), unfinished, cancelled'
 complete -c queue -n "__fish_queue_needs_command" -f -a "work" -d 'Run a worker that processes jobs until it is told to stop'
 complete -c queue -n "__fish_queue_needs_command" -f -a "listen" -d 'Run each job in a fresh `queue work --once` process (re-reads queue.toml every time)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "release" -d 'Inside a job: put this job back on its queue (after --delay seconds, or its backoff)'
@@ -54,6 +62,11 @@ complete -c queue -n "__fish_queue_needs_command" -f -a "down" -d 'Maintenance m
 complete -c queue -n "__fish_queue_needs_command" -f -a "up" -d 'Leave maintenance mode'
 complete -c queue -n "__fish_queue_needs_command" -f -a "supervisor-config" -d 'Print a supervisord program section that runs workers for this store'
 complete -c queue -n "__fish_queue_needs_command" -f -a "systemd-unit" -d 'Print a systemd unit that runs workers for this store'
+complete -c queue -n "__fish_queue_needs_command" -f -a "lock" -d 'Run a command while holding a store-wide lock: KEY [--block S] [--for S] -- CMD…'
+complete -c queue -n "__fish_queue_needs_command" -f -a "key-generate" -d 'Print a new random key for QUEUE_KEY (encrypted jobs)'
+complete -c queue -n "__fish_queue_needs_command" -f -a "table" -d 'Write the SQL for the jobs table (and the tables workers use) into ./migrations/'
+complete -c queue -n "__fish_queue_needs_command" -f -a "failed-table" -d 'Write the SQL for the failed_jobs table into ./migrations/'
+complete -c queue -n "__fish_queue_needs_command" -f -a "batches-table" -d 'Write the SQL for the job_batches table into ./migrations/'
 complete -c queue -n "__fish_queue_needs_command" -f -a "migrate" -d 'Apply pending schema migrations to the store'
 complete -c queue -n "__fish_queue_needs_command" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
 complete -c queue -n "__fish_queue_needs_command" -f -a "man" -d 'Print the man page (roff)'
@@ -66,10 +79,16 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -l backoff -d 'Sec
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l timeout -d 'Seconds the job may run (default: the worker\'s --timeout; 0 = none)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l retry-until -d 'Retry until this time (a duration from now or an RFC 3339 time), whatever --tries says' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l max-exceptions -d 'Fail the job once it has thrown this many exceptions (non-zero exits, timeouts)' -r
-complete -c queue -n "__fish_queue_using_subcommand dispatch" -l name -d 'The name shown in listings (default: the command)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l payload -d 'JSON given to the job on stdin' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l env -d 'An environment variable for the job (repeatable)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l cwd -d 'The directory the job runs in (default: this one)' -r -F
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l funnel -d 'At most N jobs with this key running at once' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l name -d 'The name shown in listings (default: the command, or the named job)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l if -d 'Dispatch only if this shell command exits 0' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unless -d 'Dispatch only if this shell command exits non-zero' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l file -d 'Dispatch every job of a JSON Lines file in one transaction (all or nothing)' -r -F
@@ -77,6 +96,8 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -l database -d 'Th
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l sync -d 'Run the job now in this process (no queue, no retries) and exit with its status'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -s q -l quiet -d 'Print nothing but data and errors'
@@ -84,6 +105,147 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -s v -l verbose -d
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand chain" -l queue -d 'The queue to put the job on (default: the connection\'s queue, else `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l delay -d 'Run no earlier than this: 30, 30s, 5m, 2h, 1d, or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l tries -d 'Attempts allowed (0 or -1 = unlimited; default: the worker\'s --tries)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l backoff -d 'Seconds to wait before each retry, by attempt, the last repeating: 1,5,10' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l timeout -d 'Seconds the job may run (default: the worker\'s --timeout; 0 = none)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l retry-until -d 'Retry until this time (a duration from now or an RFC 3339 time), whatever --tries says' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l max-exceptions -d 'Fail the job once it has thrown this many exceptions (non-zero exits, timeouts)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l payload -d 'JSON given to the job on stdin' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l env -d 'An environment variable for the job (repeatable)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l cwd -d 'The directory the job runs in (default: this one)' -r -F
+complete -c queue -n "__fish_queue_using_subcommand chain" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l funnel -d 'At most N jobs with this key running at once' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l catch -d 'A shell command queued as a job when a link fails for good; its environment has QUEUE_FAILED_JOB_ID, QUEUE_FAILED_JOB_NAME and QUEUE_FAILED_ERROR' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l file -d 'A JSON list of links: shell strings, or job objects ({"command": [...]}, {"shell": "..."}, {"job": "NAME", "payload": {...}}) with options' -r -F
+complete -c queue -n "__fish_queue_using_subcommand chain" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand chain" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
+complete -c queue -n "__fish_queue_using_subcommand chain" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand chain" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
+complete -c queue -n "__fish_queue_using_subcommand chain" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand chain" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand chain" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand chain" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand chain" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand chain" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l queue -d 'The queue to put the job on (default: the connection\'s queue, else `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l delay -d 'Run no earlier than this: 30, 30s, 5m, 2h, 1d, or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l tries -d 'Attempts allowed (0 or -1 = unlimited; default: the worker\'s --tries)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l backoff -d 'Seconds to wait before each retry, by attempt, the last repeating: 1,5,10' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l timeout -d 'Seconds the job may run (default: the worker\'s --timeout; 0 = none)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l retry-until -d 'Retry until this time (a duration from now or an RFC 3339 time), whatever --tries says' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l max-exceptions -d 'Fail the job once it has thrown this many exceptions (non-zero exits, timeouts)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l payload -d 'JSON given to the job on stdin' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l env -d 'An environment variable for the job (repeatable)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l cwd -d 'The directory the job runs in (default: this one)' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batch" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l funnel -d 'At most N jobs with this key running at once' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l name -d 'The batch\'s name' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l then -d 'Run when every job has succeeded' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l catch -d 'Run at the batch\'s first failure' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l finally -d 'Run when every job has either succeeded or failed' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l progress -d 'Run after each success (and each failure with --allow-failures)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l file -d 'A JSON list of jobs (shell strings or job objects); an inner list is a chain' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batch" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batch" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l allow-failures -d 'Keep going after a failure instead of cancelling the batch'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand batch" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand batch" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand batch" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand batch" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l queue -d 'The queue to put the job on (default: the connection\'s queue, else `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l delay -d 'Run no earlier than this: 30, 30s, 5m, 2h, 1d, or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l tries -d 'Attempts allowed (0 or -1 = unlimited; default: the worker\'s --tries)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l backoff -d 'Seconds to wait before each retry, by attempt, the last repeating: 1,5,10' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l timeout -d 'Seconds the job may run (default: the worker\'s --timeout; 0 = none)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l retry-until -d 'Retry until this time (a duration from now or an RFC 3339 time), whatever --tries says' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l max-exceptions -d 'Fail the job once it has thrown this many exceptions (non-zero exits, timeouts)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l payload -d 'JSON given to the job on stdin' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l env -d 'An environment variable for the job (repeatable)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l cwd -d 'The directory the job runs in (default: this one)' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l funnel -d 'At most N jobs with this key running at once' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand batches" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand batches" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand batches" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batches" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand batches" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand batches" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand batches" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand batches" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand batches" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand batch-cancel" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand retry-batch" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -l hours -d 'Delete finished batches older than this many hours' -r
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -l unfinished -d 'Also delete unfinished batches created more than H hours ago' -r
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -l cancelled -d 'Also delete cancelled batches created more than H hours ago' -r
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand prune-batches" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand work" -l queue -d 'Queues in priority order: a,b (default: the connection\'s queue)' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l sleep -d 'Seconds to wait when no job is available (fractions allowed)' -r
 complete -c queue -n "__fish_queue_using_subcommand work" -l timeout -d 'Seconds a job may run when it does not say (0 = no limit)' -r
@@ -155,6 +317,7 @@ complete -c queue -n "__fish_queue_using_subcommand status" -s V -l version -d '
 complete -c queue -n "__fish_queue_using_subcommand show" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand show" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand show" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand show" -l decrypt -d 'Show an encrypted job\'s command, payload and env (needs QUEUE_KEY)'
 complete -c queue -n "__fish_queue_using_subcommand show" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand show" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c queue -n "__fish_queue_using_subcommand show" -s v -l verbose -d 'Print more detail'
@@ -278,7 +441,7 @@ complete -c queue -n "__fish_queue_using_subcommand up" -s V -l version -d 'Prin
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l program -d 'The supervisord program name' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l numprocs -d 'How many worker processes' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l work-args -d 'Arguments for `queue work` (e.g. --queue high,default --tries 3)' -r
-complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l timeout -d 'The longest job timeout, in seconds; the stop timeout is this plus a margin' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l timeout -d 'The longest job timeout, in seconds; the stop timeout is this (or a --timeout in --work-args, if longer) plus a margin' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l user -d 'The user the workers run as (default: the current one)' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
@@ -290,7 +453,7 @@ complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l no-col
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l work-args -d 'Arguments for `queue work` (e.g. --queue high,default --tries 3)' -r
-complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l timeout -d 'The longest job timeout, in seconds; the stop timeout is this plus a margin' -r
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l timeout -d 'The longest job timeout, in seconds; the stop timeout is this (or a --timeout in --work-args, if longer) plus a margin' -r
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l user -d 'The user the workers run as (default: the current one)' -r
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
@@ -301,6 +464,56 @@ complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -s v -l verbos
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand lock" -l block -d 'Wait up to this long for the lock (default: do not wait)' -r
+complete -c queue -n "__fish_queue_using_subcommand lock" -l for -d 'Hold the lock at most this long (default: while CMD runs)' -r
+complete -c queue -n "__fish_queue_using_subcommand lock" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand lock" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand lock" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand lock" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand lock" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand lock" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand lock" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand lock" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand lock" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand key-generate" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand table" -l path -d 'The directory to write into' -r -F
+complete -c queue -n "__fish_queue_using_subcommand table" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand table" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand table" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand table" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand table" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand table" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand table" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand table" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand table" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -l path -d 'The directory to write into' -r -F
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand failed-table" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -l path -d 'The directory to write into' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -s v -l verbose -d 'Print more detail'
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -l no-color -d 'Never colour the output'
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -s h -l help -d 'Print help'
+complete -c queue -n "__fish_queue_using_subcommand batches-table" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand migrate" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand migrate" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand migrate" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
@@ -337,29 +550,42 @@ complete -c queue -n "__fish_queue_using_subcommand guard" -s v -l verbose -d 'P
 complete -c queue -n "__fish_queue_using_subcommand guard" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand guard" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand guard" -s V -l version -d 'Print version'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "dispatch" -d 'Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "work" -d 'Run a worker that processes jobs until it is told to stop'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "listen" -d 'Run each job in a fresh `queue work --once` process (re-reads queue.toml every time)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "release" -d 'Inside a job: put this job back on its queue (after --delay seconds, or its backoff)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "fail" -d 'Inside a job: fail this job now, with no more tries'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "status" -d 'Show queue sizes and the oldest waiting job of each queue'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "show" -d 'Show one job: state, attempts, options and last output'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "failed" -d 'List failed jobs, newest first'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or --queue Q'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "monitor" -d 'Exit 1 with ALERT rows when a queue holds --max jobs or more (for cron)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "forget" -d 'Delete one failed job'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "flush" -d 'Delete all failed jobs (or those older than --hours)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "prune-failed" -d 'Delete failed jobs older than --hours (default 24)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "clear" -d 'Delete every job of a queue, including delayed and reserved ones'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "restart" -d 'Tell every worker to exit after its current job (for deploys)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "pause" -d 'Stop workers from taking jobs from a queue: [CONNECTION:]QUEUE'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "resume" -d 'Let workers take jobs from a paused queue again: [CONNECTION:]QUEUE'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "down" -d 'Maintenance mode: workers take no jobs (unless started with --force)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "up" -d 'Leave maintenance mode'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "supervisor-config" -d 'Print a supervisord program section that runs workers for this store'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "systemd-unit" -d 'Print a systemd unit that runs workers for this store'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "migrate" -d 'Apply pending schema migrations to the store'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "man" -d 'Print the man page (roff)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "guard" -d 'Internal: the helper that kills a dead worker\'s jobs'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit migrate completions man guard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "dispatch" -d 'Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "chain" -d 'Queue commands that run one after another: \'CMD1\' \'CMD2\' … [--catch CMD]'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "batch" -d 'Queue commands that run as one batch, with then / catch / finally / progress callbacks'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "batch-add" -d 'Inside a batched job: add jobs to its batch'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "batches" -d 'List batches, newest first'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "batch-show" -d 'Show one batch: counts, progress, state'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "batch-cancel" -d 'Cancel a batch: its queued jobs are skipped'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "retry-batch" -d 'Put a batch\'s failed jobs back on their queue'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "prune-batches" -d 'Delete old batches: finished (--hours), unfinished, cancelled'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "work" -d 'Run a worker that processes jobs until it is told to stop'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "listen" -d 'Run each job in a fresh `queue work --once` process (re-reads queue.toml every time)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "release" -d 'Inside a job: put this job back on its queue (after --delay seconds, or its backoff)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "fail" -d 'Inside a job: fail this job now, with no more tries'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "status" -d 'Show queue sizes and the oldest waiting job of each queue'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "show" -d 'Show one job: state, attempts, options and last output'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "failed" -d 'List failed jobs, newest first'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or --queue Q'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "monitor" -d 'Exit 1 with ALERT rows when a queue holds --max jobs or more (for cron)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "forget" -d 'Delete one failed job'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "flush" -d 'Delete all failed jobs (or those older than --hours)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "prune-failed" -d 'Delete failed jobs older than --hours (default 24)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "clear" -d 'Delete every job of a queue, including delayed and reserved ones'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "restart" -d 'Tell every worker to exit after its current job (for deploys)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "pause" -d 'Stop workers from taking jobs from a queue: [CONNECTION:]QUEUE'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "resume" -d 'Let workers take jobs from a paused queue again: [CONNECTION:]QUEUE'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "down" -d 'Maintenance mode: workers take no jobs (unless started with --force)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "up" -d 'Leave maintenance mode'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "supervisor-config" -d 'Print a supervisord program section that runs workers for this store'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "systemd-unit" -d 'Print a systemd unit that runs workers for this store'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "lock" -d 'Run a command while holding a store-wide lock: KEY [--block S] [--for S] -- CMD…'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "key-generate" -d 'Print a new random key for QUEUE_KEY (encrypted jobs)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "table" -d 'Write the SQL for the jobs table (and the tables workers use) into ./migrations/'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "failed-table" -d 'Write the SQL for the failed_jobs table into ./migrations/'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "batches-table" -d 'Write the SQL for the job_batches table into ./migrations/'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "migrate" -d 'Apply pending schema migrations to the store'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "man" -d 'Print the man page (roff)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "guard" -d 'Internal: the helper that kills a dead worker\'s jobs'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -3,9 +3,10 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Location, Selection, Target};
 use crate::output::Output;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreOptions};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -45,9 +46,11 @@ impl Ctx {
         };
         match &target.location {
             Location::Sqlite(path) => Ok(Box::new(SqliteStore::open(path, options)?)),
-            Location::Postgres(_) => bail!(
-                "PostgreSQL stores are not available in this build yet: use a SQLite path with --database"
-            ),
+            Location::Postgres(url) => Ok(Box::new(PostgresStore::open(
+                url,
+                options,
+                Arc::clone(&self.clock),
+            )?)),
         }
     }
 

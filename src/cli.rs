@@ -67,7 +67,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`.
-    Dispatch(dispatch::Args),
+    Dispatch(Box<dispatch::Args>),
+    /// Queue commands that run one after another: 'CMD1' 'CMD2' … [--catch CMD].
+    Chain(Box<chain::Args>),
+    /// Queue commands that run as one batch, with then / catch / finally / progress callbacks.
+    Batch(Box<batch::Args>),
+    /// Inside a batched job: add jobs to its batch.
+    BatchAdd(Box<batch::AddArgs>),
+    /// List batches, newest first.
+    Batches(batches::ListArgs),
+    /// Show one batch: counts, progress, state.
+    BatchShow(batches::ShowArgs),
+    /// Cancel a batch: its queued jobs are skipped.
+    BatchCancel(batches::CancelArgs),
+    /// Put a batch's failed jobs back on their queue.
+    RetryBatch(batches::RetryArgs),
+    /// Delete old batches: finished (--hours), unfinished, cancelled.
+    PruneBatches(batches::PruneArgs),
     /// Run a worker that processes jobs until it is told to stop.
     Work(work::Args),
     /// Run each job in a fresh `queue work --once` process (re-reads queue.toml every time).
@@ -108,6 +124,16 @@ pub enum Command {
     SupervisorConfig(supervisor::SupervisorArgs),
     /// Print a systemd unit that runs workers for this store.
     SystemdUnit(supervisor::SystemdArgs),
+    /// Run a command while holding a store-wide lock: KEY [--block S] [--for S] -- CMD…
+    Lock(lock::Args),
+    /// Print a new random key for QUEUE_KEY (encrypted jobs).
+    KeyGenerate(key_generate::Args),
+    /// Write the SQL for the jobs table (and the tables workers use) into ./migrations/.
+    Table(table::Args),
+    /// Write the SQL for the failed_jobs table into ./migrations/.
+    FailedTable(table::Args),
+    /// Write the SQL for the job_batches table into ./migrations/.
+    BatchesTable(table::Args),
     /// Apply pending schema migrations to the store.
     Migrate(migrate::Args),
     /// Print shell completions: bash, zsh, fish, elvish or powershell.

@@ -11,6 +11,22 @@ use std::sync::Arc;
 pub trait Clock: Send + Sync {
     /// Unix time in milliseconds.
     fn now_ms(&self) -> i64;
+
+    /// How far this clock is from the system clock, in milliseconds. A store whose times come
+    /// from its server's clock (PostgreSQL) adds this, so that tests can move its time too.
+    fn offset_ms(&self) -> i64 {
+        self.now_ms() - system_now_ms()
+    }
+}
+
+/// The system clock, unshifted.
+pub fn system_now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The test offset of `QUEUE_TEST_CLOCK_FILE` in milliseconds; 0 when the variable is unset.
+pub fn test_offset_ms() -> i64 {
+    SystemClock::from_env().offset_ms()
 }
 
 /// The system clock, optionally shifted by the offset in `QUEUE_TEST_CLOCK_FILE`.
@@ -26,7 +42,7 @@ impl SystemClock {
         }
     }
 
-    fn offset_ms(&self) -> i64 {
+    fn file_offset_ms(&self) -> i64 {
         let Some(path) = &self.offset_file else {
             return 0;
         };
@@ -39,7 +55,11 @@ impl SystemClock {
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis() + self.offset_ms()
+        system_now_ms() + self.file_offset_ms()
+    }
+
+    fn offset_ms(&self) -> i64 {
+        self.file_offset_ms()
     }
 }
 

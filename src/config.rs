@@ -1,5 +1,6 @@
 //! queue.toml and the rules of PRODUCT.md §2 for where the store is.
 
+use crate::domain::named::NamedJob;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -106,6 +107,10 @@ pub struct Target {
     pub discard_failed: bool,
     pub auto_migrate: bool,
     pub retain_done_ms: i64,
+    /// `[jobs.NAME]` of the config, parsed.
+    pub named_jobs: BTreeMap<String, NamedJob>,
+    /// `[worker] allow_commands` (default true): false runs only named jobs.
+    pub allow_commands: bool,
     pub config: Option<LoadedConfig>,
 }
 
@@ -129,10 +134,11 @@ impl Location {
         })
     }
 
-    /// Wake idle workers on this host after new jobs were committed.
-    pub fn wake_workers(&self) {
-        if let Location::Sqlite(path) = self {
-            crate::wake::notify(path);
+    /// How messages name the store: the file, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => redact_url(url),
         }
     }
 
@@ -142,6 +148,38 @@ impl Location {
             Location::Sqlite(p) => p.display().to_string(),
             Location::Postgres(url) => url.clone(),
         }
+    }
+}
+
+/// A URL with its password (in the user part or a `password=` parameter) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{name}:***@{host}"),
+            None => authority.to_string(),
+        },
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    if scheme.is_empty() {
+        format!("{authority}{tail}")
+    } else {
+        format!("{scheme}://{authority}{tail}")
     }
 }
 
@@ -220,8 +258,19 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
             "invalid retain_done {other}: use a duration such as \"1d\" or a number of seconds"
         ),
     };
+    let named_jobs = match &config {
+        None => BTreeMap::new(),
+        Some(cfg) => crate::domain::named::parse_all(&cfg.file.jobs)
+            .map_err(|e| anyhow::anyhow!("invalid config file {}: {e}", cfg.path.display()))?,
+    };
+    let allow_commands = config
+        .as_ref()
+        .and_then(|c| c.file.worker.allow_commands)
+        .unwrap_or(true);
     Ok(Target {
         location,
+        named_jobs,
+        allow_commands,
         connection: chosen_name.unwrap_or_else(|| "default".into()),
         retry_after_secs: conn.retry_after.unwrap_or(DEFAULT_RETRY_AFTER).max(1),
         default_queue,
@@ -330,6 +379,16 @@ mod tests {
         write(tmp.path(), "[conections.local]\n");
         let err = resolve(&Selection::default(), tmp.path()).unwrap_err();
         assert!(err.to_string().contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn urls_are_shown_without_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:s3cret@h:5432/db?password=x&sslmode=disable"),
+            "postgres://u:***@h:5432/db?password=***&sslmode=disable"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("postgres://h"), "postgres://h");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod crypto;
 pub mod domain;
 pub mod output;
 pub mod store;
@@ -40,8 +41,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
     let ctx = app::Ctx::new(selection, out)?;
     match cli.command {
-        Command::Dispatch(args) => dispatch::run(args, &ctx),
+        Command::Dispatch(args) => dispatch::run(*args, &ctx),
         Command::Work(args) => work::run(args, &ctx),
+        Command::Chain(args) => chain::run(*args, &ctx),
+        Command::Batch(args) => batch::run(*args, &ctx),
+        Command::BatchAdd(args) => batch::add(*args, &ctx),
+        Command::Batches(args) => batches::list(args, &ctx),
+        Command::BatchShow(args) => batches::show(args, &ctx),
+        Command::BatchCancel(args) => batches::cancel(args, &ctx),
+        Command::RetryBatch(args) => batches::retry(args, &ctx),
+        Command::PruneBatches(args) => batches::prune(args, &ctx),
+        Command::Table(args) => table::run(table::Which::Jobs, args, &ctx),
+        Command::FailedTable(args) => table::run(table::Which::Failed, args, &ctx),
+        Command::BatchesTable(args) => table::run(table::Which::Batches, args, &ctx),
         Command::Listen(args) => listen::run(args, &ctx),
         Command::Monitor(args) => monitor::run(args, &ctx),
         Command::SupervisorConfig(args) => supervisor::supervisor(args, &ctx),
@@ -62,6 +74,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Down(args) => maintenance::down(args, &ctx),
         Command::Up(args) => maintenance::up(args, &ctx),
         Command::Migrate(args) => migrate::run(args, &ctx),
+        Command::Lock(args) => lock::run(args, &ctx),
+        Command::KeyGenerate(args) => key_generate::run(args, &ctx),
         Command::Completions(_) | Command::Man(_) | Command::Guard => {
             unreachable!("handled above")
         }

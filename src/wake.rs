@@ -7,7 +7,6 @@
 use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
 
 /// The directory of wake-up sockets for a store file: `<dir>/.<file>.wake/`.
 pub fn wake_dir(store: &Path) -> PathBuf {
@@ -32,14 +31,9 @@ impl Drop for Listener {
     }
 }
 
-/// Bind a socket for this worker and forward every datagram as `wrap()` on `tx`.
+/// Bind a socket for this worker and call `wake` for every datagram, until it returns false.
 /// None when the socket cannot be made (the worker then polls).
-pub fn listen<E: Send + 'static>(
-    store: &Path,
-    id: &str,
-    tx: Sender<E>,
-    wrap: fn() -> E,
-) -> Option<Listener> {
+pub fn listen(store: &Path, id: &str, wake: Box<dyn Fn() -> bool + Send>) -> Option<Listener> {
     let dir = wake_dir(store);
     if !dir.exists() {
         std::fs::DirBuilder::new().mode(0o700).create(&dir).ok()?;
@@ -52,7 +46,7 @@ pub fn listen<E: Send + 'static>(
         .spawn(move || {
             let mut buf = [0u8; 16];
             while socket.recv(&mut buf).is_ok() {
-                if tx.send(wrap()).is_err() {
+                if !wake() {
                     return;
                 }
             }
@@ -93,7 +87,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("q.sqlite");
         let (tx, rx) = std::sync::mpsc::channel();
-        let listener = listen(&store, "host:1:abc", tx, || ()).expect("listener");
+        let listener =
+            listen(&store, "host:1:abc", Box::new(move || tx.send(()).is_ok())).expect("listener");
         notify(&store);
         rx.recv_timeout(Duration::from_secs(5)).expect("woken");
 

@@ -2,7 +2,12 @@
 //! it now with --sync.
 
 use crate::app::Ctx;
-use crate::domain::job::{self, Backoff, JobCommand, JobOptions, NewJob, StringOrNumber};
+use crate::config::Target;
+use crate::crypto::Keys;
+use crate::domain::job::{
+    self, Backoff, JobCommand, JobOptions, NewJob, StringOrNumber, UniqueOption,
+};
+use crate::store::Enqueued;
 use crate::worker::process;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
@@ -37,9 +42,6 @@ pub struct JobFlags {
     /// Fail the job at its first timeout, whatever --tries says.
     #[arg(long)]
     pub fail_on_timeout: bool,
-    /// The name shown in listings (default: the command).
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
     /// JSON given to the job on stdin.
     #[arg(long, value_name = "JSON")]
     pub payload: Option<String>,
@@ -49,6 +51,31 @@ pub struct JobFlags {
     /// The directory the job runs in (default: this one).
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
+    /// Queue it only if no job with this unique id (default: the job's name) is queued or
+    /// running; otherwise skip it (exit 0, said on stderr).
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+    pub unique: Option<String>,
+    /// The unique lock lapses after this long even if the job has not finished.
+    #[arg(long, value_name = "S")]
+    pub unique_for: Option<String>,
+    /// Release the unique lock when the job starts instead of when it ends.
+    #[arg(long)]
+    pub unique_until_processing: bool,
+    /// Never run at the same time as another job with this key (it waits, using an attempt).
+    #[arg(long, value_name = "KEY")]
+    pub without_overlapping: Option<String>,
+    /// After MAX exceptions within SECONDS, hold back jobs with this key (default: the name).
+    #[arg(long, value_name = "MAX/SECONDS[@KEY]")]
+    pub throttle_exceptions: Option<String>,
+    /// At most N starts per SECONDS for jobs with this key.
+    #[arg(long, value_name = "KEY=N/SECONDS")]
+    pub rate_limit: Option<String>,
+    /// At most N jobs with this key running at once.
+    #[arg(long, value_name = "KEY=N")]
+    pub funnel: Option<String>,
+    /// Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM).
+    #[arg(long)]
+    pub encrypt: bool,
 }
 
 impl JobFlags {
@@ -76,10 +103,24 @@ impl JobFlags {
             retry_until: self.retry_until.clone().map(StringOrNumber::Text),
             max_exceptions: self.max_exceptions,
             fail_on_timeout: self.fail_on_timeout.then_some(true),
-            name: self.name.clone(),
+            name: None,
             payload,
             env: (!env.is_empty()).then_some(env),
             cwd: self.cwd.as_ref().map(|p| p.display().to_string()),
+            unique: self.unique.clone().map(|id| {
+                if id.is_empty() {
+                    UniqueOption::Flag(true)
+                } else {
+                    UniqueOption::Id(id)
+                }
+            }),
+            unique_for: self.unique_for.clone().map(StringOrNumber::Text),
+            unique_until_processing: self.unique_until_processing.then_some(true),
+            without_overlapping: self.without_overlapping.clone(),
+            throttle_exceptions: self.throttle_exceptions.clone(),
+            rate_limit: self.rate_limit.clone(),
+            funnel: self.funnel.clone(),
+            encrypt: self.encrypt.then_some(true),
         })
     }
 }
@@ -91,6 +132,9 @@ impl JobFlags {
 pub struct Args {
     #[command(flatten)]
     pub job: JobFlags,
+    /// The name shown in listings (default: the command, or the named job).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Run the job now in this process (no queue, no retries) and exit with its status.
     #[arg(long, conflicts_with = "file")]
     pub sync: bool,
@@ -130,63 +174,162 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     }
     let target = ctx.target(None)?;
     let now = ctx.now_ms();
-    let jobs: Vec<NewJob> = match &args.file {
+    let mut flags = args.job.to_options()?;
+    flags.name = args.name.clone();
+    let mut jobs: Vec<NewJob> = match &args.file {
         Some(path) => {
             if !args.command.is_empty() {
                 bail!("give either --file or a command after `--`, not both");
             }
-            read_jobs_file(path, &args.job, &target.default_queue, ctx, now)?
+            read_jobs_file(path, &flags, &target, ctx, now)?
         }
         None => {
-            let command = single_command(&args)?;
-            let opts = args.job.to_options()?;
-            vec![job::build(
-                command,
-                &opts,
-                &target.default_queue,
-                &ctx.cwd,
-                new_uuid(),
-                now,
-            )
-            .map_err(anyhow::Error::msg)?]
+            let (command, defaults) = single_command(&args, &target)?;
+            vec![build(command, flags.or(&defaults), &target, ctx, now)?]
         }
     };
     if args.sync {
-        return run_sync(&jobs[0], &target.connection, ctx);
+        return run_sync(&jobs[0], &target, ctx);
     }
+    seal(&mut jobs)?;
     let mut store = ctx.open(&target)?;
-    store.enqueue(&jobs)?;
-    if jobs.iter().any(|j| j.available_at <= now) {
-        target.location.wake_workers();
-    }
-    for job in &jobs {
+    // The store wakes idle workers once the jobs are committed.
+    let results = store.enqueue(&jobs, now)?;
+    for (job, result) in jobs.iter().zip(&results) {
+        let dispatched = *result == Enqueued::Dispatched;
+        if let Enqueued::Skipped { held_by } = result {
+            let key = job.payload.unique.as_ref().map_or("", |u| u.key.as_str());
+            ctx.out.note(&format!(
+                "not dispatched: unique lock '{key}' is held by job {held_by}"
+            ));
+        }
         if ctx.out.json {
             ctx.out.json_line(&Dispatched {
                 uuid: &job.payload.uuid,
                 queue: &job.queue,
                 connection: &target.connection,
-                dispatched: true,
+                dispatched,
             })?;
-        } else {
+        } else if dispatched {
             ctx.out.line(&job.payload.uuid);
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn new_uuid() -> String {
+/// Seal the jobs dispatched with --encrypt (before they are chained, so each link is sealed).
+pub fn seal(jobs: &mut [NewJob]) -> Result<()> {
+    if jobs.iter().any(|j| j.encrypt) {
+        let keys = Keys::from_env()?;
+        for job in jobs.iter_mut().filter(|j| j.encrypt) {
+            let secret = keys.seal(&job.payload.sealed(), &job.payload.uuid)?;
+            job.payload.seal(secret);
+        }
+    }
+    Ok(())
+}
+
+/// One job from JSON, as `--file` lines and chain/batch files give them: an object with
+/// `command` (argv list), `shell` (string) or `job` (a named job) plus options in snake_case, or
+/// a plain string (a shell command). Its own options win over `flags`, which win over the
+/// named job's defaults.
+pub fn job_from_json(
+    value: serde_json::Value,
+    flags: &JobOptions,
+    target: &Target,
+    ctx: &Ctx,
+    now: i64,
+) -> Result<NewJob> {
+    let mut object = match value {
+        serde_json::Value::String(script) => {
+            return build(JobCommand::Shell(script), flags.clone(), target, ctx, now)
+        }
+        serde_json::Value::Object(object) => object,
+        other => bail!("expected a job (an object or a shell string), found {other}"),
+    };
+    let (command, defaults) = match (
+        object.remove("command"),
+        object.remove("shell"),
+        object.remove("job"),
+    ) {
+        (Some(serde_json::Value::Array(items)), None, None) => (
+            JobCommand::Argv(
+                items
+                    .into_iter()
+                    .map(|v| match v {
+                        serde_json::Value::String(s) => Ok(s),
+                        other => Err(anyhow!("\"command\" must be a list of strings, found {other}")),
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            JobOptions::default(),
+        ),
+        (None, Some(serde_json::Value::String(script)), None) => {
+            (JobCommand::Shell(script), JobOptions::default())
+        }
+        (None, None, Some(serde_json::Value::String(name))) => named_job(&name, target)?,
+        _ => bail!(
+            "give exactly one of \"command\" (a list of strings), \"shell\" (a string) or \"job\" (a named job)"
+        ),
+    };
+    let opts: JobOptions = serde_json::from_value(serde_json::Value::Object(object))?;
+    build(command, opts.or(flags).or(&defaults), target, ctx, now)
+}
+
+/// Build one job; a named job's command is checked against the payload here, so a missing
+/// placeholder field is an error at dispatch rather than a failed job.
+pub fn build(
+    command: JobCommand,
+    opts: JobOptions,
+    target: &Target,
+    ctx: &Ctx,
+    now: i64,
+) -> Result<NewJob> {
+    if let JobCommand::Named(name) = &command {
+        let named = &target.named_jobs[name];
+        let data = opts.payload.clone().unwrap_or(serde_json::Value::Null);
+        crate::domain::named::fill(&named.command, &data)
+            .map_err(|e| anyhow!("job '{name}': {e}; pass it with --payload"))?;
+    }
+    job::build(
+        command,
+        &opts,
+        &target.default_queue,
+        &ctx.cwd,
+        new_uuid(),
+        now,
+    )
+    .map_err(anyhow::Error::msg)
+}
+
+/// A named job's command and its defaults from queue.toml.
+fn named_job(name: &str, target: &Target) -> Result<(JobCommand, JobOptions)> {
+    match target.named_jobs.get(name) {
+        Some(named) => Ok((JobCommand::Named(name.to_string()), named.options.clone())),
+        None => {
+            let where_ = match &target.config {
+                Some(cfg) => format!("{} has no [jobs.{name}]", cfg.path.display()),
+                None => "no queue.toml was found".to_string(),
+            };
+            bail!("unknown job '{name}': {where_}; to run a program put it after `--`, as in `queue dispatch -- {name}`")
+        }
+    }
+}
+
+pub fn new_uuid() -> String {
     uuid::Uuid::new_v4().hyphenated().to_string()
 }
 
-fn single_command(args: &Args) -> Result<JobCommand> {
+fn single_command(args: &Args, target: &Target) -> Result<(JobCommand, JobOptions)> {
     match (&args.named, args.command.is_empty()) {
-        (Some(name), _) => bail!(
-            "'{name}' is not a program: named jobs ([jobs.{name}] in queue.toml) are not available yet; to run a program put it after `--`, as in `queue dispatch -- {name}`"
+        (Some(name), true) => named_job(name, target),
+        (Some(name), false) => bail!(
+            "give either a named job ({name}) or a program after `--`, not both"
         ),
         (None, true) => bail!(
-            "nothing to dispatch: put the program after `--`, as in `queue dispatch -- echo hi`, or use --file JOBS.jsonl"
+            "nothing to dispatch: put the program after `--`, as in `queue dispatch -- echo hi`, name a job of queue.toml, or use --file JOBS.jsonl"
         ),
-        (None, false) => Ok(JobCommand::Argv(args.command.clone())),
+        (None, false) => Ok((JobCommand::Argv(args.command.clone()), JobOptions::default())),
     }
 }
 
@@ -217,8 +360,8 @@ fn skip_reason(args: &Args) -> Result<Option<String>> {
 /// plus job options in snake_case. Flags given on the command line are defaults for each line.
 fn read_jobs_file(
     path: &PathBuf,
-    flags: &JobFlags,
-    default_queue: &str,
+    flags: &JobOptions,
+    target: &Target,
     ctx: &Ctx,
     now: i64,
 ) -> Result<Vec<NewJob>> {
@@ -228,40 +371,16 @@ fn read_jobs_file(
         std::fs::read_to_string(ctx.cwd.join(path))
             .with_context(|| format!("cannot read {}", path.display()))?
     };
-    let defaults = flags.to_options()?;
     let mut jobs = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let at = || format!("{} line {}", path.display(), index + 1);
-        let mut object: serde_json::Map<String, serde_json::Value> =
+        let object: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(line).map_err(|e| anyhow!("{}: not a JSON object: {e}", at()))?;
-        let command = match (object.remove("command"), object.remove("shell"), object.remove("job")) {
-            (Some(serde_json::Value::Array(items)), None, None) => JobCommand::Argv(
-                items
-                    .into_iter()
-                    .map(|v| match v {
-                        serde_json::Value::String(s) => Ok(s),
-                        other => Err(anyhow!("{}: \"command\" must be a list of strings, found {other}", at())),
-                    })
-                    .collect::<Result<_>>()?,
-            ),
-            (None, Some(serde_json::Value::String(script)), None) => JobCommand::Shell(script),
-            (None, None, Some(serde_json::Value::String(name))) => bail!(
-                "{}: named job '{name}': named jobs are not available yet; use \"command\" or \"shell\"",
-                at()
-            ),
-            _ => bail!(
-                "{}: give exactly one of \"command\" (a list of strings) or \"shell\" (a string)",
-                at()
-            ),
-        };
-        let opts: JobOptions = serde_json::from_value(serde_json::Value::Object(object))
-            .map_err(|e| anyhow!("{}: {e}", at()))?;
-        let merged = merge(&defaults, opts);
-        let job = job::build(command, &merged, default_queue, &ctx.cwd, new_uuid(), now)
-            .map_err(|e| anyhow!("{}: {e}", at()))?;
+        let job = job_from_json(serde_json::Value::Object(object), flags, target, ctx, now)
+            .map_err(|e| anyhow!("{}: {e:#}", at()))?;
         jobs.push(job);
     }
     if jobs.is_empty() {
@@ -273,35 +392,18 @@ fn read_jobs_file(
     Ok(jobs)
 }
 
-/// A line's own options win over the command-line flags.
-fn merge(defaults: &JobOptions, line: JobOptions) -> JobOptions {
-    let d = defaults.clone();
-    JobOptions {
-        queue: line.queue.or(d.queue),
-        delay: line.delay.or(d.delay),
-        tries: line.tries.or(d.tries),
-        backoff: line.backoff.or(d.backoff),
-        timeout: line.timeout.or(d.timeout),
-        retry_until: line.retry_until.or(d.retry_until),
-        max_exceptions: line.max_exceptions.or(d.max_exceptions),
-        fail_on_timeout: line.fail_on_timeout.or(d.fail_on_timeout),
-        name: line.name.or(d.name),
-        payload: line.payload.or(d.payload),
-        env: match (d.env, line.env) {
-            (Some(mut base), Some(own)) => {
-                base.extend(own);
-                Some(base)
-            }
-            (base, own) => own.or(base),
-        },
-        cwd: line.cwd.or(d.cwd),
-    }
-}
-
 /// --sync: run the job here and now with the job protocol, output passed through, and exit
 /// with its status (like dispatchSync: no queue, no retries, nothing stored).
-fn run_sync(job: &NewJob, connection: &str, ctx: &Ctx) -> Result<ExitCode> {
+fn run_sync(job: &NewJob, target: &Target, ctx: &Ctx) -> Result<ExitCode> {
     let p = &job.payload;
+    let connection = &target.connection;
+    let argv = match &p.command {
+        JobCommand::Named(name) => {
+            crate::domain::named::fill(&target.named_jobs[name].command, &p.data)
+                .map_err(anyhow::Error::msg)?
+        }
+        other => other.argv().unwrap_or_default(),
+    };
     let mut env: Vec<(String, String)> = p.env.clone().into_iter().collect();
     env.extend([
         ("QUEUE_JOB_ID".to_string(), p.uuid.clone()),
@@ -312,7 +414,7 @@ fn run_sync(job: &NewJob, connection: &str, ctx: &Ctx) -> Result<ExitCode> {
         ("QUEUE_CONNECTION".to_string(), connection.to_string()),
     ]);
     let spec = process::Spec {
-        argv: p.command.argv(),
+        argv,
         cwd: p.cwd.clone(),
         env,
         stdin: serde_json::to_vec(&p.data)?,

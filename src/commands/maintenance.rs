@@ -21,9 +21,8 @@ pub fn down(_args: DownArgs, ctx: &Ctx) -> Result<ExitCode> {
 }
 
 pub fn up(_args: UpArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let (target, mut store) = ctx.store()?;
+    let (_, mut store) = ctx.store()?;
     store.set_setting(MAINTENANCE_KEY, None)?;
-    target.location.wake_workers();
     ctx.out.say("Maintenance mode is off.");
     Ok(ExitCode::SUCCESS)
 }

@@ -3,27 +3,30 @@
 
 use crate::app::Ctx;
 use crate::config::Location;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::StoreOptions;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
 pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let target = ctx.target(None)?;
-    let Location::Sqlite(path) = &target.location else {
-        bail!("PostgreSQL stores are not available in this build yet: use a SQLite path with --database");
-    };
     // Open without migrating, then migrate explicitly so that we can say what was applied.
     let options = StoreOptions {
         connection: target.connection.clone(),
         discard_failed: target.discard_failed,
         auto_migrate: true,
     };
-    let mut store = SqliteStore::open_unmigrated(path, options)?;
-    let applied = store.migrate()?;
+    let applied = match &target.location {
+        Location::Sqlite(path) => SqliteStore::open_unmigrated(path, options)?.migrate()?,
+        Location::Postgres(url) => {
+            PostgresStore::open_unmigrated(url, options, Arc::clone(&ctx.clock))?.migrate()?
+        }
+    };
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "applied": applied }))?;
     } else if applied.is_empty() {

@@ -1,5 +1,8 @@
 //! One file per command: its clap `Args` and its `run`.
 
+pub mod batch;
+pub mod batches;
+pub mod chain;
 pub mod clear;
 pub mod completions;
 pub mod dispatch;
@@ -7,7 +10,9 @@ pub mod fail;
 pub mod failed;
 pub mod flush;
 pub mod forget;
+pub mod key_generate;
 pub mod listen;
+pub mod lock;
 pub mod maintenance;
 pub mod migrate;
 pub mod monitor;
@@ -19,6 +24,7 @@ pub mod retry;
 pub mod show;
 pub mod status;
 pub mod supervisor;
+pub mod table;
 pub mod work;
 
 use anyhow::{bail, Result};

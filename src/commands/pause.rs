@@ -43,9 +43,8 @@ pub fn pause(args: PauseArgs, ctx: &Ctx) -> Result<ExitCode> {
 }
 
 pub fn resume(args: ResumeArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let (name, target, mut store) = target_queue(ctx, &args.queue)?;
+    let (name, _, mut store) = target_queue(ctx, &args.queue)?;
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), None)?;
-    target.location.wake_workers();
     ctx.out.say(&format!(
         "Job processing on queue [{name}] has been resumed."
     ));

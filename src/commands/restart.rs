@@ -10,12 +10,11 @@ use std::process::ExitCode;
 pub struct Args {}
 
 pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let (target, mut store) = ctx.store()?;
+    let (_, mut store) = ctx.store()?;
     // A fresh random marker: any change tells workers to stop, even within one millisecond.
     let marker = format!("{}-{}", ctx.now_ms(), uuid::Uuid::new_v4().simple());
+    // The store wakes idle workers, so they see it at once instead of after their --sleep.
     store.set_setting(RESTART_KEY, Some(&marker))?;
-    // Idle workers on this host see it at once instead of after their --sleep.
-    target.location.wake_workers();
     ctx.out.say("Broadcasting queue restart signal.");
     Ok(ExitCode::SUCCESS)
 }

@@ -26,11 +26,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             RetrySelection::Uuids(ids.iter().map(|i| parse_uuid(i)).collect::<Result<_>>()?)
         }
     };
-    let (target, mut store) = ctx.store()?;
+    let (_, mut store) = ctx.store()?;
     let retried = store.retry_failed(&selection, ctx.now_ms())?;
-    if !retried.is_empty() {
-        target.location.wake_workers();
-    }
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "retried": retried }))?;
     } else if retried.is_empty() {

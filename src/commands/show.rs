@@ -11,22 +11,33 @@ use std::process::ExitCode;
 pub struct Args {
     /// The job's uuid.
     pub uuid: String,
+    /// Show an encrypted job's command, payload and env (needs QUEUE_KEY).
+    #[arg(long)]
+    pub decrypt: bool,
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let uuid = parse_uuid(&args.uuid)?;
     let (_, mut store) = ctx.store()?;
-    let Some(job) = store.show(&uuid, ctx.now_ms())? else {
+    let Some(mut job) = store.show(&uuid, ctx.now_ms())? else {
         bail!("no job with id {uuid}: it never existed here, or it finished longer ago than retain_done");
     };
+    if args.decrypt {
+        if let Some(secret) = job.payload.secret.clone() {
+            let sealed = crate::crypto::Keys::from_env()?.open(&secret, &job.uuid)?;
+            job.payload.unseal(sealed);
+        }
+    }
     if ctx.out.json {
         ctx.out.json(&job)?;
         return Ok(ExitCode::SUCCESS);
     }
     let p = &job.payload;
     let command = match &p.command {
+        _ if p.secret.is_some() => "(encrypted; --decrypt shows it)".to_string(),
         JobCommand::Argv(argv) => serde_json::to_string(argv)?,
         JobCommand::Shell(script) => format!("sh -c {script:?}"),
+        JobCommand::Named(name) => format!("the named job {name} (resolved by the worker)"),
     };
     let mut rows = vec![
         ("uuid", job.uuid.clone()),

@@ -24,7 +24,7 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
         ctx.out.say(&format!(
             "No jobs in {} ({}).",
             target.connection,
-            target.location.as_env()
+            target.location.describe()
         ));
     } else {
         queue_table(ctx, &queues);

@@ -17,7 +17,8 @@ pub struct WorkerFlags {
         allow_hyphen_values = true
     )]
     pub work_args: String,
-    /// The longest job timeout, in seconds; the stop timeout is this plus a margin.
+    /// The longest job timeout, in seconds; the stop timeout is this (or a --timeout in
+    /// --work-args, if longer) plus a margin.
     #[arg(long, default_value_t = 60, value_name = "S")]
     pub timeout: u64,
     /// The user the workers run as (default: the current one).
@@ -70,8 +71,25 @@ fn setup(ctx: &Ctx, flags: &WorkerFlags) -> Result<Setup> {
         database: target.location.as_env(),
         user,
         // Enough for the longest job, its kill grace, and the worker's own exit.
-        stop_secs: flags.timeout + 30,
+        stop_secs: flags.timeout.max(work_args_timeout(&flags.work_args)) + 30,
     })
+}
+
+/// A `--timeout` given inside --work-args counts too: the stop timeout must outlast it.
+fn work_args_timeout(work_args: &str) -> u64 {
+    let words: Vec<&str> = work_args.split_whitespace().collect();
+    words
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| match w.strip_prefix("--timeout") {
+            Some("") => words.get(i + 1).copied(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        })
+        .filter_map(|t| crate::domain::duration::parse_duration(t).ok())
+        .map(|d| d.as_secs_f64().ceil() as u64)
+        .max()
+        .unwrap_or(0)
 }
 
 pub fn supervisor(args: SupervisorArgs, ctx: &Ctx) -> Result<ExitCode> {
@@ -136,4 +154,16 @@ WantedBy=multi-user.target
         stop = s.stop_secs,
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::work_args_timeout;
+
+    #[test]
+    fn a_timeout_in_the_work_args_lengthens_the_stop_timeout() {
+        assert_eq!(work_args_timeout("--sleep 3 --tries 3"), 0);
+        assert_eq!(work_args_timeout("--timeout 300 --tries 3"), 300);
+        assert_eq!(work_args_timeout("--timeout=5m"), 300);
+    }
 }

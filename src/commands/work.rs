@@ -139,17 +139,19 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         connection: target.connection.clone(),
         database_env: target.location.as_env(),
         retain_done_ms: target.retain_done_ms,
-        wake_path: match &target.location {
-            crate::config::Location::Sqlite(path) => Some(path.clone()),
-            crate::config::Location::Postgres(_) => None,
-        },
+        named_jobs: target.named_jobs.clone(),
+        allow_commands: target.allow_commands,
+        keys: Arc::new(crate::crypto::Keys::from_env()?),
     };
+    if let crate::config::Location::Sqlite(path) = &target.location {
+        refuse_writable_by_others(path)?;
+    }
     let mut store = ctx.open(&target)?;
     if !ctx.out.json && !ctx.out.quiet && ctx.out.verbose {
         eprintln!(
             "Processing jobs from the [{}] queue(s) of {}.",
             opts.queues.join(","),
-            target.location.as_env()
+            target.location.describe()
         );
     }
     let mut reporter = WorkLines {
@@ -162,6 +164,32 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         eprintln!("Worker stopped: {}.", stop.as_str());
     }
     Ok(ExitCode::from(stop.exit_code()))
+}
+
+/// Whoever can write the store can make this worker run commands: refuse a store file or
+/// directory that group or others may write.
+fn refuse_writable_by_others(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    for (what, p, fix) in [("file", path, "600"), ("directory", dir, "700")] {
+        let Ok(meta) = std::fs::metadata(p) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        // A sticky shared directory such as /tmp is fine: others cannot replace our file.
+        let sticky = meta.permissions().mode() & 0o1000 != 0;
+        if mode & 0o022 != 0 && !(what == "directory" && sticky) {
+            bail!(
+                "refusing to work: the store {what} {} is writable by group or others (mode {mode:03o}), so anyone could make this worker run commands; run `chmod {fix} {}`",
+                p.display(),
+                p.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// One line per job event: time, job name, RUNNING, then DONE / RELEASED / FAIL with the
@@ -226,6 +254,13 @@ impl Reporter for WorkLines {
                     Some(*elapsed),
                 ),
             },
+            Event::HeldBack { job, reason, .. } => (
+                *job,
+                "success",
+                Some("released"),
+                Some(reason.to_string()),
+                Some(Duration::ZERO),
+            ),
             Event::Lost { job } => (
                 *job,
                 "lease_lost",
@@ -269,7 +304,13 @@ impl Reporter for WorkLines {
         match (status, result) {
             ("starting", _) => self.human(&name, "", "RUNNING", Color::Blue),
             ("success", Some("deleted")) => self.human(&name, &took, "DONE", Color::Green),
-            ("success", _) => self.human(&name, &took, "RELEASED", Color::Yellow),
+            ("success", _) => {
+                self.human(&name, &took, "RELEASED", Color::Yellow);
+                if let Some(message) = message {
+                    self.out
+                        .line(&format!("    {}", self.out.paint(&message, Color::Yellow)));
+                }
+            }
             ("released_after_exception", _) => self.human(&name, &took, "FAIL", Color::Yellow),
             ("lease_lost", _) => self.human(&name, "", "LOST", Color::Red),
             _ => {

@@ -1,5 +1,6 @@
 //! What a job is: the command to run, its options, and the payload stored with it.
 
+use super::middleware::{self, Middleware, UniqueLock};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -10,14 +11,17 @@ use std::collections::BTreeMap;
 pub enum JobCommand {
     Argv(Vec<String>),
     Shell(String),
+    /// A named job of queue.toml, resolved by the worker from its own config when it runs.
+    Named(String),
 }
 
 impl JobCommand {
-    /// The argv a worker executes.
-    pub fn argv(&self) -> Vec<String> {
+    /// The argv a worker executes; None for a named job (the worker resolves it).
+    pub fn argv(&self) -> Option<Vec<String>> {
         match self {
-            JobCommand::Argv(argv) => argv.clone(),
-            JobCommand::Shell(script) => vec!["sh".into(), "-c".into(), script.clone()],
+            JobCommand::Argv(argv) => Some(argv.clone()),
+            JobCommand::Shell(script) => Some(vec!["sh".into(), "-c".into(), script.clone()]),
+            JobCommand::Named(_) => None,
         }
     }
 
@@ -36,6 +40,7 @@ impl JobCommand {
                 .collect::<Vec<_>>()
                 .join(" "),
             JobCommand::Shell(script) => script.clone(),
+            JobCommand::Named(name) => name.clone(),
         };
         truncate_chars(&text, 60)
     }
@@ -80,6 +85,88 @@ pub struct Payload {
     pub created_at: i64,
     /// Dispatch delay in milliseconds, for display only (it never doubles as a backoff).
     pub delay: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique: Option<UniqueLock>,
+    #[serde(default, skip_serializing_if = "Middleware::is_empty")]
+    pub middleware: Middleware,
+    /// With `--encrypt`: command, data and env, sealed with AES-256-GCM (they are then empty
+    /// in the clear fields above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The rest of its chain: dispatched one by one, each when the one before succeeds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chained: Vec<Link>,
+    /// The chain's `--catch` shell command, run (as a job) when a link fails for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_catch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+}
+
+/// A link of a chain waiting for its turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Link {
+    pub queue: String,
+    /// Its own dispatch delay, counted from when the link before it succeeds.
+    #[serde(default)]
+    pub delay_ms: i64,
+    pub payload: Payload,
+}
+
+impl Link {
+    pub fn from_job(job: NewJob) -> Link {
+        Link {
+            queue: job.queue,
+            delay_ms: job.available_at - job.payload.created_at,
+            payload: job.payload,
+        }
+    }
+}
+
+/// Make `jobs` one chain: the first carries the rest (and the catch command); returns it.
+pub fn chain(mut jobs: Vec<NewJob>, catch: Option<String>) -> Option<NewJob> {
+    if jobs.is_empty() {
+        return None;
+    }
+    let mut first = jobs.remove(0);
+    first.payload.chained = jobs.into_iter().map(Link::from_job).collect();
+    first.payload.chain_catch = catch;
+    Some(first)
+}
+
+/// The parts of a job that `--encrypt` seals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sealed {
+    pub command: JobCommand,
+    pub data: Value,
+    pub env: BTreeMap<String, String>,
+}
+
+impl Payload {
+    pub fn sealed(&self) -> Sealed {
+        Sealed {
+            command: self.command.clone(),
+            data: self.data.clone(),
+            env: self.env.clone(),
+        }
+    }
+
+    /// Put decrypted parts back in place.
+    pub fn unseal(&mut self, sealed: Sealed) {
+        self.command = sealed.command;
+        self.data = sealed.data;
+        self.env = sealed.env;
+        self.secret = None;
+    }
+
+    /// Replace the sealed parts with `secret` (the ciphertext of `sealed()`).
+    pub fn seal(&mut self, secret: String) {
+        self.command = JobCommand::Argv(vec![]);
+        self.data = Value::Null;
+        self.env = BTreeMap::new();
+        self.secret = Some(secret);
+    }
 }
 
 /// Everything needed to insert one job.
@@ -87,6 +174,10 @@ pub struct Payload {
 pub struct NewJob {
     pub queue: String,
     pub available_at: i64,
+    /// When the unique lock lapses (None: when the job ends).
+    pub unique_expires_at: Option<i64>,
+    /// Seal command, data and env before storing (done by the caller, which holds the key).
+    pub encrypt: bool,
     pub payload: Payload,
 }
 
@@ -106,6 +197,57 @@ pub struct JobOptions {
     pub payload: Option<Value>,
     pub env: Option<BTreeMap<String, String>>,
     pub cwd: Option<String>,
+    pub unique: Option<UniqueOption>,
+    pub unique_for: Option<StringOrNumber>,
+    pub unique_until_processing: Option<bool>,
+    pub without_overlapping: Option<String>,
+    pub throttle_exceptions: Option<String>,
+    pub rate_limit: Option<String>,
+    pub funnel: Option<String>,
+    pub encrypt: Option<bool>,
+}
+
+impl JobOptions {
+    /// These options, with `defaults` filling what they leave unset (env maps are merged).
+    pub fn or(self, defaults: &JobOptions) -> JobOptions {
+        let d = defaults.clone();
+        JobOptions {
+            queue: self.queue.or(d.queue),
+            delay: self.delay.or(d.delay),
+            tries: self.tries.or(d.tries),
+            backoff: self.backoff.or(d.backoff),
+            timeout: self.timeout.or(d.timeout),
+            retry_until: self.retry_until.or(d.retry_until),
+            max_exceptions: self.max_exceptions.or(d.max_exceptions),
+            fail_on_timeout: self.fail_on_timeout.or(d.fail_on_timeout),
+            name: self.name.or(d.name),
+            payload: self.payload.or(d.payload),
+            env: match (d.env, self.env) {
+                (Some(mut base), Some(own)) => {
+                    base.extend(own);
+                    Some(base)
+                }
+                (base, own) => own.or(base),
+            },
+            cwd: self.cwd.or(d.cwd),
+            unique: self.unique.or(d.unique),
+            unique_for: self.unique_for.or(d.unique_for),
+            unique_until_processing: self.unique_until_processing.or(d.unique_until_processing),
+            without_overlapping: self.without_overlapping.or(d.without_overlapping),
+            throttle_exceptions: self.throttle_exceptions.or(d.throttle_exceptions),
+            rate_limit: self.rate_limit.or(d.rate_limit),
+            funnel: self.funnel.or(d.funnel),
+            encrypt: self.encrypt.or(d.encrypt),
+        }
+    }
+}
+
+/// `"unique": true` (the id is the job name) or `"unique": "order-42"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum UniqueOption {
+    Flag(bool),
+    Id(String),
 }
 
 /// `"5m"` or `300` in a JSON job line.
@@ -178,7 +320,7 @@ mod tests {
     fn shell_commands_run_under_sh() {
         assert_eq!(
             JobCommand::Shell("echo hi".into()).argv(),
-            vec!["sh", "-c", "echo hi"]
+            Some(vec!["sh".into(), "-c".into(), "echo hi".into()])
         );
     }
 
@@ -261,7 +403,64 @@ pub fn build(
         None => cwd.to_path_buf(),
         Some(dir) => cwd.join(dir),
     };
-    let display_name = opts.name.clone().unwrap_or_else(|| command.display());
+    let encrypt = opts.encrypt.unwrap_or(false);
+    // The job's name: what unique ids and throttle keys default to. An encrypted ad-hoc
+    // command is not shown in the clear, not even as its name.
+    let display_name = match (&opts.name, &command) {
+        (Some(name), _) => name.clone(),
+        (None, JobCommand::Named(name)) => name.clone(),
+        (None, _) if encrypt => "(encrypted)".to_string(),
+        (None, _) => command.display(),
+    };
+    let (unique, unique_expires_at) = match &opts.unique {
+        None | Some(UniqueOption::Flag(false)) => (None, None),
+        Some(option) => {
+            let id = match option {
+                UniqueOption::Id(id) if !id.is_empty() => id.clone(),
+                _ => display_name.clone(),
+            };
+            let expires = match &opts.unique_for {
+                None => None,
+                Some(d) => Some(
+                    now_ms
+                        + parse_duration(&d.as_text())
+                            .map_err(|e| format!("--unique-for: {e}"))?
+                            .as_millis() as i64,
+                ),
+            };
+            let lock = UniqueLock {
+                key: middleware::unique_key(&display_name, &id),
+                until_processing: opts.unique_until_processing.unwrap_or(false),
+            };
+            (Some(lock), expires)
+        }
+    };
+    if unique.is_none() && (opts.unique_for.is_some() || opts.unique_until_processing == Some(true))
+    {
+        return Err("--unique-for and --unique-until-processing need --unique".into());
+    }
+    let middleware = Middleware {
+        rate_limit: opts
+            .rate_limit
+            .as_deref()
+            .map(middleware::parse_rate_limit)
+            .transpose()?,
+        throttle_exceptions: opts
+            .throttle_exceptions
+            .as_deref()
+            .map(|t| middleware::parse_throttle(t, &display_name))
+            .transpose()?,
+        funnel: opts
+            .funnel
+            .as_deref()
+            .map(middleware::parse_funnel)
+            .transpose()?,
+        without_overlapping: opts
+            .without_overlapping
+            .as_deref()
+            .map(middleware::parse_overlap_key)
+            .transpose()?,
+    };
     let env = opts.env.clone().unwrap_or_default();
     for key in env.keys() {
         if key.is_empty() || key.contains('=') || key.contains('\0') {
@@ -271,6 +470,8 @@ pub fn build(
     Ok(NewJob {
         queue,
         available_at,
+        unique_expires_at,
+        encrypt,
         payload: Payload {
             uuid,
             display_name,
@@ -286,6 +487,12 @@ pub fn build(
             retry_until,
             created_at: now_ms,
             delay: (available_at > now_ms).then_some(available_at - now_ms),
+            unique,
+            middleware,
+            secret: None,
+            chained: Vec::new(),
+            chain_catch: None,
+            batch_id: None,
         },
     })
 }

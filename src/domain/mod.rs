@@ -1,5 +1,8 @@
 //! The queue's rules, with no I/O: jobs, durations and the retry policy.
 
+pub mod batch;
 pub mod duration;
 pub mod job;
+pub mod middleware;
+pub mod named;
 pub mod policy;

@@ -8,15 +8,105 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init.sql",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_locks.sql",
+        sql: include_str!("../../migrations/sqlite/0002_locks.sql"),
+    },
+];
+
+/// The same schema for PostgreSQL, version for version (BIGINT millisecond times).
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sql: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_locks.sql",
+        sql: include_str!("../../migrations/postgres/0002_locks.sql"),
+    },
+];
 
 /// The newest version this binary knows.
 pub fn latest(migrations: &[Migration]) -> i64 {
     migrations.last().map_or(0, |m| m.version)
+}
+
+/// The tables a store needs, each with the generator command that writes its SQL for people
+/// who manage their own schema (`auto_migrate = false`).
+pub const TABLES: &[(&str, &str)] = &[
+    ("jobs", "table"),
+    ("finished_jobs", "table"),
+    ("workers", "table"),
+    ("settings", "table"),
+    ("locks", "table"),
+    ("limiters", "table"),
+    ("failed_jobs", "failed-table"),
+    ("job_batches", "batches-table"),
+];
+
+/// The statements of a dialect's migrations that create or change `tables` (CREATE TABLE,
+/// CREATE INDEX … ON, ALTER TABLE), in order: the schema of those tables as it is now.
+pub fn statements_for(migrations: &[Migration], tables: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in migrations {
+        // Comments go first: they may contain semicolons. (No SQL here has `--` in a string.)
+        let sql: String = m
+            .sql
+            .lines()
+            .map(|l| l.split("--").next().unwrap_or("").trim_end())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for statement in sql.split(';') {
+            let code = statement.trim();
+            if code.is_empty() {
+                continue;
+            }
+            if target_table(code).is_some_and(|t| tables.contains(&t.as_str())) {
+                out.push(format!("{code};"));
+            }
+        }
+    }
+    out
+}
+
+/// The table a CREATE TABLE / CREATE [UNIQUE] INDEX … ON / ALTER TABLE statement is about.
+fn target_table(code: &str) -> Option<String> {
+    let words: Vec<String> = code
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let after = |word: &str| {
+        words
+            .iter()
+            .position(|w| w == word)
+            .and_then(|i| words.get(i + 1))
+            .cloned()
+    };
+    match (
+        words.first().map(String::as_str),
+        words.get(1).map(String::as_str),
+    ) {
+        (Some("create"), Some("table")) | (Some("alter"), Some("table")) => {
+            let name = after("table")?;
+            if name == "if" {
+                words.iter().skip_while(|w| *w != "exists").nth(1).cloned()
+            } else {
+                Some(name)
+            }
+        }
+        (Some("create"), Some("index")) | (Some("create"), Some("unique")) => after("on"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -25,9 +115,34 @@ mod tests {
 
     #[test]
     fn versions_are_increasing_and_match_file_names() {
-        for (i, m) in SQLITE.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1);
-            assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+        for list in [SQLITE, POSTGRES] {
+            for (i, m) in list.iter().enumerate() {
+                assert_eq!(m.version, i as i64 + 1);
+                assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+            }
+        }
+        // Both dialects have the same migrations, so a version means the same schema.
+        let names = |list: &[Migration]| list.iter().map(|m| m.name).collect::<Vec<_>>();
+        assert_eq!(names(SQLITE), names(POSTGRES));
+    }
+
+    #[test]
+    fn generators_collect_every_statement_about_a_table() {
+        for list in [SQLITE, POSTGRES] {
+            let jobs = statements_for(list, &["jobs"]).join("\n");
+            assert!(jobs.contains("CREATE TABLE jobs"), "{jobs}");
+            assert!(jobs.contains("jobs_pending"), "{jobs}");
+            assert!(
+                jobs.contains("parked_on"),
+                "the ALTER of 0002 is part of it: {jobs}"
+            );
+            assert!(!jobs.contains("failed_jobs"), "{jobs}");
+            let failed = statements_for(list, &["failed_jobs"]).join("\n");
+            assert!(failed.contains("CREATE TABLE failed_jobs"));
+        }
+        // Every table the store needs has a generator that writes it.
+        for (table, _) in TABLES {
+            assert!(!statements_for(SQLITE, &[table]).is_empty(), "{table}");
         }
     }
 }

@@ -2,9 +2,13 @@
 //! verbs (enqueue, claim, heartbeat, finish, retry …) so that each backend can use its best SQL;
 //! SQLite is the embedded default, PostgreSQL slots in behind the same trait.
 
+#[cfg(test)]
+mod conformance;
 pub mod migrate;
+pub mod postgres;
 pub mod sqlite;
 
+use crate::domain::batch::BatchOptions;
 use crate::domain::job::{JobState, NewJob, Payload};
 use crate::domain::policy::Decision;
 use anyhow::Result;
@@ -111,6 +115,67 @@ fn ms_as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error
     s.serialize_str(&crate::clock::format_rfc3339(*ms))
 }
 
+/// What happened to each job given to `enqueue`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Enqueued {
+    Dispatched,
+    /// A unique job whose lock is held (by the job with this uuid): not queued.
+    Skipped {
+        held_by: String,
+    },
+}
+
+/// Whether an attempt may run, decided by its middleware before the command starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Admission {
+    Run,
+    /// Released without running (the attempt is used, as in Laravel); available again in
+    /// `delay_ms`, or sooner when the lock it waits on is released.
+    HeldBack {
+        delay_ms: i64,
+        reason: String,
+    },
+    /// Its batch was cancelled: the job ends without running and counts as a success.
+    Skip {
+        reason: String,
+    },
+}
+
+/// The worker's verdict on an attempt, given what the job asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub decision: Decision,
+    /// The attempt ended in an exception (non-zero exit, signal, timeout): counts for
+    /// --throttle-exceptions even when the job is released rather than failed.
+    pub threw: bool,
+}
+
+/// A batch about to be created.
+#[derive(Debug, Clone)]
+pub struct NewBatch {
+    pub id: String,
+    pub name: String,
+    pub options: BatchOptions,
+    pub created_at: i64,
+}
+
+/// A batch as `batches` and `batch-show` show it (the field names of PRODUCT.md §6).
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchView {
+    pub id: String,
+    pub name: String,
+    pub total_jobs: i64,
+    pub pending_jobs: i64,
+    pub processed_jobs: i64,
+    pub failed_jobs: i64,
+    pub progress: i64,
+    pub cancelled_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub created_at: String,
+    pub failed_job_ids: Vec<String>,
+    pub options: BatchOptions,
+}
+
 /// Which failed jobs `retry` puts back.
 #[derive(Debug, Clone)]
 pub enum RetrySelection {
@@ -127,13 +192,35 @@ pub enum Finished {
     LeaseLost,
 }
 
+/// What a store calls when an idle worker should look for work again (jobs were committed, a
+/// failed job retried, a control changed); returns false once the worker is gone.
+pub type WakeFn = Box<dyn Fn() -> bool + Send>;
+
+/// Keeps a worker's wake-ups coming while it lives; dropping it stops them.
+pub type Wakeups = Box<dyn std::any::Any + Send>;
+
 /// The store's lifecycle verbs. Every method that changes state is one transaction.
 pub trait Store: Send {
     /// The connection name recorded with failed jobs (`failed_jobs.connection`).
     fn connection_name(&self) -> &str;
 
-    /// Insert jobs, all or nothing, in one transaction.
-    fn enqueue(&mut self, jobs: &[NewJob]) -> Result<()>;
+    /// Instant pickup: have `wake` called whenever another process may have made work for
+    /// these queues available, or changed a control (`restart`, `resume`, `up`). Each store
+    /// wakes its workers itself after such commits (SQLite: unix sockets beside the file, for
+    /// this host; PostgreSQL: LISTEN/NOTIFY, for every host). None: the worker polls every
+    /// --sleep.
+    fn subscribe(
+        &mut self,
+        _worker_id: &str,
+        _queues: &[String],
+        _wake: WakeFn,
+    ) -> Result<Option<Wakeups>> {
+        Ok(None)
+    }
+
+    /// Insert jobs, all or nothing, in one transaction. A unique job's lock is taken in the same
+    /// transaction; a job whose lock is held is skipped.
+    fn enqueue(&mut self, jobs: &[NewJob], now_ms: i64) -> Result<Vec<Enqueued>>;
 
     /// Reserve the next available job from the first queue in the list that has one (strict
     /// priority). Reservations whose lease has expired are freed first. Attempts count here.
@@ -148,6 +235,11 @@ pub trait Store: Send {
     fn unregister_worker(&mut self, worker_id: &str) -> Result<()>;
     /// The live workers; rows of workers whose heartbeat stopped are deleted.
     fn workers(&mut self, now_ms: i64) -> Result<Vec<WorkerInfo>>;
+
+    /// Before an attempt runs: check and take what its middleware needs (rate-limit window,
+    /// throttle, funnel slot, overlap lock) and release an until-processing unique lock, or hold
+    /// the job back, all in one transaction.
+    fn admit(&mut self, job: &Reserved, now_ms: i64, lease_ms: i64) -> Result<Admission>;
 
     /// The worker's heartbeat: extend the leases of every job it holds and its own row.
     fn heartbeat(
@@ -166,7 +258,7 @@ pub trait Store: Send {
         job: &Reserved,
         output: &str,
         now_ms: i64,
-        decide: &mut dyn FnMut(Option<Intent>) -> Decision,
+        decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
     ) -> Result<Finished>;
 
     /// Record a `queue release` / `queue fail` from inside a running job. False when no running
@@ -193,6 +285,37 @@ pub trait Store: Send {
     fn controls(&mut self) -> Result<Controls>;
     /// Set (Some) or remove (None) one setting.
     fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()>;
+
+    /// Store a batch and its jobs (each chain's first link) in one transaction; total_jobs
+    /// counts every link.
+    fn create_batch(&mut self, batch: &NewBatch, jobs: &[NewJob]) -> Result<()>;
+    /// Add jobs to an existing batch (re-opening it if it had finished), in one transaction.
+    fn add_to_batch(&mut self, batch_id: &str, jobs: &[NewJob]) -> Result<()>;
+    /// All batches, newest first.
+    fn batches(&mut self) -> Result<Vec<BatchView>>;
+    fn batch(&mut self, id: &str) -> Result<Option<BatchView>>;
+    /// Cancel a batch; false when there is no such batch.
+    fn cancel_batch(&mut self, id: &str, now_ms: i64) -> Result<bool>;
+    /// Delete finished batches older than `finished_before`, and optionally unfinished and
+    /// cancelled ones created before the given times; returns the three counts.
+    fn prune_batches(
+        &mut self,
+        finished_before: i64,
+        unfinished_before: Option<i64>,
+        cancelled_before: Option<i64>,
+    ) -> Result<(usize, usize, usize)>;
+
+    /// Take the lock `key` for `owner` until `expires_at_ms` (`queue lock`). Returns None when
+    /// taken, or the current holder when it is busy. The same owner may renew it.
+    fn acquire_lock(
+        &mut self,
+        key: &str,
+        owner: &str,
+        expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<String>>;
+    /// Give the lock back if `owner` still holds it.
+    fn release_lock(&mut self, key: &str, owner: &str) -> Result<()>;
 }
 
 /// Store-wide switches every worker reads at each loop: `queue restart`, `pause`, `down`.

@@ -4,8 +4,9 @@
 
 use super::migrate::{self, Migration};
 use super::{
-    Claim, Controls, FailedJob, Finished, Intent, JobView, QueueStats, Reserved, RetrySelection,
-    Store, StoreOptions, WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
+    Admission, BatchView, Claim, Controls, Enqueued, FailedJob, Finished, Intent, JobView,
+    NewBatch, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
+    WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
 };
 use crate::clock::format_rfc3339;
 use crate::domain::job::{JobState, NewJob, Payload};
@@ -81,6 +82,19 @@ impl SqliteStore {
         }
         if current < latest {
             if !self.options.auto_migrate {
+                if current == 0 {
+                    // A schema managed by hand (from `queue table` and friends): every table
+                    // must be there; say which generator writes the first missing one.
+                    for (table, generator) in migrate::TABLES {
+                        if !self.has_table(table)? {
+                            bail!(
+                                "the store {} has no {table} table and auto_migrate is off: run `queue {generator}` and apply the SQL it writes, or `queue migrate`",
+                                self.path.display()
+                            );
+                        }
+                    }
+                    return Ok(());
+                }
                 let next = &migrate::SQLITE[current as usize];
                 bail!(
                     "the store {} is at schema version {current} and needs migration {}: run `queue migrate`",
@@ -91,6 +105,16 @@ impl SqliteStore {
             self.migrate()?;
         }
         Ok(())
+    }
+
+    fn has_table(&self, name: &str) -> Result<bool> {
+        Ok(retry_busy(|| {
+            self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+                [name],
+                |r| r.get(0),
+            )
+        })?)
     }
 
     fn schema_version(&self) -> Result<i64> {
@@ -251,27 +275,84 @@ impl Store for SqliteStore {
         &self.options.connection
     }
 
-    fn enqueue(&mut self, jobs: &[NewJob]) -> Result<()> {
+    fn subscribe(
+        &mut self,
+        worker_id: &str,
+        _queues: &[String],
+        wake: WakeFn,
+    ) -> Result<Option<Wakeups>> {
+        Ok(crate::wake::listen(&self.path, worker_id, wake).map(|l| Box::new(l) as Wakeups))
+    }
+
+    fn enqueue(&mut self, jobs: &[NewJob], now_ms: i64) -> Result<Vec<Enqueued>> {
         let rows: Vec<(String, &NewJob)> = jobs
             .iter()
             .map(|j| Ok((serde_json::to_string(&j.payload)?, j)))
             .collect::<Result<_>>()?;
-        self.write(|tx| {
+        let results = self.write(|tx| {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
+            let mut results = Vec::with_capacity(rows.len());
             for (raw, job) in &rows {
-                insert.execute(params![
-                    job.payload.uuid,
-                    job.queue,
-                    job.payload.display_name,
-                    raw,
-                    job.available_at,
-                    job.payload.created_at,
-                ])?;
+                if let Some(unique) = &job.payload.unique {
+                    let expires = job.unique_expires_at.unwrap_or(i64::MAX);
+                    if let Some(holder) =
+                        take_lock(tx, &unique.key, &job.payload.uuid, expires, now_ms)?
+                    {
+                        results.push(Enqueued::Skipped { held_by: holder });
+                        continue;
+                    }
+                }
+                insert_raw(&mut insert, job, raw)?;
+                results.push(Enqueued::Dispatched);
             }
-            Ok(())
+            Ok(results)
+        })?;
+        // Wake idle workers on this host, for delayed jobs too: one sleeping out a long --sleep
+        // must learn that it now has to wake when this job's delay passes.
+        crate::wake::notify(&self.path);
+        Ok(results)
+    }
+
+    fn admit(&mut self, job: &Reserved, now_ms: i64, lease_ms: i64) -> Result<Admission> {
+        let mw = &job.payload.middleware;
+        self.write(|tx| {
+            if let Some(batch_id) = &job.payload.batch_id {
+                let cancelled: Option<bool> = tx
+                    .prepare_cached(
+                        "SELECT cancelled_at IS NOT NULL FROM job_batches WHERE id = ?1",
+                    )?
+                    .query_row([batch_id], |r| r.get(0))
+                    .optional()?;
+                if cancelled == Some(true) {
+                    return Ok(Admission::Skip {
+                        reason: format!("skipped: batch {batch_id} was cancelled"),
+                    });
+                }
+            }
+            // Each check may hold the job back; the first that does decides.
+            let held = admission_check(tx, job, mw, now_ms)?;
+            if let Some((delay_ms, park_on, reason)) = held {
+                let delay_ms = delay_ms.unwrap_or(lease_ms);
+                tx.prepare_cached(
+                    "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                            token = NULL, intent = NULL, available_at = ?2, parked_on = ?3
+                     WHERE id = ?1 AND token = ?4",
+                )?
+                .execute(params![
+                    job.id,
+                    now_ms + delay_ms,
+                    park_on,
+                    job.token
+                ])?;
+                return Ok(Admission::HeldBack { delay_ms, reason });
+            }
+            if let Some(unique) = job.payload.unique.as_ref().filter(|u| u.until_processing) {
+                release_owned(tx, &unique.key, &job.uuid)?;
+            }
+            Ok(Admission::Run)
         })
     }
 
@@ -429,7 +510,7 @@ impl Store for SqliteStore {
         job: &Reserved,
         output: &str,
         now_ms: i64,
-        decide: &mut dyn FnMut(Option<Intent>) -> Decision,
+        decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
     ) -> Result<Finished> {
         let discard_failed = self.options.discard_failed;
         let connection = self.options.connection.clone();
@@ -446,7 +527,9 @@ impl Store for SqliteStore {
                 return Ok(Finished::LeaseLost);
             };
             let intent = intent.and_then(|text| serde_json::from_str::<Intent>(&text).ok());
-            let decision = decide(intent);
+            let verdict = decide(intent);
+            release_after_attempt(tx, job, &verdict, now_ms)?;
+            let decision = verdict.decision;
             match &decision {
                 Decision::Complete => {
                     tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
@@ -513,6 +596,7 @@ impl Store for SqliteStore {
                     }
                 }
             }
+            after_job(tx, job, &decision, &name, output, now_ms)?;
             Ok(Finished::Applied(decision))
         })
     }
@@ -667,7 +751,7 @@ impl Store for SqliteStore {
     }
 
     fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
-        self.write(|tx| {
+        let retried = self.write(|tx| {
             let uuids: Vec<String> = match selection {
                 RetrySelection::All => tx
                     .prepare("SELECT uuid FROM failed_jobs ORDER BY id DESC")?
@@ -700,7 +784,11 @@ impl Store for SqliteStore {
                 }
             }
             Ok(retried)
-        })
+        })?;
+        if !retried.is_empty() {
+            crate::wake::notify(&self.path);
+        }
+        Ok(retried)
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
@@ -719,7 +807,15 @@ impl Store for SqliteStore {
     }
 
     fn clear(&mut self, queue: &str) -> Result<usize> {
-        self.write(|tx| Ok(tx.execute("DELETE FROM jobs WHERE queue = ?1", [queue])?))
+        self.write(|tx| {
+            // The unique locks of the cleared jobs go with them.
+            tx.execute(
+                "DELETE FROM locks WHERE key LIKE 'unique:%'
+                   AND owner IN (SELECT uuid FROM jobs WHERE queue = ?1)",
+                [queue],
+            )?;
+            Ok(tx.execute("DELETE FROM jobs WHERE queue = ?1", [queue])?)
+        })
     }
 
     fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {
@@ -762,8 +858,496 @@ impl Store for SqliteStore {
                 None => tx.execute("DELETE FROM settings WHERE key = ?1", [key])?,
             };
             Ok(())
+        })?;
+        // `restart`, `resume` and `up` must reach idle workers at once.
+        crate::wake::notify(&self.path);
+        Ok(())
+    }
+
+    fn create_batch(&mut self, batch: &NewBatch, jobs: &[NewJob]) -> Result<()> {
+        let options = serde_json::to_string(&batch.options)?;
+        let total: i64 = jobs
+            .iter()
+            .map(|j| 1 + j.payload.chained.len() as i64)
+            .sum();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO job_batches (id, name, total_jobs, pending_jobs, failed_jobs,
+                                          failed_job_ids, options, created_at)
+                 VALUES (?1, ?2, ?3, ?3, 0, '[]', ?4, ?5)",
+                params![batch.id, batch.name, total, options, batch.created_at],
+            )?;
+            for job in jobs {
+                insert_job(tx, job)?;
+            }
+            Ok(())
+        })?;
+        crate::wake::notify(&self.path);
+        Ok(())
+    }
+
+    fn add_to_batch(&mut self, batch_id: &str, jobs: &[NewJob]) -> Result<()> {
+        let added: i64 = jobs
+            .iter()
+            .map(|j| 1 + j.payload.chained.len() as i64)
+            .sum();
+        self.write(|tx| {
+            // Adding re-opens a finished batch, as Laravel's add() does.
+            let changed = tx.execute(
+                "UPDATE job_batches SET total_jobs = total_jobs + ?2,
+                        pending_jobs = pending_jobs + ?2, finished_at = NULL
+                 WHERE id = ?1",
+                params![batch_id, added],
+            )?;
+            if changed == 0 {
+                bail!("no batch with id {batch_id} (see `queue batches`)");
+            }
+            for job in jobs {
+                insert_job(tx, job)?;
+            }
+            Ok(())
+        })?;
+        crate::wake::notify(&self.path);
+        Ok(())
+    }
+
+    fn batches(&mut self) -> Result<Vec<BatchView>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {BATCH_COLUMNS} FROM job_batches ORDER BY created_at DESC, id DESC"
+            ))?;
+            let rows = stmt.query_map([], batch_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+
+    fn batch(&mut self, id: &str) -> Result<Option<BatchView>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {BATCH_COLUMNS} FROM job_batches WHERE id = ?1"
+                ))?
+                .query_row([id], batch_from_row)
+                .optional()?)
+        })
+    }
+
+    fn cancel_batch(&mut self, id: &str, now_ms: i64) -> Result<bool> {
+        self.write(|tx| {
+            let exists = tx.execute(
+                "UPDATE job_batches SET cancelled_at = COALESCE(cancelled_at, ?2),
+                        finished_at = COALESCE(finished_at, ?2)
+                 WHERE id = ?1",
+                params![id, now_ms],
+            )?;
+            Ok(exists == 1)
+        })
+    }
+
+    fn prune_batches(
+        &mut self,
+        finished_before: i64,
+        unfinished_before: Option<i64>,
+        cancelled_before: Option<i64>,
+    ) -> Result<(usize, usize, usize)> {
+        self.write(|tx| {
+            let finished = tx.execute(
+                "DELETE FROM job_batches WHERE finished_at IS NOT NULL AND finished_at < ?1",
+                [finished_before],
+            )?;
+            let unfinished = match unfinished_before {
+                Some(t) => tx.execute(
+                    "DELETE FROM job_batches WHERE finished_at IS NULL AND created_at < ?1",
+                    [t],
+                )?,
+                None => 0,
+            };
+            let cancelled = match cancelled_before {
+                Some(t) => tx.execute(
+                    "DELETE FROM job_batches WHERE cancelled_at IS NOT NULL AND created_at < ?1",
+                    [t],
+                )?,
+                None => 0,
+            };
+            Ok((finished, unfinished, cancelled))
+        })
+    }
+
+    fn acquire_lock(
+        &mut self,
+        key: &str,
+        owner: &str,
+        expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<String>> {
+        self.write(|tx| take_lock(tx, key, owner, expires_at_ms, now_ms))
+    }
+
+    fn release_lock(&mut self, key: &str, owner: &str) -> Result<()> {
+        self.write(|tx| release_owned(tx, key, owner))
+    }
+}
+
+/// Insert one job row.
+fn insert_job(tx: &Transaction<'_>, job: &NewJob) -> Result<()> {
+    let raw = serde_json::to_string(&job.payload)?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    insert_raw(&mut insert, job, &raw)
+}
+
+fn insert_raw(insert: &mut rusqlite::CachedStatement<'_>, job: &NewJob, raw: &str) -> Result<()> {
+    insert.execute(params![
+        job.payload.uuid,
+        job.queue,
+        job.payload.display_name,
+        raw,
+        job.available_at,
+        job.payload.created_at,
+    ])?;
+    Ok(())
+}
+
+fn new_uuid() -> String {
+    uuid::Uuid::new_v4().hyphenated().to_string()
+}
+
+/// What a job's end means beyond its own row, in the same transaction: the next link of its
+/// chain, the chain's catch, and its batch's counters and callbacks.
+fn after_job(
+    tx: &Transaction<'_>,
+    job: &Reserved,
+    decision: &Decision,
+    name: &str,
+    output: &str,
+    now_ms: i64,
+) -> Result<()> {
+    use crate::domain::batch::{chain_catch_job, FailedInfo};
+    let p = &job.payload;
+    match decision {
+        Decision::Complete => {
+            if let Some((next, rest)) = p.chained.split_first() {
+                let mut payload = next.payload.clone();
+                payload.chained = rest.to_vec();
+                payload.chain_catch = p.chain_catch.clone();
+                payload.batch_id = p.batch_id.clone();
+                payload.created_at = now_ms;
+                let link = NewJob {
+                    queue: next.queue.clone(),
+                    available_at: now_ms + next.delay_ms,
+                    unique_expires_at: None,
+                    encrypt: false,
+                    payload,
+                };
+                insert_job(tx, &link)?;
+            }
+            if let Some(batch_id) = &p.batch_id {
+                batch_counts(tx, batch_id, &job.uuid, None, now_ms)?;
+            }
+        }
+        Decision::Fail { reason } => {
+            let error = failure_text(reason, output);
+            let failed = FailedInfo {
+                uuid: &job.uuid,
+                name,
+                error: &error,
+            };
+            if let Some(command) = &p.chain_catch {
+                let catch =
+                    chain_catch_job(command, &failed, &job.queue, &p.cwd, new_uuid(), now_ms);
+                insert_job(tx, &catch)?;
+            }
+            if let Some(batch_id) = &p.batch_id {
+                batch_counts(tx, batch_id, &job.uuid, Some(&failed), now_ms)?;
+            }
+        }
+        Decision::Release { .. } => {}
+    }
+    Ok(())
+}
+
+/// Count a batched job's success (failed = None) or final failure, and queue the callbacks
+/// that this update fires (reference §9.3).
+fn batch_counts(
+    tx: &Transaction<'_>,
+    batch_id: &str,
+    uuid: &str,
+    failed: Option<&crate::domain::batch::FailedInfo<'_>>,
+    now_ms: i64,
+) -> Result<()> {
+    use crate::domain::batch::{callback_job, on_failure, on_success, Counts};
+    let Some(batch) = tx
+        .prepare_cached(&format!(
+            "SELECT {BATCH_COLUMNS} FROM job_batches WHERE id = ?1"
+        ))?
+        .query_row([batch_id], batch_from_row)
+        .optional()?
+    else {
+        return Ok(()); // pruned meanwhile: nothing to count
+    };
+    let mut ids = batch.failed_job_ids.clone();
+    let counts = match failed {
+        None => {
+            // A success; a retried job that failed before is no longer failed.
+            ids.retain(|id| id != uuid);
+            Counts {
+                total: batch.total_jobs,
+                pending: batch.pending_jobs - 1,
+                failed: batch.failed_jobs,
+            }
+        }
+        Some(_) => {
+            if !ids.iter().any(|id| id == uuid) {
+                ids.push(uuid.to_string());
+            }
+            Counts {
+                total: batch.total_jobs,
+                pending: batch.pending_jobs,
+                failed: batch.failed_jobs + 1,
+            }
+        }
+    };
+    let effects = match failed {
+        None => on_success(counts),
+        Some(_) => on_failure(counts, batch.options.allow_failures),
+    };
+    let cancelled = batch.cancelled_at.is_some() || effects.cancel;
+    tx.prepare_cached(
+        "UPDATE job_batches SET pending_jobs = ?2, failed_jobs = ?3, failed_job_ids = ?4,
+                finished_at = CASE WHEN ?5 THEN COALESCE(finished_at, ?7) ELSE finished_at END,
+                cancelled_at = CASE WHEN ?6 THEN COALESCE(cancelled_at, ?7) ELSE cancelled_at END
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        batch_id,
+        counts.pending,
+        counts.failed,
+        serde_json::to_string(&ids)?,
+        effects.finish || effects.cancel,
+        effects.cancel,
+        now_ms
+    ])?;
+    for kind in effects.callbacks {
+        let job = callback_job(
+            kind,
+            batch_id,
+            &batch.name,
+            &batch.options,
+            counts,
+            cancelled,
+            failed,
+            new_uuid(),
+            now_ms,
+        );
+        if let Some(job) = job {
+            insert_job(tx, &job)?;
+        }
+    }
+    Ok(())
+}
+
+const BATCH_COLUMNS: &str =
+    "id, name, total_jobs, pending_jobs, failed_jobs, failed_job_ids, options, \
+                             cancelled_at, finished_at, created_at";
+
+fn batch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BatchView> {
+    let total: i64 = r.get(2)?;
+    let pending: i64 = r.get(3)?;
+    let failed: i64 = r.get(4)?;
+    let ids: String = r.get(5)?;
+    let options: Option<String> = r.get(6)?;
+    let counts = crate::domain::batch::Counts {
+        total,
+        pending,
+        failed,
+    };
+    Ok(BatchView {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        total_jobs: total,
+        pending_jobs: pending,
+        processed_jobs: counts.processed(),
+        failed_jobs: failed,
+        progress: counts.progress(),
+        failed_job_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        options: options
+            .and_then(|o| serde_json::from_str(&o).ok())
+            .unwrap_or_default(),
+        cancelled_at: r.get::<_, Option<i64>>(7)?.map(format_rfc3339),
+        finished_at: r.get::<_, Option<i64>>(8)?.map(format_rfc3339),
+        created_at: format_rfc3339(r.get(9)?),
+    })
+}
+
+/// Take `key` for `owner` until `expires_at`, freeing it first if its holder is gone: an
+/// expired lock, a unique lock whose job left the queue, or an overlap/funnel lock whose attempt
+/// is no longer running (its worker died and the lease was freed). Returns the holder when busy.
+fn take_lock(
+    tx: &Transaction<'_>,
+    key: &str,
+    owner: &str,
+    expires_at: i64,
+    now_ms: i64,
+) -> Result<Option<String>> {
+    tx.prepare_cached(
+        "DELETE FROM locks WHERE key = ?1 AND owner <> ?2 AND (
+             expires_at <= ?3
+             OR (key LIKE 'unique:%' AND NOT EXISTS (SELECT 1 FROM jobs WHERE uuid = locks.owner))
+             OR ((key LIKE 'overlap:%' OR key LIKE 'funnel:%') AND NOT EXISTS (
+                 SELECT 1 FROM jobs WHERE token = locks.owner AND reserved_at IS NOT NULL)))",
+    )?
+    .execute(params![key, owner, now_ms])?;
+    tx.prepare_cached(
+        "INSERT INTO locks (key, owner, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+         WHERE locks.owner = excluded.owner",
+    )?
+    .execute(params![key, owner, expires_at])?;
+    let holder: String = tx
+        .prepare_cached("SELECT owner FROM locks WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))?;
+    Ok((holder != owner).then_some(holder))
+}
+
+fn release_owned(tx: &Transaction<'_>, key: &str, owner: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM locks WHERE key = ?1 AND owner = ?2")?
+        .execute(params![key, owner])?;
+    Ok(())
+}
+
+/// A lock was released: the first job parked on it may go now.
+fn wake_parked(tx: &Transaction<'_>, key: &str, now_ms: i64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE jobs SET available_at = ?2, parked_on = NULL
+         WHERE id = (SELECT id FROM jobs WHERE parked_on = ?1 AND reserved_at IS NULL
+                     ORDER BY available_at, id LIMIT 1)",
+    )?
+    .execute(params![key, now_ms])?;
+    Ok(())
+}
+
+/// A fixed window's count: (hits, window end) while the window is open.
+fn window(tx: &Transaction<'_>, key: &str, now_ms: i64) -> Result<Option<(i64, i64)>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT hits, window_ends_at FROM limiters WHERE key = ?1 AND window_ends_at > ?2",
+        )?
+        .query_row(params![key, now_ms], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Count one hit in a fixed window of `seconds` that opens at the first hit.
+fn hit(tx: &Transaction<'_>, key: &str, seconds: u64, now_ms: i64) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO limiters (key, hits, window_ends_at) VALUES (?1, 1, ?2 + ?3)
+         ON CONFLICT (key) DO UPDATE SET
+             hits = CASE WHEN window_ends_at > ?2 THEN hits + 1 ELSE 1 END,
+             window_ends_at = CASE WHEN window_ends_at > ?2 THEN window_ends_at ELSE ?2 + ?3 END",
+    )?
+    .execute(params![key, now_ms, seconds as i64 * 1000])?;
+    Ok(())
+}
+
+/// Held back: (delay, the lock to wait on, why). A None delay means "until the lease length".
+type Held = (Option<i64>, Option<String>, String);
+
+/// The middleware checks of `admit`, in order; takes what it needs when the job may run.
+fn admission_check(
+    tx: &Transaction<'_>,
+    job: &Reserved,
+    mw: &crate::domain::middleware::Middleware,
+    now_ms: i64,
+) -> Result<Option<Held>> {
+    use crate::domain::middleware::{funnel_slot_key, overlap_key, rate_key, throttle_key};
+    if let Some(t) = &mw.throttle_exceptions {
+        if let Some((hits, ends)) = window(tx, &throttle_key(&t.key), now_ms)? {
+            if hits >= t.max as i64 {
+                let why = format!(
+                    "throttled: {} exceptions for '{}' within {}s",
+                    hits, t.key, t.seconds
+                );
+                return Ok(Some((Some(ends - now_ms), None, why)));
+            }
+        }
+    }
+    if let Some(r) = &mw.rate_limit {
+        if let Some((hits, ends)) = window(tx, &rate_key(&r.key), now_ms)? {
+            if hits >= r.max as i64 {
+                let why = format!(
+                    "rate limit '{}': {} per {}s reached",
+                    r.key, r.max, r.seconds
+                );
+                return Ok(Some((Some(ends - now_ms), None, why)));
+            }
+        }
+    }
+    let mut slot_taken = None;
+    if let Some(f) = &mw.funnel {
+        for slot in 1..=f.max {
+            let key = funnel_slot_key(&f.key, slot);
+            if take_lock(tx, &key, &job.token, i64::MAX, now_ms)?.is_none() {
+                slot_taken = Some(key);
+                break;
+            }
+        }
+        if slot_taken.is_none() {
+            let why = format!("funnel '{}': {} running", f.key, f.max);
+            return Ok(Some((None, Some(format!("funnel:{}", f.key)), why)));
+        }
+    }
+    if let Some(key) = &mw.without_overlapping {
+        let lock = overlap_key(key);
+        if take_lock(tx, &lock, &job.token, i64::MAX, now_ms)?.is_some() {
+            if let Some(slot) = slot_taken {
+                release_owned(tx, &slot, &job.token)?;
+            }
+            let why = format!("without-overlapping '{key}': another job holds it");
+            return Ok(Some((None, Some(lock), why)));
+        }
+    }
+    if let Some(r) = &mw.rate_limit {
+        hit(tx, &rate_key(&r.key), r.seconds, now_ms)?;
+    }
+    Ok(None)
+}
+
+/// After an attempt: give back what it held and count what its middleware counts.
+fn release_after_attempt(
+    tx: &Transaction<'_>,
+    job: &Reserved,
+    verdict: &Verdict,
+    now_ms: i64,
+) -> Result<()> {
+    use crate::domain::middleware::{funnel_slot_key, overlap_key, throttle_key};
+    let p = &job.payload;
+    if let Some(key) = &p.middleware.without_overlapping {
+        let lock = overlap_key(key);
+        release_owned(tx, &lock, &job.token)?;
+        wake_parked(tx, &lock, now_ms)?;
+    }
+    if let Some(f) = &p.middleware.funnel {
+        for slot in 1..=f.max {
+            release_owned(tx, &funnel_slot_key(&f.key, slot), &job.token)?;
+        }
+        wake_parked(tx, &format!("funnel:{}", f.key), now_ms)?;
+    }
+    let ended = matches!(verdict.decision, Decision::Complete | Decision::Fail { .. });
+    if let Some(unique) = p.unique.as_ref().filter(|_| ended) {
+        release_owned(tx, &unique.key, &job.uuid)?;
+    }
+    if let Some(t) = &p.middleware.throttle_exceptions {
+        let key = throttle_key(&t.key);
+        if verdict.threw {
+            hit(tx, &key, t.seconds, now_ms)?;
+        } else if verdict.decision == Decision::Complete {
+            // It counts consecutive exceptions: a success starts over.
+            tx.prepare_cached("DELETE FROM limiters WHERE key = ?1")?
+                .execute([&key])?;
+        }
+    }
+    Ok(())
 }
 
 /// One job as `show` reads it from whichever table holds it.

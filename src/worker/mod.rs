@@ -10,9 +10,13 @@ pub mod process;
 pub mod signals;
 
 use crate::clock::Clock;
+use crate::crypto::Keys;
+use crate::domain::job::JobCommand;
+use crate::domain::named::NamedJob;
 use crate::domain::policy::{decide, Decision, Limits, Outcome};
-use crate::store::{Claim, Finished, Intent, Reserved, Store, WorkerInfo};
+use crate::store::{Admission, Claim, Finished, Intent, Reserved, Store, Verdict, WorkerInfo};
 use anyhow::Result;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::Arc;
@@ -47,8 +51,12 @@ pub struct Options {
     /// QUEUE_DATABASE for the jobs, so that `queue` inside a job reaches this store.
     pub database_env: String,
     pub retain_done_ms: i64,
-    /// The SQLite store file, for instant wake-ups from dispatchers on this host.
-    pub wake_path: Option<std::path::PathBuf>,
+    /// The named jobs of the config this worker loaded.
+    pub named_jobs: BTreeMap<String, NamedJob>,
+    /// False: run only named jobs.
+    pub allow_commands: bool,
+    /// QUEUE_KEY and QUEUE_PREVIOUS_KEYS, for encrypted jobs.
+    pub keys: Arc<Keys>,
 }
 
 /// Why a worker stopped.
@@ -99,6 +107,12 @@ pub enum Event<'a> {
     Lost {
         job: &'a Reserved,
     },
+    /// Its middleware held the job back without running it.
+    HeldBack {
+        job: &'a Reserved,
+        delay_ms: i64,
+        reason: &'a str,
+    },
 }
 
 pub trait Reporter {
@@ -115,7 +129,7 @@ enum Message {
         result: process::Finished,
     },
     Signal(signals::Signal),
-    /// A dispatcher on this host committed jobs.
+    /// The store says work may have come (a dispatch, a retry, restart / resume / up).
     Wake,
 }
 
@@ -152,10 +166,13 @@ pub fn run(
     );
     let (tx, rx) = mpsc::channel::<Message>();
     let signal_handle = signals::forward(tx.clone(), Message::Signal)?;
-    let _wake = opts
-        .wake_path
-        .as_deref()
-        .and_then(|path| crate::wake::listen(path, &worker_id, tx.clone(), || Message::Wake));
+    // Instant pickup: the store wakes this idle worker when work may have come.
+    let wake_tx = tx.clone();
+    let _wakeups = store.subscribe(
+        &worker_id,
+        &opts.queues,
+        Box::new(move || wake_tx.send(Message::Wake).is_ok()),
+    )?;
     let restart_marker = store.controls()?.restart;
     let guard = guard::Guard::start();
     let mut worker = Worker {
@@ -336,23 +353,89 @@ impl Worker<'_> {
         }
     }
 
-    /// Start an attempt: fail it at once if it is already past its limits, else run it.
-    fn start(&mut self, job: Reserved) -> Result<()> {
+    /// Fail an attempt before it runs (limits passed, undecryptable, unknown named job …).
+    fn fail_unrun(&mut self, job: &Reserved, reason: String) -> Result<()> {
+        let now = self.clock.now_ms();
+        let verdict = Verdict {
+            decision: Decision::Fail { reason },
+            threw: false,
+        };
+        let applied = self.store.finish(job, "", now, &mut |_| verdict.clone())?;
+        self.report_finish(job, applied, Duration::ZERO);
+        Ok(())
+    }
+
+    /// The argv to run: the job's own command, or its named job resolved from this worker's
+    /// config. Decrypts an encrypted job in place. Err is the reason the job fails unrun.
+    fn resolve(&self, job: &mut Reserved) -> Result<Vec<String>, String> {
+        if let Some(secret) = job.payload.secret.clone() {
+            let sealed = self
+                .opts
+                .keys
+                .open(&secret, &job.uuid)
+                .map_err(|e| format!("{e:#}"))?;
+            job.payload.unseal(sealed);
+        }
+        match &job.payload.command {
+            JobCommand::Named(name) => {
+                let named = self.opts.named_jobs.get(name).ok_or_else(|| {
+                    format!("unknown job '{name}': this worker's queue.toml has no [jobs.{name}] (restart workers after a deploy)")
+                })?;
+                crate::domain::named::fill(&named.command, &job.payload.data)
+                    .map_err(|e| format!("job '{name}': {e}"))
+            }
+            _ if !self.opts.allow_commands => Err(
+                "this worker runs only named jobs ([worker] allow_commands = false in its queue.toml)"
+                    .to_string(),
+            ),
+            command => command
+                .argv()
+                .filter(|argv| !argv.is_empty())
+                .ok_or_else(|| "the job has no command".to_string()),
+        }
+    }
+
+    /// Start an attempt: fail it at once if it is already past its limits or cannot run, hold
+    /// it back if its middleware says so, else run it.
+    fn start(&mut self, mut job: Reserved) -> Result<()> {
         let limits = limits_for(&job, self.opts);
         let now = self.clock.now_ms();
         self.reporter.report(Event::Started { job: &job });
         if let Some(reason) = limits.exceeded_before_run(job.attempts, now) {
-            let decision = Decision::Fail { reason };
-            let applied = self
-                .store
-                .finish(&job, "", now, &mut |_| decision.clone())?;
-            self.report_finish(&job, applied, Duration::ZERO);
-            return Ok(());
+            return self.fail_unrun(&job, reason);
+        }
+        let argv = match self.resolve(&mut job) {
+            Ok(argv) => argv,
+            Err(reason) => return self.fail_unrun(&job, reason),
+        };
+        let lease_ms = self.opts.lease.as_millis() as i64;
+        match self.store.admit(&job, now, lease_ms)? {
+            Admission::Run => {}
+            Admission::HeldBack { delay_ms, reason } => {
+                self.reporter.report(Event::HeldBack {
+                    job: &job,
+                    delay_ms,
+                    reason: &reason,
+                });
+                return Ok(());
+            }
+            Admission::Skip { reason } => {
+                // Ends as a success without running (Laravel's SkipIfBatchCancelled).
+                let verdict = Verdict {
+                    decision: Decision::Complete,
+                    threw: false,
+                };
+                let applied = self
+                    .store
+                    .finish(&job, &reason, now, &mut |_| verdict.clone())?;
+                self.report_finish(&job, applied, Duration::ZERO);
+                return Ok(());
+            }
         }
 
         let timeout_secs = job.payload.timeout.unwrap_or(self.opts.timeout_secs);
         let spec = process::Spec {
-            argv: job.payload.command.argv(),
+            argv,
             cwd: job.payload.cwd.clone(),
             env: self.job_env(&job, &limits),
             stdin: serde_json::to_vec(&job.payload.data)?,
@@ -409,6 +492,9 @@ impl Worker<'_> {
             ("QUEUE_DATABASE".into(), self.opts.database_env.clone()),
             ("QUEUE_JOB_TOKEN".into(), job.token.clone()),
         ]);
+        if let Some(batch_id) = &p.batch_id {
+            env.push(("QUEUE_BATCH_ID".into(), batch_id.clone()));
+        }
         env
     }
 
@@ -482,6 +568,7 @@ impl Worker<'_> {
                 message: other.describe(),
             },
         };
+        let throttled = job.payload.middleware.throttle_exceptions.is_some();
         let applied = self
             .store
             .finish(&job, &result.output, now, &mut |intent| {
@@ -491,7 +578,21 @@ impl Worker<'_> {
                     Some(Intent::Release { delay_secs }) => Outcome::Released { delay_secs },
                     None => observed.clone(),
                 };
-                decide(&outcome, job.attempts, job.exceptions, &limits, now)
+                let threw = matches!(
+                    outcome,
+                    Outcome::Exception { .. } | Outcome::TimedOut { .. }
+                );
+                // Under --throttle-exceptions an exception is counted by the throttle and the
+                // job released with its backoff, as Laravel's ThrottlesExceptions does.
+                let outcome = if threw && throttled {
+                    Outcome::Released { delay_secs: None }
+                } else {
+                    outcome
+                };
+                Verdict {
+                    decision: decide(&outcome, job.attempts, job.exceptions, &limits, now),
+                    threw,
+                }
             })?;
         self.report_finish(&job, applied, result.elapsed);
         Ok(())

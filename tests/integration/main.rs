@@ -9,3 +9,4 @@ mod failed;
 mod generated;
 mod supervisor;
 mod work;
+mod workers;

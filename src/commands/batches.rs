@@ -1,0 +1,222 @@
+//! Looking after batches: `batches`, `batch-show ID`, `batch-cancel ID`, `retry-batch ID…` and
+//! `prune-batches`.
+
+use crate::app::Ctx;
+use crate::store::{BatchView, RetrySelection};
+use anyhow::{bail, Result};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The batch id.
+    pub id: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CancelArgs {
+    /// The batch id.
+    pub id: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RetryArgs {
+    /// Batch ids.
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PruneArgs {
+    /// Delete finished batches older than this many hours.
+    #[arg(long, default_value_t = 24.0, value_name = "H")]
+    pub hours: f64,
+    /// Also delete unfinished batches created more than H hours ago.
+    #[arg(long, value_name = "H")]
+    pub unfinished: Option<f64>,
+    /// Also delete cancelled batches created more than H hours ago.
+    #[arg(long, value_name = "H")]
+    pub cancelled: Option<f64>,
+}
+
+fn status(b: &BatchView) -> &'static str {
+    match (&b.cancelled_at, &b.finished_at) {
+        (Some(_), _) => "cancelled",
+        (None, Some(_)) => "finished",
+        (None, None) if b.failed_jobs > 0 => "failing",
+        (None, None) => "running",
+    }
+}
+
+pub fn list(_args: ListArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let (_, mut store) = ctx.store()?;
+    let batches = store.batches()?;
+    if ctx.out.json {
+        ctx.out.json(&batches)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if batches.is_empty() {
+        ctx.out.say("No batches.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows = batches
+        .iter()
+        .map(|b| {
+            vec![
+                b.id.clone(),
+                b.name.clone(),
+                format!("{}/{}", b.processed_jobs, b.total_jobs),
+                b.failed_jobs.to_string(),
+                format!("{}%", b.progress),
+                status(b).to_string(),
+                b.created_at.clone(),
+            ]
+        })
+        .collect();
+    ctx.out.table(
+        &[
+            "id",
+            "name",
+            "processed",
+            "failed",
+            "progress",
+            "status",
+            "created at",
+        ],
+        rows,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn find(ctx: &Ctx, id: &str) -> Result<(Box<dyn crate::store::Store>, BatchView)> {
+    let (_, mut store) = ctx.store()?;
+    match store.batch(id)? {
+        Some(batch) => Ok((store, batch)),
+        None => bail!("no batch with id {id} (see `queue batches`)"),
+    }
+}
+
+/// A text progress bar: `[########............]  40%`.
+fn bar(progress: i64, width: usize) -> String {
+    let filled = (progress.clamp(0, 100) as usize * width) / 100;
+    format!(
+        "[{}{}] {progress:>3}%",
+        "#".repeat(filled),
+        ".".repeat(width - filled)
+    )
+}
+
+pub fn show(args: ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let (_, batch) = find(ctx, &args.id)?;
+    if ctx.out.json {
+        ctx.out.json(&batch)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if std::io::stdout().is_terminal() {
+        ctx.out.line(&bar(batch.progress, 40));
+    }
+    let rows = [
+        ("id", batch.id.clone()),
+        ("name", batch.name.clone()),
+        ("status", status(&batch).to_string()),
+        ("total jobs", batch.total_jobs.to_string()),
+        ("pending jobs", batch.pending_jobs.to_string()),
+        ("processed jobs", batch.processed_jobs.to_string()),
+        ("failed jobs", batch.failed_jobs.to_string()),
+        ("progress", format!("{}%", batch.progress)),
+        ("created at", batch.created_at.clone()),
+        (
+            "finished at",
+            batch.finished_at.clone().unwrap_or("-".into()),
+        ),
+        (
+            "cancelled at",
+            batch.cancelled_at.clone().unwrap_or("-".into()),
+        ),
+        ("failed job ids", batch.failed_job_ids.join(", ")),
+    ];
+    for (key, value) in rows {
+        ctx.out.line(&format!("{key:<15} {value}"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn cancel(args: CancelArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let (mut store, _) = find(ctx, &args.id)?;
+    store.cancel_batch(&args.id, ctx.now_ms())?;
+    ctx.out.say(&format!(
+        "Batch {} cancelled: its queued jobs will be skipped.",
+        args.id
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn retry(args: RetryArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let mut retried = Vec::new();
+    for id in &args.ids {
+        let (mut store, batch) = find(ctx, id)?;
+        // Only the failed jobs still in the failed-job store can go back.
+        let failed: Vec<String> = store
+            .failed_jobs(None)?
+            .into_iter()
+            .map(|f| f.uuid)
+            .filter(|uuid| batch.failed_job_ids.contains(uuid))
+            .collect();
+        if failed.is_empty() {
+            ctx.out.note(&format!(
+                "Batch {id} does not contain any failed jobs to retry."
+            ));
+            continue;
+        }
+        retried.extend(store.retry_failed(&RetrySelection::Uuids(failed), ctx.now_ms())?);
+    }
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({ "retried": retried }))?;
+    } else {
+        for uuid in &retried {
+            ctx.out.line(uuid);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn prune(args: PruneArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let ago = |h: f64| -> Result<i64> {
+        Ok(super::prune_failed::hours_ago(ctx, Some(h))?.expect("hours given"))
+    };
+    let finished_before = ago(args.hours)?;
+    let unfinished_before = args.unfinished.map(ago).transpose()?;
+    let cancelled_before = args.cancelled.map(ago).transpose()?;
+    let (_, mut store) = ctx.store()?;
+    let (finished, unfinished, cancelled) =
+        store.prune_batches(finished_before, unfinished_before, cancelled_before)?;
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({
+            "deleted": finished, "unfinished_deleted": unfinished, "cancelled_deleted": cancelled
+        }))?;
+    } else {
+        ctx.out.say(&format!("{finished} entries deleted."));
+        if args.unfinished.is_some() {
+            ctx.out
+                .say(&format!("{unfinished} unfinished entries deleted."));
+        }
+        if args.cancelled.is_some() {
+            ctx.out
+                .say(&format!("{cancelled} cancelled entries deleted."));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn progress_bars() {
+        assert_eq!(super::bar(0, 10), "[..........]   0%");
+        assert_eq!(super::bar(40, 10), "[####......]  40%");
+        assert_eq!(super::bar(100, 10), "[##########] 100%");
+    }
+}

@@ -1,0 +1,97 @@
+//! `queue chain [OPTS] [--catch CMD] 'CMD1' 'CMD2' … | --file CHAIN.json`: jobs that run one
+//! after another, each once the one before has succeeded. The rest of the chain travels in the
+//! store with the running link, and the next link is queued in the transaction that records
+//! the success, so a crash or restart between links loses nothing. The first link that fails
+//! for good stops the chain and queues `--catch`; retrying that link resumes the chain.
+
+use super::dispatch::{build, job_from_json, seal, JobFlags};
+use crate::app::Ctx;
+use crate::domain::duration::parse_instant;
+use crate::domain::job::{self, JobCommand};
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  queue chain 'make build' 'make test' './deploy.sh' --catch './notify-failure.sh'\n  queue chain --file deploy-chain.json"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub job: JobFlags,
+    /// A shell command queued as a job when a link fails for good; its environment has
+    /// QUEUE_FAILED_JOB_ID, QUEUE_FAILED_JOB_NAME and QUEUE_FAILED_ERROR.
+    #[arg(long, value_name = "CMD")]
+    pub catch: Option<String>,
+    /// A JSON list of links: shell strings, or job objects ({"command": [...]}, {"shell": "..."},
+    /// {"job": "NAME", "payload": {...}}) with options.
+    #[arg(long, value_name = "CHAIN.json", conflicts_with = "links")]
+    pub file: Option<PathBuf>,
+    /// The links, as shell commands, in order.
+    #[arg(value_name = "CMD")]
+    pub links: Vec<String>,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
+    let target = ctx.target(None)?;
+    let now = ctx.now_ms();
+    let mut flags = args.job.to_options()?;
+    // A chain's delay applies to its first link only (as Laravel's chain ->delay()).
+    let first_delay = flags.delay.take();
+    let mut jobs = match &args.file {
+        Some(path) => {
+            let text = std::fs::read_to_string(ctx.cwd.join(path))
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let list: Vec<serde_json::Value> = serde_json::from_str(&text)
+                .map_err(|e| anyhow!("{}: expected a JSON list of links: {e}", path.display()))?;
+            list.into_iter()
+                .enumerate()
+                .map(|(i, link)| {
+                    job_from_json(link, &flags, &target, ctx, now)
+                        .map_err(|e| anyhow!("{} link {}: {e:#}", path.display(), i + 1))
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+        None => args
+            .links
+            .iter()
+            .map(|cmd| {
+                build(
+                    JobCommand::Shell(cmd.clone()),
+                    flags.clone(),
+                    &target,
+                    ctx,
+                    now,
+                )
+            })
+            .collect::<Result<Vec<_>>>()?,
+    };
+    if jobs.is_empty() {
+        bail!("a chain needs at least one command: queue chain 'CMD1' 'CMD2' …");
+    }
+    if let Some(delay) = first_delay {
+        let at = parse_instant(&delay.as_text(), now).map_err(|e| anyhow!("--delay: {e}"))?;
+        jobs[0].available_at = at;
+        jobs[0].payload.delay = (at > now).then_some(at - now);
+    }
+    seal(&mut jobs)?;
+    let first = job::chain(jobs, args.catch.clone()).expect("at least one link");
+    let mut store = ctx.open(&target)?;
+    let results = store.enqueue(std::slice::from_ref(&first), now)?;
+    let dispatched = results.first() == Some(&crate::store::Enqueued::Dispatched);
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({
+            "uuid": first.payload.uuid,
+            "queue": first.queue,
+            "connection": target.connection,
+            "dispatched": dispatched,
+            "links": 1 + first.payload.chained.len(),
+        }))?;
+    } else if dispatched {
+        ctx.out.line(&first.payload.uuid);
+    } else {
+        ctx.out
+            .note("not dispatched: the first link's unique lock is held");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,1460 @@
+//! The PostgreSQL store: one server shared by dispatchers and workers on any number of hosts.
+//!
+//! The semantics are those of the SQLite store (read sqlite.rs first); what differs is how they
+//! are reached on a server with many concurrent writers:
+//! - A claim is one statement: the first available job of a queue in (available_at, id) order,
+//!   or a job whose lease expired (its worker died: it keeps its place in line), locked with
+//!   `FOR UPDATE SKIP LOCKED` so that concurrent workers never wait for, or take, the same row.
+//! - Every other state change is one transaction, retried on a serialization failure or a
+//!   deadlock.
+//! - Time is the database server's clock (plus the test offset of `QUEUE_TEST_CLOCK_FILE`), so
+//!   hosts whose clocks differ by a few seconds agree on leases and availability. Times the
+//!   caller gives in its own clock (a delay's end, a lease's end) are taken as "this long from
+//!   now" and re-based on the server's clock; times handed back are re-based on the caller's.
+//! - Instant pickup: state changes that make work available NOTIFY `queue_wake` in their
+//!   transaction; each idle worker LISTENs on a connection of its own.
+
+use super::migrate::{self, Migration};
+use super::{
+    Admission, BatchView, Claim, Controls, Enqueued, FailedJob, Finished, Intent, JobView,
+    NewBatch, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
+    WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
+};
+use crate::clock::{format_rfc3339, Clock};
+use crate::domain::job::{JobState, NewJob, Payload};
+use crate::domain::policy::Decision;
+use anyhow::{anyhow, bail, Context, Result};
+use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+use postgres::{Client, Config, NoTls, Row, SimpleQueryMessage, Statement};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The channel of wake-up notifications; the payload is a queue name, or empty for "any".
+const WAKE_CHANNEL: &str = "queue_wake";
+
+/// Serializes concurrent first starts: the key of the transaction-level advisory lock that
+/// migrations run under ("queue_mg").
+const MIGRATION_LOCK: i64 = 0x7175_6575_655f_6d67;
+
+/// The server's clock in unix milliseconds plus the test offset, which is always `$1`.
+macro_rules! now_ms {
+    () => {
+        "(floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $1::bigint)"
+    };
+}
+
+pub struct PostgresStore {
+    client: Client,
+    config: Config,
+    /// HOST:PORT/DB, for messages (never the password).
+    place: String,
+    options: StoreOptions,
+    /// The caller's clock: its offset from the system clock is added to the server's.
+    clock: Arc<dyn Clock>,
+    statements: HashMap<&'static str, Statement>,
+}
+
+/// A parsed URL and how messages name it.
+pub fn parse_url(url: &str) -> Result<(Config, String)> {
+    let mut config: Config = url.parse().map_err(|e: postgres::Error| {
+        anyhow!(
+            "invalid PostgreSQL URL {}: {}",
+            crate::config::redact_url(url),
+            error_text(&e)
+        )
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("queue");
+    }
+    // A listening worker notices a server or network that went away within a minute or so.
+    config.keepalives_idle(Duration::from_secs(30));
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        #[cfg(unix)]
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config
+        .get_dbname()
+        .or(config.get_user())
+        .unwrap_or("postgres")
+        .to_string();
+    Ok((config, format!("{host}:{port}/{db}")))
+}
+
+fn connect(config: &Config, place: &str) -> Result<Client> {
+    config.connect(NoTls).map_err(|e| {
+        anyhow!(
+            "cannot connect to PostgreSQL at {place}: {}; check the URL or that the server runs",
+            error_text(&e)
+        )
+    })
+}
+
+/// One line for a driver error: the server's message, else the chain of causes.
+fn error_text(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_string();
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+fn is_retryable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<postgres::Error>()
+            .and_then(|e| e.code())
+            .is_some_and(|code| {
+                *code == SqlState::T_R_SERIALIZATION_FAILURE
+                    || *code == SqlState::T_R_DEADLOCK_DETECTED
+            })
+    })
+}
+
+fn prepare(
+    client: &mut Client,
+    cache: &mut HashMap<&'static str, Statement>,
+    sql: &'static str,
+) -> Result<Statement> {
+    if let Some(stmt) = cache.get(sql) {
+        return Ok(stmt.clone());
+    }
+    let stmt = client.prepare(sql)?;
+    cache.insert(sql, stmt.clone());
+    Ok(stmt)
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+/// A transaction in progress. `now` is the server's clock plus the test offset, read as the
+/// transaction began: every time written in it is based on that.
+struct Tx<'a> {
+    client: &'a mut Client,
+    cache: &'a mut HashMap<&'static str, Statement>,
+    now: i64,
+    /// Wake idle workers of any queue with the commit.
+    notify: bool,
+    /// Wake idle workers of these queues with the commit.
+    notify_queues: Vec<String>,
+}
+
+impl Tx<'_> {
+    fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>> {
+        let stmt = prepare(self.client, self.cache, sql)?;
+        Ok(self.client.query(&stmt, params)?)
+    }
+
+    fn opt(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>> {
+        let stmt = prepare(self.client, self.cache, sql)?;
+        Ok(self.client.query_opt(&stmt, params)?)
+    }
+
+    fn one(&mut self, sql: &'static str, params: Params<'_>) -> Result<Row> {
+        let stmt = prepare(self.client, self.cache, sql)?;
+        Ok(self.client.query_one(&stmt, params)?)
+    }
+
+    fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64> {
+        let stmt = prepare(self.client, self.cache, sql)?;
+        Ok(self.client.execute(&stmt, params)?)
+    }
+}
+
+impl PostgresStore {
+    /// Connect and migrate unless told not to.
+    pub fn open(url: &str, options: StoreOptions, clock: Arc<dyn Clock>) -> Result<Self> {
+        let mut store = Self::open_unmigrated(url, options, clock)?;
+        store.ensure_schema()?;
+        Ok(store)
+    }
+
+    /// Connect without looking at the schema (for `queue migrate`).
+    pub fn open_unmigrated(
+        url: &str,
+        options: StoreOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let (config, place) = parse_url(url)?;
+        let client = connect(&config, &place)?;
+        Ok(PostgresStore {
+            client,
+            config,
+            place,
+            options,
+            clock,
+            statements: HashMap::new(),
+        })
+    }
+
+    /// HOST:PORT/DB.
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
+    /// A connection that went away (the server restarted) is made again before the next use.
+    fn ensure_connected(&mut self) -> Result<()> {
+        if self.client.is_closed() {
+            self.client = connect(&self.config, &self.place)?;
+            self.statements.clear();
+        }
+        Ok(())
+    }
+
+    fn schema_version(&mut self) -> Result<i64> {
+        match self.client.query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM queue_migrations",
+            &[],
+        ) {
+            Ok(row) => Ok(row.get(0)),
+            Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(0),
+            Err(e) => Err(anyhow!(
+                "cannot read the schema of the store at {}: {}",
+                self.place,
+                error_text(&e)
+            )),
+        }
+    }
+
+    fn ensure_schema(&mut self) -> Result<()> {
+        let current = self.schema_version()?;
+        let latest = migrate::latest(migrate::POSTGRES);
+        if current > latest {
+            bail!(
+                "the store at {} has schema version {current}, newer than this queue binary knows ({latest}): upgrade queue",
+                self.place
+            );
+        }
+        if current < latest {
+            if !self.options.auto_migrate {
+                let next = &migrate::POSTGRES[current as usize];
+                bail!(
+                    "the store at {} is at schema version {current} and needs migration {}: run `queue migrate`",
+                    self.place,
+                    next.name
+                );
+            }
+            self.migrate()?;
+        }
+        Ok(())
+    }
+
+    /// Apply every pending migration under an advisory lock, so that processes starting at
+    /// the same time on several hosts do not race; returns the names applied.
+    pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
+        let place = self.place.clone();
+        self.write(|tx| {
+            tx.client
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+            tx.client.batch_execute(
+                "CREATE TABLE IF NOT EXISTS queue_migrations (
+                     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )?;
+            let current: i64 = tx
+                .client
+                .query_one("SELECT COALESCE(MAX(version), 0) FROM queue_migrations", &[])?
+                .get(0);
+            let pending: Vec<&Migration> = migrate::POSTGRES
+                .iter()
+                .filter(|m| m.version > current)
+                .collect();
+            for m in &pending {
+                tx.client.batch_execute(m.sql).map_err(|e| {
+                    anyhow!("migration {} failed at {place}: {}", m.name, error_text(&e))
+                })?;
+                tx.client.execute(
+                    "INSERT INTO queue_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    &[&m.version, &m.name, &tx.now],
+                )?;
+            }
+            Ok(pending.iter().map(|m| m.name).collect())
+        })
+        .map_err(|e| {
+            if format!("{e:#}").contains("permission denied") {
+                anyhow!("{e:#}: the user needs the right to create tables in this database, or apply migrations/postgres/*.sql by hand")
+            } else {
+                e
+            }
+        })
+    }
+
+    /// The caller's clock's distance from the system clock (the test offset).
+    fn offset(&self) -> i64 {
+        self.clock.offset_ms()
+    }
+
+    /// Run `f` in one transaction whose `now` is the server's clock; retried on a
+    /// serialization failure or deadlock. Statements inside may not swallow errors.
+    fn write<T>(&mut self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        loop {
+            self.ensure_connected()?;
+            let offset = self.offset();
+            let messages = self.client.simple_query(
+                "BEGIN; SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint",
+            )?;
+            let db_now: i64 = messages
+                .iter()
+                .find_map(|m| match m {
+                    SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+                    _ => None,
+                })
+                .context("the server did not tell its time")?;
+            let mut tx = Tx {
+                client: &mut self.client,
+                cache: &mut self.statements,
+                now: db_now + offset,
+                notify: false,
+                notify_queues: Vec::new(),
+            };
+            let result = f(&mut tx).and_then(|value| {
+                if tx.notify {
+                    tx.client
+                        .execute("SELECT pg_notify($1, '')", &[&WAKE_CHANNEL])?;
+                } else if !tx.notify_queues.is_empty() {
+                    tx.notify_queues.sort();
+                    tx.notify_queues.dedup();
+                    tx.client.execute(
+                        "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q",
+                        &[&WAKE_CHANNEL, &tx.notify_queues],
+                    )?;
+                }
+                tx.client.batch_execute("COMMIT")?;
+                Ok(value)
+            });
+            match result {
+                Ok(value) => return Ok(value),
+                Err(e) => {
+                    if !self.client.is_closed() {
+                        let _ = self.client.batch_execute("ROLLBACK");
+                    }
+                    if is_retryable(&e) {
+                        continue;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// One statement on its own (its own transaction), with `$1` the test offset.
+    fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>> {
+        loop {
+            self.ensure_connected()?;
+            let stmt = prepare(&mut self.client, &mut self.statements, sql)?;
+            match self.client.query(&stmt, params) {
+                Ok(rows) => return Ok(rows),
+                Err(e) => {
+                    let e = anyhow::Error::from(e);
+                    if !is_retryable(&e) {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The caller's "now" for re-basing: the system clock plus the test offset.
+    fn host_now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// `at`, given in a clock that reads `caller_now` now, on the server's clock that reads
+/// `db_now`. `i64::MAX` (never) stays never.
+fn rebase(at: i64, caller_now: i64, db_now: i64) -> i64 {
+    if at == i64::MAX {
+        return at;
+    }
+    db_now.saturating_add(at.saturating_sub(caller_now))
+}
+
+fn parse_payload(raw: &str, uuid: &str) -> Result<Payload> {
+    serde_json::from_str(raw).with_context(|| format!("job {uuid} has an unreadable payload"))
+}
+
+const CLAIM: &str = concat!(
+    "WITH a AS (
+         SELECT id, available_at FROM jobs
+         WHERE queue = $2 AND reserved_at IS NULL AND available_at <= ",
+    now_ms!(),
+    "
+         ORDER BY available_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+     b AS (
+         SELECT id, available_at FROM jobs
+         WHERE queue = $2 AND reserved_at IS NOT NULL AND lease_expires_at <= ",
+    now_ms!(),
+    "
+         ORDER BY available_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+     c AS (SELECT id FROM (SELECT * FROM a UNION ALL SELECT * FROM b) u
+           ORDER BY available_at, id LIMIT 1)
+     UPDATE jobs SET reserved_at = ",
+    now_ms!(),
+    ", lease_expires_at = ",
+    now_ms!(),
+    " + $3, worker_id = $4, token = $5, intent = NULL, attempts = attempts + 1
+     FROM c WHERE jobs.id = c.id
+     RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
+               jobs.payload"
+);
+
+impl Store for PostgresStore {
+    fn connection_name(&self) -> &str {
+        &self.options.connection
+    }
+
+    fn subscribe(
+        &mut self,
+        _worker_id: &str,
+        queues: &[String],
+        wake: WakeFn,
+    ) -> Result<Option<Wakeups>> {
+        // LISTEN before the worker's first claim, so that nothing committed after that claim
+        // goes unnoticed.
+        let mut client = connect(&self.config, &self.place)?;
+        client.batch_execute(&format!("LISTEN {WAKE_CHANNEL}"))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let listener = Listener {
+            config: self.config.clone(),
+            place: self.place.clone(),
+            queues: queues.iter().cloned().collect(),
+            wake,
+            stop: Arc::clone(&stop),
+        };
+        std::thread::Builder::new()
+            .name("listen".into())
+            .spawn(move || listener.run(client))?;
+        Ok(Some(Box::new(StopOnDrop(stop))))
+    }
+
+    fn enqueue(&mut self, jobs: &[NewJob], now_ms: i64) -> Result<Vec<Enqueued>> {
+        let rows: Vec<(String, &NewJob)> = jobs
+            .iter()
+            .map(|j| Ok((serde_json::to_string(&j.payload)?, j)))
+            .collect::<Result<_>>()?;
+        let any_unique = jobs.iter().any(|j| j.payload.unique.is_some());
+        self.write(|tx| {
+            let now = tx.now;
+            tx.notify_queues = rows.iter().map(|(_, j)| j.queue.clone()).collect();
+            if !any_unique {
+                // All at once: one statement however many jobs (ids follow the given order).
+                let uuids: Vec<&str> = rows.iter().map(|(_, j)| j.payload.uuid.as_str()).collect();
+                let queues: Vec<&str> = rows.iter().map(|(_, j)| j.queue.as_str()).collect();
+                let names: Vec<&str> = rows
+                    .iter()
+                    .map(|(_, j)| j.payload.display_name.as_str())
+                    .collect();
+                let payloads: Vec<&str> = rows.iter().map(|(raw, _)| raw.as_str()).collect();
+                let available: Vec<i64> = rows
+                    .iter()
+                    .map(|(_, j)| rebase(j.available_at, now_ms, now))
+                    .collect();
+                let created: Vec<i64> = rows
+                    .iter()
+                    .map(|(_, j)| rebase(j.payload.created_at, now_ms, now))
+                    .collect();
+                tx.execute(
+                    "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                     SELECT uuid, queue, name, payload, available_at, created_at
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                                 $5::bigint[], $6::bigint[]) WITH ORDINALITY
+                          AS t(uuid, queue, name, payload, available_at, created_at, n)
+                     ORDER BY n",
+                    &[&uuids, &queues, &names, &payloads, &available, &created],
+                )?;
+                return Ok(vec![Enqueued::Dispatched; rows.len()]);
+            }
+            let mut results = Vec::with_capacity(rows.len());
+            for (raw, job) in &rows {
+                if let Some(unique) = &job.payload.unique {
+                    let expires = rebase(job.unique_expires_at.unwrap_or(i64::MAX), now_ms, now);
+                    if let Some(holder) = take_lock(tx, &unique.key, &job.payload.uuid, expires)? {
+                        results.push(Enqueued::Skipped { held_by: holder });
+                        continue;
+                    }
+                }
+                tx.execute(
+                    "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[
+                        &job.payload.uuid,
+                        &job.queue,
+                        &job.payload.display_name,
+                        raw,
+                        &rebase(job.available_at, now_ms, now),
+                        &rebase(job.payload.created_at, now_ms, now),
+                    ],
+                )?;
+                results.push(Enqueued::Dispatched);
+            }
+            tx.notify_queues = rows
+                .iter()
+                .zip(&results)
+                .filter(|(_, r)| **r == Enqueued::Dispatched)
+                .map(|((_, j), _)| j.queue.clone())
+                .collect();
+            Ok(results)
+        })
+    }
+
+    fn claim(&mut self, claim: &Claim<'_>) -> Result<Option<Reserved>> {
+        let offset = self.offset();
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        for queue in claim.queues {
+            let rows = self.query(
+                CLAIM,
+                &[&offset, queue, &claim.lease_ms, &claim.worker_id, &token],
+            )?;
+            if let Some(row) = rows.first() {
+                let uuid: String = row.get(1);
+                let raw: String = row.get(6);
+                let payload = parse_payload(&raw, &uuid)?;
+                return Ok(Some(Reserved {
+                    id: row.get(0),
+                    uuid,
+                    queue: row.get(2),
+                    attempts: row.get(3),
+                    exceptions: row.get::<_, i64>(4) as u32,
+                    token: row.get::<_, Option<String>>(5).unwrap_or_default(),
+                    payload,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
+        let offset = self.offset();
+        let rows = self.query(
+            concat!(
+                "SELECT MIN(x.available_at) - ",
+                now_ms!(),
+                " FROM unnest($2::text[]) AS q(name),
+                 LATERAL (SELECT available_at FROM jobs
+                          WHERE queue = q.name AND reserved_at IS NULL
+                          ORDER BY available_at LIMIT 1) x"
+            ),
+            &[&offset, &queues],
+        )?;
+        let in_ms: Option<i64> = rows.first().and_then(|r| r.get(0));
+        Ok(in_ms.map(|d| self.host_now() + d))
+    }
+
+    fn register_worker(&mut self, w: &WorkerInfo, alive_until_ms: i64) -> Result<()> {
+        let queues = w.queues.join(",");
+        self.write(|tx| {
+            let now = tx.now;
+            tx.execute(
+                "INSERT INTO workers
+                     (id, name, host, pid, queues, concurrency, started_at, last_seen_at, alive_until)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (id) DO UPDATE SET
+                     name = excluded.name, host = excluded.host, pid = excluded.pid,
+                     queues = excluded.queues, concurrency = excluded.concurrency,
+                     started_at = excluded.started_at, last_seen_at = excluded.last_seen_at,
+                     alive_until = excluded.alive_until",
+                &[
+                    &w.id,
+                    &w.name,
+                    &w.host,
+                    &(w.pid as i64),
+                    &queues,
+                    &(w.concurrency as i64),
+                    &rebase(w.started_at, w.last_seen_at, now),
+                    &now,
+                    &rebase(alive_until_ms, w.last_seen_at, now),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn unregister_worker(&mut self, worker_id: &str) -> Result<()> {
+        self.query("DELETE FROM workers WHERE id = $1", &[&worker_id])?;
+        Ok(())
+    }
+
+    fn workers(&mut self, _now_ms: i64) -> Result<Vec<WorkerInfo>> {
+        let offset = self.offset();
+        let rows = self.query(
+            concat!(
+                "WITH gone AS (DELETE FROM workers WHERE alive_until < ",
+                now_ms!(),
+                ")
+                 SELECT w.id, w.name, w.host, w.pid, w.queues, w.concurrency, w.started_at,
+                        w.last_seen_at,
+                        (SELECT string_agg(uuid, ',' ORDER BY id) FROM jobs j
+                         WHERE j.worker_id = w.id AND j.reserved_at IS NOT NULL)
+                 FROM workers w WHERE w.alive_until >= ",
+                now_ms!(),
+                " ORDER BY w.started_at, w.id"
+            ),
+            &[&offset],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let queues: String = r.get(4);
+                let jobs: Option<String> = r.get(8);
+                WorkerInfo {
+                    id: r.get(0),
+                    name: r.get(1),
+                    host: r.get(2),
+                    pid: r.get::<_, i64>(3) as u32,
+                    queues: queues.split(',').map(String::from).collect(),
+                    concurrency: r.get::<_, i64>(5) as usize,
+                    started_at: r.get(6),
+                    last_seen_at: r.get(7),
+                    jobs: jobs
+                        .map(|j| j.split(',').map(String::from).collect())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect())
+    }
+
+    fn admit(&mut self, job: &Reserved, _now_ms: i64, lease_ms: i64) -> Result<Admission> {
+        let mw = &job.payload.middleware;
+        let until_processing = job.payload.unique.as_ref().filter(|u| u.until_processing);
+        if mw.is_empty() && until_processing.is_none() {
+            // Nothing to check or take: no round trip.
+            return Ok(Admission::Run);
+        }
+        self.write(|tx| {
+            let now = tx.now;
+            // Each check may hold the job back; the first that does decides.
+            if let Some((delay_ms, park_on, reason)) = admission_check(tx, job, mw)? {
+                let delay_ms = delay_ms.unwrap_or(lease_ms);
+                tx.execute(
+                    "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                            token = NULL, intent = NULL, available_at = $2, parked_on = $3
+                     WHERE id = $1 AND token = $4",
+                    &[&job.id, &(now + delay_ms), &park_on, &job.token],
+                )?;
+                return Ok(Admission::HeldBack { delay_ms, reason });
+            }
+            if let Some(unique) = until_processing {
+                release_owned(tx, &unique.key, &job.uuid)?;
+            }
+            Ok(Admission::Run)
+        })
+    }
+
+    fn heartbeat(
+        &mut self,
+        worker_id: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        alive_until_ms: i64,
+    ) -> Result<()> {
+        let offset = self.offset();
+        let lease_ms = lease_until_ms - now_ms;
+        let alive_ms = alive_until_ms - now_ms;
+        self.query(
+            concat!(
+                "WITH j AS (UPDATE jobs SET lease_expires_at = ",
+                now_ms!(),
+                " + $3 WHERE worker_id = $2 AND reserved_at IS NOT NULL)
+                 UPDATE workers SET last_seen_at = ",
+                now_ms!(),
+                ", alive_until = ",
+                now_ms!(),
+                " + $4 WHERE id = $2"
+            ),
+            &[&offset, &worker_id, &lease_ms, &alive_ms],
+        )?;
+        Ok(())
+    }
+
+    fn finish(
+        &mut self,
+        job: &Reserved,
+        output: &str,
+        _now_ms: i64,
+        decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
+    ) -> Result<Finished> {
+        let discard_failed = self.options.discard_failed;
+        let connection = self.options.connection.clone();
+        let attempts = job.attempts;
+        let exceptions = job.exceptions as i64;
+        self.write(|tx| {
+            let now = tx.now;
+            let row = tx.opt(
+                "SELECT intent, payload, name, created_at FROM jobs
+                 WHERE id = $1 AND token = $2 FOR UPDATE",
+                &[&job.id, &job.token],
+            )?;
+            let Some(row) = row else {
+                return Ok(Finished::LeaseLost);
+            };
+            let intent: Option<String> = row.get(0);
+            let raw_payload: String = row.get(1);
+            let name: String = row.get(2);
+            let created_at: i64 = row.get(3);
+            let intent = intent.and_then(|text| serde_json::from_str::<Intent>(&text).ok());
+            let verdict = decide(intent);
+            release_after_attempt(tx, job, &verdict)?;
+            let decision = verdict.decision;
+            match &decision {
+                Decision::Complete => {
+                    tx.execute("DELETE FROM jobs WHERE id = $1", &[&job.id])?;
+                    tx.execute(
+                        "INSERT INTO finished_jobs
+                             (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                         ON CONFLICT (uuid) DO UPDATE SET
+                             queue = excluded.queue, name = excluded.name,
+                             payload = excluded.payload, attempts = excluded.attempts,
+                             exceptions = excluded.exceptions, output = excluded.output,
+                             created_at = excluded.created_at, finished_at = excluded.finished_at",
+                        &[
+                            &job.uuid,
+                            &job.queue,
+                            &name,
+                            &raw_payload,
+                            &attempts,
+                            &exceptions,
+                            &output,
+                            &created_at,
+                            &now,
+                        ],
+                    )?;
+                }
+                Decision::Release {
+                    delay_ms,
+                    exception,
+                } => {
+                    tx.execute(
+                        "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                                token = NULL, intent = NULL, available_at = $2,
+                                exceptions = exceptions + $3, last_output = $4
+                         WHERE id = $1",
+                        &[&job.id, &(now + delay_ms), &(*exception as i64), &output],
+                    )?;
+                }
+                Decision::Fail { reason } => {
+                    tx.execute("DELETE FROM jobs WHERE id = $1", &[&job.id])?;
+                    if !discard_failed {
+                        let exception = failure_text(reason, output);
+                        tx.execute(
+                            "INSERT INTO failed_jobs
+                                 (uuid, connection, queue, name, payload, exception, attempts, failed_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                             ON CONFLICT (uuid) DO UPDATE SET
+                                 connection = excluded.connection, queue = excluded.queue,
+                                 name = excluded.name, payload = excluded.payload,
+                                 exception = excluded.exception, attempts = excluded.attempts,
+                                 failed_at = excluded.failed_at",
+                            &[
+                                &job.uuid,
+                                &connection,
+                                &job.queue,
+                                &name,
+                                &raw_payload,
+                                &exception,
+                                &attempts,
+                                &now,
+                            ],
+                        )?;
+                    }
+                }
+            }
+            Ok(Finished::Applied(decision))
+        })
+    }
+
+    fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool> {
+        let text = serde_json::to_string(intent)?;
+        let rows = self.query(
+            "UPDATE jobs SET intent = $3 WHERE uuid = $1 AND token = $2 AND reserved_at IS NOT NULL
+             RETURNING id",
+            &[&uuid, &token, &text],
+        )?;
+        Ok(rows.len() == 1)
+    }
+
+    fn queue_stats(&mut self, _now_ms: i64) -> Result<Vec<QueueStats>> {
+        let offset = self.offset();
+        let rows = self.query(
+            concat!(
+                "WITH n AS (SELECT ",
+                now_ms!(),
+                " AS now)
+                 SELECT queue,
+                        COUNT(*) FILTER (WHERE reserved_at IS NULL AND available_at <= n.now),
+                        COUNT(*) FILTER (WHERE reserved_at IS NULL AND available_at > n.now),
+                        COUNT(*) FILTER (WHERE reserved_at IS NOT NULL),
+                        MIN(available_at) FILTER (WHERE reserved_at IS NULL AND available_at <= n.now),
+                        0::bigint, MIN(n.now)
+                 FROM jobs, n GROUP BY queue
+                 UNION ALL
+                 SELECT queue, 0, 0, 0, NULL, COUNT(*), MIN(n.now) FROM failed_jobs, n GROUP BY queue"
+            ),
+            &[&offset],
+        )?;
+        let connection = self.options.connection.clone();
+        let mut by_queue: std::collections::BTreeMap<String, QueueStats> = Default::default();
+        for r in &rows {
+            let queue: String = r.get(0);
+            let now: i64 = r.get(6);
+            let entry = by_queue.entry(queue.clone()).or_insert_with(|| QueueStats {
+                queue,
+                connection: connection.clone(),
+                ..Default::default()
+            });
+            entry.pending += r.get::<_, i64>(1);
+            entry.delayed += r.get::<_, i64>(2);
+            entry.reserved += r.get::<_, i64>(3);
+            entry.failed += r.get::<_, i64>(5);
+            if let Some(oldest) = r.get::<_, Option<i64>>(4) {
+                entry.oldest_pending_age_s = Some((now - oldest).max(0) / 1000);
+            }
+        }
+        Ok(by_queue.into_values().collect())
+    }
+
+    fn show(&mut self, uuid: &str, _now_ms: i64) -> Result<Option<JobView>> {
+        let offset = self.offset();
+        // A job is in exactly one of the three tables; one query reads it in one shape.
+        let rows = self.query(
+            concat!(
+                "SELECT 'queued', queue, name, payload, attempts, exceptions, reserved_at,
+                        available_at, created_at, NULL::bigint, NULL::bigint, NULL::text,
+                        last_output, NULL::text, ",
+                now_ms!(),
+                "
+                 FROM jobs WHERE uuid = $2
+                 UNION ALL
+                 SELECT 'failed', queue, name, payload, attempts, 0, NULL,
+                        NULL, NULL, NULL, failed_at, exception, NULL, connection, 0
+                 FROM failed_jobs WHERE uuid = $2
+                 UNION ALL
+                 SELECT 'done', queue, name, payload, attempts, exceptions, NULL,
+                        NULL, created_at, finished_at, NULL, NULL, output, NULL, 0
+                 FROM finished_jobs WHERE uuid = $2
+                 LIMIT 1"
+            ),
+            &[&offset, &uuid],
+        )?;
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        let source: String = r.get(0);
+        let raw: String = r.get(3);
+        let payload = parse_payload(&raw, uuid)?;
+        let reserved_at: Option<i64> = r.get(6);
+        let available_at: Option<i64> = r.get(7);
+        let created_at: Option<i64> = r.get(8);
+        let finished_at: Option<i64> = r.get(9);
+        let failed_at: Option<i64> = r.get(10);
+        let now: i64 = r.get(14);
+        let state = match (source.as_str(), reserved_at, available_at) {
+            ("failed", ..) => JobState::Failed,
+            ("done", ..) => JobState::Done,
+            (_, Some(_), _) => JobState::Reserved,
+            (_, None, Some(at)) if at > now => JobState::Delayed,
+            _ => JobState::Pending,
+        };
+        let connection: Option<String> = r.get(13);
+        Ok(Some(JobView {
+            uuid: uuid.into(),
+            name: r.get(2),
+            queue: r.get(1),
+            connection: connection.unwrap_or_else(|| self.options.connection.clone()),
+            state,
+            attempts: r.get(4),
+            exceptions: r.get::<_, i64>(5) as u32,
+            created_at: format_rfc3339(created_at.unwrap_or(payload.created_at)),
+            available_at: available_at.map(format_rfc3339),
+            reserved_at: reserved_at.map(format_rfc3339),
+            finished_at: finished_at.map(format_rfc3339),
+            failed_at: failed_at.map(format_rfc3339),
+            error: r.get(11),
+            output: r.get(12),
+            payload,
+        }))
+    }
+
+    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
+        let rows = self.query(
+            "SELECT uuid, connection, queue, name, failed_at, attempts, exception, payload
+             FROM failed_jobs WHERE ($1::text IS NULL OR queue = $1) ORDER BY id DESC",
+            &[&queue],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let failed_at: i64 = r.get(4);
+                let raw: String = r.get(7);
+                FailedJob {
+                    uuid: r.get(0),
+                    connection: r.get(1),
+                    queue: r.get(2),
+                    name: r.get(3),
+                    failed_at_ms: failed_at,
+                    failed_at: format_rfc3339(failed_at),
+                    attempts: r.get(5),
+                    error: r.get(6),
+                    payload: serde_json::from_str(&raw).unwrap_or(serde_json::Value::String(raw)),
+                }
+            })
+            .collect())
+    }
+
+    fn retry_failed(&mut self, selection: &RetrySelection, _now_ms: i64) -> Result<Vec<String>> {
+        self.write(|tx| {
+            let now = tx.now;
+            let retried: Vec<String> = match selection {
+                RetrySelection::All | RetrySelection::Queue(_) => {
+                    let queue = match selection {
+                        RetrySelection::Queue(q) => Some(q.as_str()),
+                        _ => None,
+                    };
+                    // Newest failure first, as SQLite's store puts them back.
+                    tx.query(
+                        "WITH moved AS (
+                             DELETE FROM failed_jobs WHERE ($1::text IS NULL OR queue = $1)
+                             RETURNING id, uuid, queue, name, payload),
+                         inserted AS (
+                             INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                             SELECT uuid, queue, name, payload, $2, $2 FROM moved ORDER BY id DESC),
+                         forgotten AS (
+                             DELETE FROM finished_jobs WHERE uuid IN (SELECT uuid FROM moved))
+                         SELECT uuid FROM moved ORDER BY id DESC",
+                        &[&queue, &now],
+                    )?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect()
+                }
+                RetrySelection::Uuids(list) => {
+                    let mut retried: Vec<String> = Vec::new();
+                    for uuid in list {
+                        if retried.contains(uuid) {
+                            continue;
+                        }
+                        // The job goes back with its uuid and payload, attempts and exceptions reset.
+                        let moved = tx.query(
+                            "WITH moved AS (
+                                 DELETE FROM failed_jobs WHERE uuid = $1
+                                 RETURNING uuid, queue, name, payload)
+                             INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                             SELECT uuid, queue, name, payload, $2, $2 FROM moved
+                             RETURNING uuid",
+                            &[uuid, &now],
+                        )?;
+                        if moved.is_empty() {
+                            // An id that names no failed job is an error, and the whole retry
+                            // is undone.
+                            bail!(
+                                "no failed job with id {uuid} (see `queue failed`); nothing was retried"
+                            );
+                        }
+                        tx.execute("DELETE FROM finished_jobs WHERE uuid = $1", &[uuid])?;
+                        retried.push(uuid.clone());
+                    }
+                    retried
+                }
+            };
+            tx.notify = !retried.is_empty();
+            Ok(retried)
+        })
+    }
+
+    fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
+        let rows = self.query(
+            "DELETE FROM failed_jobs WHERE uuid = $1 RETURNING id",
+            &[&uuid],
+        )?;
+        Ok(rows.len() == 1)
+    }
+
+    fn flush_failed(&mut self, before_ms: Option<i64>) -> Result<usize> {
+        let host_now = self.host_now();
+        self.write(|tx| {
+            let n = match before_ms {
+                Some(before) => tx.execute(
+                    "DELETE FROM failed_jobs WHERE failed_at <= $1",
+                    &[&rebase(before, host_now, tx.now)],
+                )?,
+                None => tx.execute("DELETE FROM failed_jobs", &[])?,
+            };
+            Ok(n as usize)
+        })
+    }
+
+    fn clear(&mut self, queue: &str) -> Result<usize> {
+        self.write(|tx| {
+            // The unique locks of the cleared jobs go with them.
+            tx.execute(
+                "DELETE FROM locks WHERE key LIKE 'unique:%'
+                   AND owner IN (SELECT uuid FROM jobs WHERE queue = $1)",
+                &[&queue],
+            )?;
+            Ok(tx.execute("DELETE FROM jobs WHERE queue = $1", &[&queue])? as usize)
+        })
+    }
+
+    fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {
+        let host_now = self.host_now();
+        self.write(|tx| {
+            let before = rebase(before_ms, host_now, tx.now);
+            Ok(tx.execute(
+                "DELETE FROM finished_jobs WHERE finished_at < $1",
+                &[&before],
+            )? as usize)
+        })
+    }
+
+    fn controls(&mut self) -> Result<Controls> {
+        let rows = self.query("SELECT key, value FROM settings", &[])?;
+        let mut controls = Controls::default();
+        for r in &rows {
+            let key: String = r.get(0);
+            let value: String = r.get(1);
+            if key == RESTART_KEY {
+                controls.restart = Some(value);
+            } else if key == MAINTENANCE_KEY {
+                controls.maintenance = true;
+            } else if let Some(queue) = key.strip_prefix(PAUSED_PREFIX) {
+                controls.paused.push(queue.to_string());
+            }
+        }
+        Ok(controls)
+    }
+
+    fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        self.write(|tx| {
+            match value {
+                Some(v) => tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[&key, &v],
+                )?,
+                None => tx.execute("DELETE FROM settings WHERE key = $1", &[&key])?,
+            };
+            // `restart`, `resume` and `up` must reach idle workers on every host at once.
+            tx.notify = true;
+            Ok(())
+        })
+    }
+
+    fn acquire_lock(
+        &mut self,
+        key: &str,
+        owner: &str,
+        expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<String>> {
+        self.write(|tx| {
+            let expires = rebase(expires_at_ms, now_ms, tx.now);
+            take_lock(tx, key, owner, expires)
+        })
+    }
+
+    fn release_lock(&mut self, key: &str, owner: &str) -> Result<()> {
+        self.write(|tx| release_owned(tx, key, owner))
+    }
+
+    fn create_batch(&mut self, _batch: &NewBatch, _jobs: &[NewJob]) -> Result<()> {
+        bail!("batches are not available on PostgreSQL stores yet")
+    }
+
+    fn add_to_batch(&mut self, _batch_id: &str, _jobs: &[NewJob]) -> Result<()> {
+        bail!("batches are not available on PostgreSQL stores yet")
+    }
+
+    fn batches(&mut self) -> Result<Vec<BatchView>> {
+        bail!("batches are not available on PostgreSQL stores yet")
+    }
+
+    fn batch(&mut self, _id: &str) -> Result<Option<BatchView>> {
+        bail!("batches are not available on PostgreSQL stores yet")
+    }
+
+    fn cancel_batch(&mut self, _id: &str, _now_ms: i64) -> Result<bool> {
+        bail!("batches are not available on PostgreSQL stores yet")
+    }
+
+    fn prune_batches(
+        &mut self,
+        _finished_before: i64,
+        _unfinished_before: Option<i64>,
+        _cancelled_before: Option<i64>,
+    ) -> Result<(usize, usize, usize)> {
+        bail!("batches are not available on PostgreSQL stores yet")
+    }
+}
+
+/// Take `key` for `owner` until `expires_at` (server time), freeing it first if its holder is
+/// gone: an expired lock, a unique lock whose job left the queue, or an overlap/funnel lock
+/// whose attempt is no longer running (its worker died: the lease expired or was freed).
+/// Returns the holder when busy.
+fn take_lock(tx: &mut Tx<'_>, key: &str, owner: &str, expires_at: i64) -> Result<Option<String>> {
+    let now = tx.now;
+    tx.execute(
+        "DELETE FROM locks WHERE key = $1 AND owner <> $2 AND (
+             expires_at <= $3
+             OR (key LIKE 'unique:%' AND NOT EXISTS (SELECT 1 FROM jobs WHERE uuid = locks.owner))
+             OR ((key LIKE 'overlap:%' OR key LIKE 'funnel:%') AND NOT EXISTS (
+                 SELECT 1 FROM jobs WHERE token = locks.owner AND reserved_at IS NOT NULL
+                                      AND lease_expires_at > $3)))",
+        &[&key, &owner, &now],
+    )?;
+    tx.execute(
+        "INSERT INTO locks (key, owner, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+         WHERE locks.owner = excluded.owner",
+        &[&key, &owner, &expires_at],
+    )?;
+    let holder: String = tx
+        .one("SELECT owner FROM locks WHERE key = $1", &[&key])?
+        .get(0);
+    Ok((holder != owner).then_some(holder))
+}
+
+fn release_owned(tx: &mut Tx<'_>, key: &str, owner: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM locks WHERE key = $1 AND owner = $2",
+        &[&key, &owner],
+    )?;
+    Ok(())
+}
+
+/// A lock was released: the first job parked on it may go now (and idle workers hear of it).
+fn wake_parked(tx: &mut Tx<'_>, key: &str) -> Result<()> {
+    let now = tx.now;
+    let woken = tx.execute(
+        "UPDATE jobs SET available_at = $2, parked_on = NULL
+         WHERE id = (SELECT id FROM jobs WHERE parked_on = $1 AND reserved_at IS NULL
+                     ORDER BY available_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)",
+        &[&key, &now],
+    )?;
+    if woken > 0 {
+        tx.notify = true;
+    }
+    Ok(())
+}
+
+/// A fixed window's count: (hits, window end) while the window is open.
+fn window(tx: &mut Tx<'_>, key: &str) -> Result<Option<(i64, i64)>> {
+    let now = tx.now;
+    Ok(tx
+        .opt(
+            "SELECT hits, window_ends_at FROM limiters WHERE key = $1 AND window_ends_at > $2",
+            &[&key, &now],
+        )?
+        .map(|r| (r.get(0), r.get(1))))
+}
+
+/// Count one hit in a fixed window of `seconds` that opens at the first hit.
+fn hit(tx: &mut Tx<'_>, key: &str, seconds: u64) -> Result<()> {
+    let now = tx.now;
+    tx.execute(
+        "INSERT INTO limiters (key, hits, window_ends_at) VALUES ($1, 1, $2 + $3)
+         ON CONFLICT (key) DO UPDATE SET
+             hits = CASE WHEN limiters.window_ends_at > $2 THEN limiters.hits + 1 ELSE 1 END,
+             window_ends_at = CASE WHEN limiters.window_ends_at > $2
+                                   THEN limiters.window_ends_at ELSE $2 + $3 END",
+        &[&key, &now, &(seconds as i64 * 1000)],
+    )?;
+    Ok(())
+}
+
+/// Held back: (delay, the lock to wait on, why). A None delay means "until the lease length".
+type Held = (Option<i64>, Option<String>, String);
+
+/// The middleware checks of `admit`, in order; takes what it needs when the job may run.
+fn admission_check(
+    tx: &mut Tx<'_>,
+    job: &Reserved,
+    mw: &crate::domain::middleware::Middleware,
+) -> Result<Option<Held>> {
+    use crate::domain::middleware::{funnel_slot_key, overlap_key, rate_key, throttle_key};
+    let now = tx.now;
+    if let Some(t) = &mw.throttle_exceptions {
+        if let Some((hits, ends)) = window(tx, &throttle_key(&t.key))? {
+            if hits >= t.max as i64 {
+                let why = format!(
+                    "throttled: {} exceptions for '{}' within {}s",
+                    hits, t.key, t.seconds
+                );
+                return Ok(Some((Some(ends - now), None, why)));
+            }
+        }
+    }
+    if let Some(r) = &mw.rate_limit {
+        if let Some((hits, ends)) = window(tx, &rate_key(&r.key))? {
+            if hits >= r.max as i64 {
+                let why = format!(
+                    "rate limit '{}': {} per {}s reached",
+                    r.key, r.max, r.seconds
+                );
+                return Ok(Some((Some(ends - now), None, why)));
+            }
+        }
+    }
+    let mut slot_taken = None;
+    if let Some(f) = &mw.funnel {
+        for slot in 1..=f.max {
+            let key = funnel_slot_key(&f.key, slot);
+            if take_lock(tx, &key, &job.token, i64::MAX)?.is_none() {
+                slot_taken = Some(key);
+                break;
+            }
+        }
+        if slot_taken.is_none() {
+            let why = format!("funnel '{}': {} running", f.key, f.max);
+            return Ok(Some((None, Some(format!("funnel:{}", f.key)), why)));
+        }
+    }
+    if let Some(key) = &mw.without_overlapping {
+        let lock = overlap_key(key);
+        if take_lock(tx, &lock, &job.token, i64::MAX)?.is_some() {
+            if let Some(slot) = slot_taken {
+                release_owned(tx, &slot, &job.token)?;
+            }
+            let why = format!("without-overlapping '{key}': another job holds it");
+            return Ok(Some((None, Some(lock), why)));
+        }
+    }
+    if let Some(r) = &mw.rate_limit {
+        hit(tx, &rate_key(&r.key), r.seconds)?;
+    }
+    Ok(None)
+}
+
+/// After an attempt: give back what it held and count what its middleware counts.
+fn release_after_attempt(tx: &mut Tx<'_>, job: &Reserved, verdict: &Verdict) -> Result<()> {
+    use crate::domain::middleware::{funnel_slot_key, overlap_key, throttle_key};
+    let p = &job.payload;
+    if let Some(key) = &p.middleware.without_overlapping {
+        let lock = overlap_key(key);
+        release_owned(tx, &lock, &job.token)?;
+        wake_parked(tx, &lock)?;
+    }
+    if let Some(f) = &p.middleware.funnel {
+        for slot in 1..=f.max {
+            release_owned(tx, &funnel_slot_key(&f.key, slot), &job.token)?;
+        }
+        wake_parked(tx, &format!("funnel:{}", f.key))?;
+    }
+    let ended = matches!(verdict.decision, Decision::Complete | Decision::Fail { .. });
+    if let Some(unique) = p.unique.as_ref().filter(|_| ended) {
+        release_owned(tx, &unique.key, &job.uuid)?;
+    }
+    if let Some(t) = &p.middleware.throttle_exceptions {
+        let key = throttle_key(&t.key);
+        if verdict.threw {
+            hit(tx, &key, t.seconds)?;
+        } else if verdict.decision == Decision::Complete {
+            // It counts consecutive exceptions: a success starts over.
+            tx.execute("DELETE FROM limiters WHERE key = $1", &[&key])?;
+        }
+    }
+    Ok(())
+}
+
+/// The text stored in failed_jobs.exception: the reason on the first line, then the output tail.
+fn failure_text(reason: &str, output: &str) -> String {
+    if output.trim().is_empty() {
+        reason.to_string()
+    } else {
+        format!("{reason}\n--- output (last 64 KiB) ---\n{output}")
+    }
+}
+
+/// Stops a listener thread when the worker drops its subscription.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A worker's LISTEN connection: every notification for one of its queues (or for any queue)
+/// becomes a wake-up. A lost connection is made again; meanwhile the worker polls.
+struct Listener {
+    config: Config,
+    place: String,
+    queues: HashSet<String>,
+    wake: WakeFn,
+    stop: Arc<AtomicBool>,
+}
+
+impl Listener {
+    fn run(self, mut client: Client) {
+        loop {
+            if !self.drain(&mut client) {
+                return;
+            }
+            // The connection is gone: make it again, then look once, as anything may have
+            // been committed meanwhile.
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+                if self.stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let listening = connect(&self.config, &self.place).and_then(|mut c| {
+                    c.batch_execute(&format!("LISTEN {WAKE_CHANNEL}"))?;
+                    Ok(c)
+                });
+                if let Ok(c) = listening {
+                    client = c;
+                    break;
+                }
+            }
+            if !(self.wake)() {
+                return;
+            }
+        }
+    }
+
+    /// Forward notifications until the connection breaks (true) or the worker is gone (false).
+    fn drain(&self, client: &mut Client) -> bool {
+        loop {
+            {
+                let mut notifications = client.notifications();
+                let mut iter = notifications.timeout_iter(Duration::from_secs(2));
+                loop {
+                    match iter.next() {
+                        Ok(Some(n)) => {
+                            let payload = n.payload();
+                            let ours = payload.is_empty() || self.queues.contains(payload);
+                            if ours && !(self.wake)() {
+                                return false;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(_) => return true,
+                    }
+                }
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                return false;
+            }
+            if client.is_closed() {
+                return true;
+            }
+        }
+    }
+}
+
+/// A fresh database per test on the server of `QUEUE_TEST_PG_URL`, dropped afterwards.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+    pub struct TestDatabase {
+        pub url: String,
+        admin: String,
+        name: String,
+    }
+
+    impl TestDatabase {
+        /// None (and a note on stderr) when no server answers, unless PostgreSQL is required
+        /// (`QUEUE_REQUIRE_POSTGRES=1`, or an explicit `QUEUE_TEST_PG_URL`): then it panics.
+        pub fn create() -> Option<TestDatabase> {
+            let given = std::env::var("QUEUE_TEST_PG_URL")
+                .ok()
+                .filter(|u| !u.is_empty());
+            let required = given.is_some()
+                || std::env::var("QUEUE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+            let admin = given.unwrap_or_else(|| DEFAULT_URL.to_string());
+            let name = format!("q_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+            let created = (|| -> Result<()> {
+                let (mut config, place) = parse_url(&admin)?;
+                config.connect_timeout(Duration::from_secs(3));
+                let mut client = connect(&config, &place)?;
+                client.batch_execute(&format!("CREATE DATABASE {name}"))?;
+                Ok(())
+            })();
+            match created {
+                Ok(()) => Some(TestDatabase {
+                    url: with_database(&admin, &name),
+                    admin,
+                    name,
+                }),
+                Err(e) if required => panic!("PostgreSQL is required for these tests: {e:#}"),
+                Err(e) => {
+                    crate::store::conformance::say_skipped_once(&format!(
+                        "no PostgreSQL server to test against at {} ({e:#})",
+                        crate::config::redact_url(&admin)
+                    ));
+                    None
+                }
+            }
+        }
+    }
+
+    impl Drop for TestDatabase {
+        fn drop(&mut self) {
+            if let Ok((config, place)) = parse_url(&self.admin) {
+                if let Ok(mut client) = connect(&config, &place) {
+                    let _ = client
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+                }
+            }
+        }
+    }
+
+    /// The same URL naming another database.
+    pub fn with_database(url: &str, db: &str) -> String {
+        let (base, query) = match url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (url, String::new()),
+        };
+        let scheme_end = base.find("://").map_or(0, |i| i + 3);
+        let host_end = base[scheme_end..]
+            .find('/')
+            .map_or(base.len(), |i| scheme_end + i);
+        format!("{}/{db}{query}", &base[..host_end])
+    }
+
+    #[test]
+    fn with_database_replaces_only_the_path() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/test?sslmode=disable", "q_1"),
+            "postgres://u:p@h:5432/q_1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "q_1"), "postgres://h/q_1");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_name_host_port_and_database_but_never_the_password() {
+        let (_, place) = parse_url("postgres://u:secret@db.example:6543/jobs").unwrap();
+        assert_eq!(place, "db.example:6543/jobs");
+        let (_, place) = parse_url("postgresql://u:secret@db.example").unwrap();
+        assert_eq!(place, "db.example:5432/u");
+        let err = parse_url("postgres://u:secret@db.example:notaport/x").unwrap_err();
+        assert!(!format!("{err:#}").contains("secret"), "{err:#}");
+    }
+
+    #[test]
+    fn rebase_keeps_distances_and_never() {
+        assert_eq!(rebase(1_500, 1_000, 10_000), 10_500);
+        assert_eq!(rebase(500, 1_000, 10_000), 9_500);
+        assert_eq!(rebase(i64::MAX, 1_000, 10_000), i64::MAX);
+    }
+}
