@@ -7,13 +7,15 @@ before it started `queue dispatch` (so it includes the dispatch process itself).
 first job after the worker has been idle for 2 s.
 
 usage: bench/pickup.py [path/to/queue] [jobs]
+The store is a new SQLite file, or QUEUE_BENCH_STORE (a path or a postgres:// URL) if set.
 """
 import os, statistics, subprocess, sys, tempfile, time
 
 queue = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/queue")
 jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 tmp = tempfile.mkdtemp(prefix="queue-pickup-")
-env = dict(os.environ, QUEUE_DATABASE=os.path.join(tmp, "q.sqlite"))
+store = os.environ.get("QUEUE_BENCH_STORE") or os.path.join(tmp, "q.sqlite")
+env = dict(os.environ, QUEUE_DATABASE=store)
 subprocess.run([queue, "migrate", "-q"], env=env, check=True)
 worker = subprocess.Popen([queue, "work", "--sleep", "3", "-q"], env=env)
 try:

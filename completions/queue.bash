@@ -283,7 +283,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batch)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --name --then --catch --finally --progress --allow-failures --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --name --then --catch --finally --progress --allow-failures --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,6 +350,14 @@ _queue() {
                     return 0
                     ;;
                 --funnel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --if)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unless)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -595,7 +603,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__chain)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --catch --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --catch --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -662,6 +670,14 @@ _queue() {
                     return 0
                     ;;
                 --funnel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --if)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unless)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

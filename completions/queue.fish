@@ -98,7 +98,7 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -l config -d 'The 
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
-complete -c queue -n "__fish_queue_using_subcommand dispatch" -l sync -d 'Run the job now in this process (no queue, no retries) and exit with its status'
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -s v -l verbose -d 'Print more detail'
@@ -121,6 +121,8 @@ complete -c queue -n "__fish_queue_using_subcommand chain" -l without-overlappin
 complete -c queue -n "__fish_queue_using_subcommand chain" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l funnel -d 'At most N jobs with this key running at once' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l if -d 'Dispatch only if this shell command exits 0' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l unless -d 'Dispatch only if this shell command exits non-zero' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l catch -d 'A shell command queued as a job when a link fails for good; its environment has QUEUE_FAILED_JOB_ID, QUEUE_FAILED_JOB_NAME and QUEUE_FAILED_ERROR' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l file -d 'A JSON list of links: shell strings, or job objects ({"command": [...]}, {"shell": "..."}, {"job": "NAME", "payload": {...}}) with options' -r -F
 complete -c queue -n "__fish_queue_using_subcommand chain" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
@@ -129,6 +131,7 @@ complete -c queue -n "__fish_queue_using_subcommand chain" -l config -d 'The que
 complete -c queue -n "__fish_queue_using_subcommand chain" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
+complete -c queue -n "__fish_queue_using_subcommand chain" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand chain" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c queue -n "__fish_queue_using_subcommand chain" -s v -l verbose -d 'Print more detail'
@@ -151,6 +154,8 @@ complete -c queue -n "__fish_queue_using_subcommand batch" -l without-overlappin
 complete -c queue -n "__fish_queue_using_subcommand batch" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l funnel -d 'At most N jobs with this key running at once' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l if -d 'Dispatch only if this shell command exits 0' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l unless -d 'Dispatch only if this shell command exits non-zero' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l name -d 'The batch\'s name' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l then -d 'Run when every job has succeeded' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l catch -d 'Run at the batch\'s first failure' -r
@@ -163,6 +168,7 @@ complete -c queue -n "__fish_queue_using_subcommand batch" -l config -d 'The que
 complete -c queue -n "__fish_queue_using_subcommand batch" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l allow-failures -d 'Keep going after a failure instead of cancelling the batch'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand batch" -s q -l quiet -d 'Print nothing but data and errors'

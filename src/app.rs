@@ -1,11 +1,9 @@
 //! What every command receives: the global flags, the clock, output, and a way to the store.
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{self, Location, Selection, Target};
+use crate::config::{self, Selection, Target};
 use crate::output::Output;
-use crate::store::postgres::PostgresStore;
-use crate::store::sqlite::SqliteStore;
-use crate::store::{Store, StoreOptions};
+use crate::store::Store;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,19 +37,7 @@ impl Ctx {
     }
 
     pub fn open(&self, target: &Target) -> Result<Box<dyn Store>> {
-        let options = StoreOptions {
-            connection: target.connection.clone(),
-            discard_failed: target.discard_failed,
-            auto_migrate: target.auto_migrate,
-        };
-        match &target.location {
-            Location::Sqlite(path) => Ok(Box::new(SqliteStore::open(path, options)?)),
-            Location::Postgres(url) => Ok(Box::new(PostgresStore::open(
-                url,
-                options,
-                Arc::clone(&self.clock),
-            )?)),
-        }
+        crate::store::open(target, Arc::clone(&self.clock))
     }
 
     /// Resolve the target and open its store.

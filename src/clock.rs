@@ -24,6 +24,11 @@ pub fn system_now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// The system clock in microseconds, unshifted (to measure another clock against it).
+pub fn system_now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
 /// The test offset of `QUEUE_TEST_CLOCK_FILE` in milliseconds; 0 when the variable is unset.
 pub fn test_offset_ms() -> i64 {
     SystemClock::from_env().offset_ms()

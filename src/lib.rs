@@ -4,6 +4,7 @@
 //! `domain` (the rules, no I/O), `store` (persistence behind one trait), `worker` (processes,
 //! timeouts, signals) and `output` (tables and JSON). Only `clock` reads the wall clock.
 
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod clock;

@@ -3,6 +3,7 @@
 //! each inner array is a chain inside the batch. Also `batch-add`, from inside a batched job.
 
 use super::dispatch::{build, job_from_json, new_uuid, seal, JobFlags};
+use super::now::{self, Control};
 use crate::app::Ctx;
 use crate::domain::batch::BatchOptions;
 use crate::domain::job::{self, JobCommand, JobOptions, NewJob};
@@ -18,6 +19,8 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     pub job: JobFlags,
+    #[command(flatten)]
+    pub control: Control,
     /// The batch's name.
     #[arg(long, value_name = "N")]
     pub name: Option<String>,
@@ -45,6 +48,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
+    if let Some(code) = args.control.check(ctx)? {
+        return Ok(code);
+    }
     let target = ctx.target(None)?;
     let now = ctx.now_ms();
     let flags = args.job.to_options()?;
@@ -99,10 +105,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         for link in &mut links {
             link.payload.batch_id = Some(batch.id.clone());
         }
-        seal(&mut links)?;
+        if !args.control.sync {
+            seal(&mut links)?;
+        }
         if let Some(first) = job::chain(links, None) {
             jobs.push(first);
         }
+    }
+    if jobs.is_empty() {
+        bail!("a batch needs at least one job: queue batch 'CMD1' 'CMD2' … or --file BATCH.json");
+    }
+    if args.control.sync {
+        return now::batch(&batch.id, &batch.name, &batch.options, &jobs, &target, ctx);
     }
     let total: usize = jobs.iter().map(|j| 1 + j.payload.chained.len()).sum();
     let mut store = ctx.open(&target)?;

@@ -5,6 +5,7 @@
 //! for good stops the chain and queues `--catch`; retrying that link resumes the chain.
 
 use super::dispatch::{build, job_from_json, seal, JobFlags};
+use super::now::{self, Control};
 use crate::app::Ctx;
 use crate::domain::duration::parse_instant;
 use crate::domain::job::{self, JobCommand};
@@ -19,6 +20,8 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     pub job: JobFlags,
+    #[command(flatten)]
+    pub control: Control,
     /// A shell command queued as a job when a link fails for good; its environment has
     /// QUEUE_FAILED_JOB_ID, QUEUE_FAILED_JOB_NAME and QUEUE_FAILED_ERROR.
     #[arg(long, value_name = "CMD")]
@@ -33,6 +36,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
+    if let Some(code) = args.control.check(ctx)? {
+        return Ok(code);
+    }
     let target = ctx.target(None)?;
     let now = ctx.now_ms();
     let mut flags = args.job.to_options()?;
@@ -69,10 +75,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if jobs.is_empty() {
         bail!("a chain needs at least one command: queue chain 'CMD1' 'CMD2' …");
     }
-    if let Some(delay) = first_delay {
+    // The chain's delay is the first link's, unless that link has its own.
+    if let Some(delay) = first_delay.filter(|_| jobs[0].payload.delay.is_none()) {
         let at = parse_instant(&delay.as_text(), now).map_err(|e| anyhow!("--delay: {e}"))?;
         jobs[0].available_at = at;
         jobs[0].payload.delay = (at > now).then_some(at - now);
+    }
+    if args.control.sync {
+        let first = job::chain(jobs, args.catch.clone()).expect("at least one link");
+        return now::chain(&first, &target, ctx);
     }
     seal(&mut jobs)?;
     let first = job::chain(jobs, args.catch.clone()).expect("at least one link");

@@ -1,6 +1,7 @@
 //! `queue dispatch`: put one job (or a JSONL file of jobs, in one transaction) on a queue, or run
 //! it now with --sync.
 
+use super::now::{self, Control};
 use crate::app::Ctx;
 use crate::config::Target;
 use crate::crypto::Keys;
@@ -8,7 +9,6 @@ use crate::domain::job::{
     self, Backoff, JobCommand, JobOptions, NewJob, StringOrNumber, UniqueOption,
 };
 use crate::store::Enqueued;
-use crate::worker::process;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -135,17 +135,10 @@ pub struct Args {
     /// The name shown in listings (default: the command, or the named job).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Run the job now in this process (no queue, no retries) and exit with its status.
-    #[arg(long, conflicts_with = "file")]
-    pub sync: bool,
-    /// Dispatch only if this shell command exits 0.
-    #[arg(long = "if", value_name = "CMD")]
-    pub if_cmd: Option<String>,
-    /// Dispatch only if this shell command exits non-zero.
-    #[arg(long = "unless", value_name = "CMD")]
-    pub unless_cmd: Option<String>,
+    #[command(flatten)]
+    pub control: Control,
     /// Dispatch every job of a JSON Lines file in one transaction (all or nothing).
-    #[arg(long, value_name = "JOBS.jsonl")]
+    #[arg(long, value_name = "JOBS.jsonl", conflicts_with = "sync")]
     pub file: Option<PathBuf>,
     /// A named job from queue.toml ([jobs.NAME]).
     #[arg(value_name = "NAME", conflicts_with = "file")]
@@ -164,13 +157,8 @@ struct Dispatched<'a> {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    if let Some(reason) = skip_reason(&args)? {
-        ctx.out.note(&format!("not dispatched: {reason}"));
-        if ctx.out.json {
-            ctx.out
-                .json_line(&serde_json::json!({ "dispatched": false, "reason": reason }))?;
-        }
-        return Ok(ExitCode::SUCCESS);
+    if let Some(code) = args.control.check(ctx)? {
+        return Ok(code);
     }
     let target = ctx.target(None)?;
     let now = ctx.now_ms();
@@ -188,8 +176,17 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             vec![build(command, flags.or(&defaults), &target, ctx, now)?]
         }
     };
-    if args.sync {
-        return run_sync(&jobs[0], &target, ctx);
+    if args.control.sync {
+        if args.file.is_some() {
+            bail!("--sync runs one job: it cannot be used with --file");
+        }
+        let job = &jobs[0];
+        return Ok(now::exit_code(now::run_job(
+            &job.payload,
+            &job.queue,
+            &target,
+            ctx,
+        )?));
     }
     seal(&mut jobs)?;
     let mut store = ctx.open(&target)?;
@@ -305,7 +302,20 @@ pub fn build(
 /// A named job's command and its defaults from queue.toml.
 fn named_job(name: &str, target: &Target) -> Result<(JobCommand, JobOptions)> {
     match target.named_jobs.get(name) {
-        Some(named) => Ok((JobCommand::Named(name.to_string()), named.options.clone())),
+        Some(named) => {
+            // A named job runs where its queue.toml is (paths in the file are relative to
+            // it), like a job class runs in its application's directory.
+            let mut defaults = named.options.clone();
+            if let Some(cfg) = &target.config {
+                let dir = cfg.path.parent().unwrap_or(std::path::Path::new("."));
+                let cwd = match &defaults.cwd {
+                    Some(own) => dir.join(own),
+                    None => dir.to_path_buf(),
+                };
+                defaults.cwd = Some(cwd.display().to_string());
+            }
+            Ok((JobCommand::Named(name.to_string()), defaults))
+        }
         None => {
             let where_ = match &target.config {
                 Some(cfg) => format!("{} has no [jobs.{name}]", cfg.path.display()),
@@ -331,29 +341,6 @@ fn single_command(args: &Args, target: &Target) -> Result<(JobCommand, JobOption
         ),
         (None, false) => Ok((JobCommand::Argv(args.command.clone()), JobOptions::default())),
     }
-}
-
-/// --if / --unless: run the condition with `sh -c`; Some(reason) when the job must be skipped.
-fn skip_reason(args: &Args) -> Result<Option<String>> {
-    let check = |cmd: &str| -> Result<bool> {
-        let status = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .status()
-            .with_context(|| format!("cannot run the condition '{cmd}'"))?;
-        Ok(status.success())
-    };
-    if let Some(cmd) = &args.if_cmd {
-        if !check(cmd)? {
-            return Ok(Some(format!("the --if command failed: {cmd}")));
-        }
-    }
-    if let Some(cmd) = &args.unless_cmd {
-        if check(cmd)? {
-            return Ok(Some(format!("the --unless command succeeded: {cmd}")));
-        }
-    }
-    Ok(None)
 }
 
 /// Parse a JSONL file: every line an object with `command` (argv list) or `shell` (string),
@@ -390,51 +377,4 @@ fn read_jobs_file(
         );
     }
     Ok(jobs)
-}
-
-/// --sync: run the job here and now with the job protocol, output passed through, and exit
-/// with its status (like dispatchSync: no queue, no retries, nothing stored).
-fn run_sync(job: &NewJob, target: &Target, ctx: &Ctx) -> Result<ExitCode> {
-    let p = &job.payload;
-    let connection = &target.connection;
-    let argv = match &p.command {
-        JobCommand::Named(name) => {
-            crate::domain::named::fill(&target.named_jobs[name].command, &p.data)
-                .map_err(anyhow::Error::msg)?
-        }
-        other => other.argv().unwrap_or_default(),
-    };
-    let mut env: Vec<(String, String)> = p.env.clone().into_iter().collect();
-    env.extend([
-        ("QUEUE_JOB_ID".to_string(), p.uuid.clone()),
-        ("QUEUE_JOB_NAME".to_string(), p.display_name.clone()),
-        ("QUEUE_ATTEMPT".to_string(), "1".to_string()),
-        ("QUEUE_MAX_TRIES".to_string(), "1".to_string()),
-        ("QUEUE_QUEUE".to_string(), job.queue.clone()),
-        ("QUEUE_CONNECTION".to_string(), connection.to_string()),
-    ]);
-    let spec = process::Spec {
-        argv,
-        cwd: p.cwd.clone(),
-        env,
-        stdin: serde_json::to_vec(&p.data)?,
-        timeout: p
-            .timeout
-            .filter(|t| *t > 0)
-            .map(std::time::Duration::from_secs),
-        capture: false,
-        die_with_parent: false,
-    };
-    let done = process::run(&spec, |_| {});
-    let code = match done.exit {
-        process::Exit::Code(code) => code,
-        process::Exit::Signal(sig) => 128 + sig,
-        process::Exit::TimedOut => {
-            ctx.out
-                .note(&format!("queue: job {} timed out", p.display_name));
-            124
-        }
-        process::Exit::SpawnError(e) => bail!("the job {e}"),
-    };
-    Ok(ExitCode::from(code.clamp(0, 255) as u8))
 }

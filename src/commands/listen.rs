@@ -36,6 +36,17 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let result = loop {
         let mut cmd = Command::new(&exe);
         cmd.arg("work");
+        // The children use this process's store and config (global flags are not inherited).
+        let selection = &ctx.selection;
+        if let Some(database) = &selection.database {
+            cmd.args(["--database", database]);
+        }
+        if let Some(connection) = &selection.connection {
+            cmd.args(["--connection", connection]);
+        }
+        if let Some(config) = &selection.config {
+            cmd.arg("--config").arg(config);
+        }
         if let Some(conn) = &args.connection {
             cmd.arg(conn);
         }

@@ -16,6 +16,7 @@ pub mod lock;
 pub mod maintenance;
 pub mod migrate;
 pub mod monitor;
+pub mod now;
 pub mod pause;
 pub mod prune_failed;
 pub mod release;

@@ -142,6 +142,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         named_jobs: target.named_jobs.clone(),
         allow_commands: target.allow_commands,
         keys: Arc::new(crate::crypto::Keys::from_env()?),
+        handlers: Default::default(),
+        handle_signals: true,
+        guard: true,
     };
     if let crate::config::Location::Sqlite(path) = &target.location {
         refuse_writable_by_others(path)?;

@@ -124,8 +124,33 @@ pub struct FailedInfo<'a> {
 
 fn failed_env(env: &mut BTreeMap<String, String>, failed: &FailedInfo<'_>) {
     env.insert("QUEUE_FAILED_JOB_ID".into(), failed.uuid.into());
-    env.insert("QUEUE_FAILED_JOB_NAME".into(), failed.name.into());
-    env.insert("QUEUE_FAILED_ERROR".into(), failed.error.into());
+    env.insert("QUEUE_FAILED_JOB_NAME".into(), env_value(failed.name));
+    env.insert("QUEUE_FAILED_ERROR".into(), env_value(failed.error));
+}
+
+/// The most an environment value of a callback carries. Linux refuses to start a process with
+/// one variable over 128 KiB, and an error's output tail (64 KiB of bytes) grows up to three
+/// times when invalid UTF-8 is replaced.
+const MAX_ENV_VALUE: usize = 64 * 1024;
+
+/// `text` made fit for an environment variable, so that the callback can always start: NUL
+/// bytes (which no variable can hold) replaced, and when too long, its first line (what
+/// failed) and as much of its end (the last output) as fits.
+fn env_value(text: &str) -> String {
+    let text = text.replace('\0', "\u{FFFD}");
+    if text.len() <= MAX_ENV_VALUE {
+        return text;
+    }
+    let mut head_end = text.find('\n').unwrap_or(text.len()).min(MAX_ENV_VALUE / 4);
+    while !text.is_char_boundary(head_end) {
+        head_end -= 1;
+    }
+    let gap = "\n…\n";
+    let mut tail_start = text.len() - (MAX_ENV_VALUE - head_end - gap.len());
+    while !text.is_char_boundary(tail_start) {
+        tail_start += 1;
+    }
+    format!("{}{gap}{}", &text[..head_end], &text[tail_start..])
 }
 
 fn shell_job(
@@ -289,5 +314,16 @@ mod tests {
         assert_eq!(c(3, 2, 0).progress(), 33);
         assert_eq!(c(3, 1, 0).progress(), 67);
         assert_eq!(c(0, 0, 0).progress(), 0);
+    }
+
+    #[test]
+    fn a_failed_jobs_error_always_fits_in_an_environment_variable() {
+        assert_eq!(env_value("exited with status 1"), "exited with status 1");
+        assert_eq!(env_value("a\0b"), "a\u{FFFD}b");
+        let long = format!("exited with status 1\n{}", "é\u{FFFD}".repeat(40_000));
+        let value = env_value(&long);
+        assert!(value.len() <= MAX_ENV_VALUE, "{}", value.len());
+        assert!(value.starts_with("exited with status 1\n…\n"));
+        assert!(long.ends_with(value.rsplit('\n').next().unwrap()));
     }
 }

@@ -412,6 +412,25 @@ pub fn build(
         (None, _) if encrypt => "(encrypted)".to_string(),
         (None, _) => command.display(),
     };
+    // An encrypted ad-hoc job is named "(encrypted)", so defaults derived from its name would
+    // put every such job under one key: make the user say which key.
+    let anonymous = encrypt && opts.name.is_none() && !matches!(command, JobCommand::Named(_));
+    if anonymous && matches!(opts.unique, Some(UniqueOption::Flag(true))) {
+        return Err(
+            "--unique on an encrypted command needs an id (--unique ID) or a --name".into(),
+        );
+    }
+    if anonymous
+        && opts
+            .throttle_exceptions
+            .as_deref()
+            .is_some_and(|t| !t.contains('@'))
+    {
+        return Err(
+            "--throttle-exceptions on an encrypted command needs a key (MAX/SECONDS@KEY) or a --name"
+                .into(),
+        );
+    }
     let (unique, unique_expires_at) = match &opts.unique {
         None | Some(UniqueOption::Flag(false)) => (None, None),
         Some(option) => {

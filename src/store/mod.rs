@@ -184,6 +184,13 @@ pub enum RetrySelection {
     Uuids(Vec<String>),
 }
 
+/// One attempt to end in `finish_many`: the job, its output tail, and how to decide.
+pub struct Ending<'a> {
+    pub job: &'a Reserved,
+    pub output: &'a str,
+    pub decide: Box<dyn FnMut(Option<Intent>) -> Verdict + 'a>,
+}
+
 /// The result of `finish`: what was done, or that the reservation had been lost meanwhile.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Finished {
@@ -226,6 +233,18 @@ pub trait Store: Send {
     /// priority). Reservations whose lease has expired are freed first. Attempts count here.
     fn claim(&mut self, claim: &Claim<'_>) -> Result<Option<Reserved>>;
 
+    /// Reserve up to `limit` jobs at once (in queue priority order), in one transaction.
+    fn claim_many(&mut self, claim: &Claim<'_>, limit: usize) -> Result<Vec<Reserved>> {
+        let mut jobs = Vec::new();
+        while jobs.len() < limit {
+            match self.claim(claim)? {
+                Some(job) => jobs.push(job),
+                None => break,
+            }
+        }
+        Ok(jobs)
+    }
+
     /// When the earliest waiting (unreserved) job of these queues becomes available, if any.
     fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>>;
 
@@ -260,6 +279,14 @@ pub trait Store: Send {
         now_ms: i64,
         decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
     ) -> Result<Finished>;
+
+    /// `finish` for several attempts in one transaction (a worker that ran many short jobs).
+    fn finish_many(&mut self, endings: &mut [Ending<'_>], now_ms: i64) -> Result<Vec<Finished>> {
+        endings
+            .iter_mut()
+            .map(|e| self.finish(e.job, e.output, now_ms, &mut *e.decide))
+            .collect()
+    }
 
     /// Record a `queue release` / `queue fail` from inside a running job. False when no running
     /// attempt has that uuid and token.
@@ -333,6 +360,26 @@ pub struct Controls {
 pub const RESTART_KEY: &str = "restart";
 pub const MAINTENANCE_KEY: &str = "down";
 pub const PAUSED_PREFIX: &str = "paused:";
+
+/// Open the store a target names: SQLite for a path, PostgreSQL for a URL.
+pub fn open(
+    target: &crate::config::Target,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+) -> Result<Box<dyn Store>> {
+    let options = StoreOptions {
+        connection: target.connection.clone(),
+        discard_failed: target.discard_failed,
+        auto_migrate: target.auto_migrate,
+    };
+    match &target.location {
+        crate::config::Location::Sqlite(path) => {
+            Ok(Box::new(sqlite::SqliteStore::open(path, options)?))
+        }
+        crate::config::Location::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(
+            url, options, clock,
+        )?)),
+    }
+}
 
 /// Options every backend honours when it is opened.
 #[derive(Debug, Clone)]

@@ -8,9 +8,10 @@
 //! - Every other state change is one transaction, retried on a serialization failure or a
 //!   deadlock.
 //! - Time is the database server's clock (plus the test offset of `QUEUE_TEST_CLOCK_FILE`), so
-//!   hosts whose clocks differ by a few seconds agree on leases and availability. Times the
-//!   caller gives in its own clock (a delay's end, a lease's end) are taken as "this long from
-//!   now" and re-based on the server's clock; times handed back are re-based on the caller's.
+//!   hosts whose clocks differ by a few seconds agree on leases and availability: claims,
+//!   heartbeats and releases read the server's clock and add durations to it. Instants the
+//!   caller gives on its own clock (a dispatch's `available_at`) are moved by the measured
+//!   difference between the two clocks, and those handed back (`next_available_at`) moved back.
 //! - Instant pickup: state changes that make work available NOTIFY `queue_wake` in their
 //!   transaction; each idle worker LISTENs on a connection of its own.
 
@@ -56,7 +57,14 @@ pub struct PostgresStore {
     /// The caller's clock: its offset from the system clock is added to the server's.
     clock: Arc<dyn Clock>,
     statements: HashMap<&'static str, Statement>,
+    /// The server's clock minus this host's, and when that was measured.
+    skew: Option<(i64, std::time::Instant)>,
 }
+
+/// How often the clock difference is measured again.
+const SKEW_EVERY: Duration = Duration::from_secs(60);
+/// Differences below this are measurement noise (they are within a network round trip).
+const SKEW_NOISE_MS: i64 = 5;
 
 /// A parsed URL and how messages name it.
 pub fn parse_url(url: &str) -> Result<(Config, String)> {
@@ -147,6 +155,8 @@ struct Tx<'a> {
     client: &'a mut Client,
     cache: &'a mut HashMap<&'static str, Statement>,
     now: i64,
+    /// The server's clock minus this host's, for instants the caller gives.
+    skew: i64,
     /// Wake idle workers of any queue with the commit.
     notify: bool,
     /// Wake idle workers of these queues with the commit.
@@ -198,6 +208,7 @@ impl PostgresStore {
             options,
             clock,
             statements: HashMap::new(),
+            skew: None,
         })
     }
 
@@ -213,6 +224,39 @@ impl PostgresStore {
             self.statements.clear();
         }
         Ok(())
+    }
+
+    /// The server's clock minus this host's in milliseconds (0 on one machine), measured at
+    /// the first use and every minute: the sample with the shortest round trip of three.
+    fn skew(&mut self) -> Result<i64> {
+        if let Some((skew, at)) = self.skew {
+            if at.elapsed() < SKEW_EVERY {
+                return Ok(skew);
+            }
+        }
+        let mut best: Option<(i64, i64)> = None;
+        for _ in 0..3 {
+            let before = crate::clock::system_now_us();
+            let server: i64 = self
+                .client
+                .query_one(
+                    "SELECT (extract(epoch from clock_timestamp()) * 1000000)::bigint",
+                    &[],
+                )?
+                .get(0);
+            let after = crate::clock::system_now_us();
+            let rtt = after - before;
+            if best.map_or(true, |(best_rtt, _)| rtt < best_rtt) {
+                best = Some((rtt, server - (before + after) / 2));
+            }
+        }
+        let skew_us = best.map_or(0, |(_, skew)| skew);
+        let mut skew = (skew_us as f64 / 1000.0).round() as i64;
+        if skew.abs() < SKEW_NOISE_MS {
+            skew = 0;
+        }
+        self.skew = Some((skew, std::time::Instant::now()));
+        Ok(skew)
     }
 
     fn schema_version(&mut self) -> Result<i64> {
@@ -302,6 +346,7 @@ impl PostgresStore {
     fn write<T>(&mut self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         loop {
             self.ensure_connected()?;
+            let skew = self.skew()?;
             let offset = self.offset();
             let messages = self.client.simple_query(
                 "BEGIN; SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint",
@@ -317,6 +362,7 @@ impl PostgresStore {
                 client: &mut self.client,
                 cache: &mut self.statements,
                 now: db_now + offset,
+                skew,
                 notify: false,
                 notify_queues: Vec::new(),
             };
@@ -366,20 +412,15 @@ impl PostgresStore {
             }
         }
     }
-
-    /// The caller's "now" for re-basing: the system clock plus the test offset.
-    fn host_now(&self) -> i64 {
-        self.clock.now_ms()
-    }
 }
 
-/// `at`, given in a clock that reads `caller_now` now, on the server's clock that reads
-/// `db_now`. `i64::MAX` (never) stays never.
-fn rebase(at: i64, caller_now: i64, db_now: i64) -> i64 {
+/// An instant on this host's clock as the server's clock reads it (`skew` = server - host);
+/// `i64::MAX` (never) stays never.
+fn rebase(at: i64, skew: i64) -> i64 {
     if at == i64::MAX {
         return at;
     }
-    db_now.saturating_add(at.saturating_sub(caller_now))
+    at.saturating_add(skew)
 }
 
 fn parse_payload(raw: &str, uuid: &str) -> Result<Payload> {
@@ -440,14 +481,14 @@ impl Store for PostgresStore {
         Ok(Some(Box::new(StopOnDrop(stop))))
     }
 
-    fn enqueue(&mut self, jobs: &[NewJob], now_ms: i64) -> Result<Vec<Enqueued>> {
+    fn enqueue(&mut self, jobs: &[NewJob], _now_ms: i64) -> Result<Vec<Enqueued>> {
         let rows: Vec<(String, &NewJob)> = jobs
             .iter()
             .map(|j| Ok((serde_json::to_string(&j.payload)?, j)))
             .collect::<Result<_>>()?;
         let any_unique = jobs.iter().any(|j| j.payload.unique.is_some());
         self.write(|tx| {
-            let now = tx.now;
+            let skew = tx.skew;
             tx.notify_queues = rows.iter().map(|(_, j)| j.queue.clone()).collect();
             if !any_unique {
                 // All at once: one statement however many jobs (ids follow the given order).
@@ -460,11 +501,11 @@ impl Store for PostgresStore {
                 let payloads: Vec<&str> = rows.iter().map(|(raw, _)| raw.as_str()).collect();
                 let available: Vec<i64> = rows
                     .iter()
-                    .map(|(_, j)| rebase(j.available_at, now_ms, now))
+                    .map(|(_, j)| rebase(j.available_at, skew))
                     .collect();
                 let created: Vec<i64> = rows
                     .iter()
-                    .map(|(_, j)| rebase(j.payload.created_at, now_ms, now))
+                    .map(|(_, j)| rebase(j.payload.created_at, skew))
                     .collect();
                 tx.execute(
                     "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
@@ -480,7 +521,7 @@ impl Store for PostgresStore {
             let mut results = Vec::with_capacity(rows.len());
             for (raw, job) in &rows {
                 if let Some(unique) = &job.payload.unique {
-                    let expires = rebase(job.unique_expires_at.unwrap_or(i64::MAX), now_ms, now);
+                    let expires = rebase(job.unique_expires_at.unwrap_or(i64::MAX), skew);
                     if let Some(holder) = take_lock(tx, &unique.key, &job.payload.uuid, expires)? {
                         results.push(Enqueued::Skipped { held_by: holder });
                         continue;
@@ -494,8 +535,8 @@ impl Store for PostgresStore {
                         &job.queue,
                         &job.payload.display_name,
                         raw,
-                        &rebase(job.available_at, now_ms, now),
-                        &rebase(job.payload.created_at, now_ms, now),
+                        &rebase(job.available_at, skew),
+                        &rebase(job.payload.created_at, skew),
                     ],
                 )?;
                 results.push(Enqueued::Dispatched);
@@ -537,20 +578,16 @@ impl Store for PostgresStore {
     }
 
     fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
-        let offset = self.offset();
+        let skew = self.skew()?;
         let rows = self.query(
-            concat!(
-                "SELECT MIN(x.available_at) - ",
-                now_ms!(),
-                " FROM unnest($2::text[]) AS q(name),
+            "SELECT MIN(x.available_at) FROM unnest($1::text[]) AS q(name),
                  LATERAL (SELECT available_at FROM jobs
                           WHERE queue = q.name AND reserved_at IS NULL
-                          ORDER BY available_at LIMIT 1) x"
-            ),
-            &[&offset, &queues],
+                          ORDER BY available_at LIMIT 1) x",
+            &[&queues],
         )?;
-        let in_ms: Option<i64> = rows.first().and_then(|r| r.get(0));
-        Ok(in_ms.map(|d| self.host_now() + d))
+        let at: Option<i64> = rows.first().and_then(|r| r.get(0));
+        Ok(at.map(|at| at - skew))
     }
 
     fn register_worker(&mut self, w: &WorkerInfo, alive_until_ms: i64) -> Result<()> {
@@ -573,9 +610,9 @@ impl Store for PostgresStore {
                     &(w.pid as i64),
                     &queues,
                     &(w.concurrency as i64),
-                    &rebase(w.started_at, w.last_seen_at, now),
+                    &(now - (w.last_seen_at - w.started_at)),
                     &now,
-                    &rebase(alive_until_ms, w.last_seen_at, now),
+                    &(now + (alive_until_ms - w.last_seen_at)),
                 ],
             )?;
             Ok(())
@@ -635,6 +672,7 @@ impl Store for PostgresStore {
         }
         self.write(|tx| {
             let now = tx.now;
+            serialize_middleware(tx, job)?;
             // Each check may hold the job back; the first that does decides.
             if let Some((delay_ms, park_on, reason)) = admission_check(tx, job, mw)? {
                 let delay_ms = delay_ms.unwrap_or(lease_ms);
@@ -648,6 +686,14 @@ impl Store for PostgresStore {
             }
             if let Some(unique) = until_processing {
                 release_owned(tx, &unique.key, &job.uuid)?;
+            }
+            // It runs, so it waits on no lock any more (it may have come back by its delay
+            // rather than by a wake-up): a later release must not cut short its backoff.
+            if mw.funnel.is_some() || mw.without_overlapping.is_some() {
+                tx.execute(
+                    "UPDATE jobs SET parked_on = NULL WHERE id = $1 AND parked_on IS NOT NULL",
+                    &[&job.id],
+                )?;
             }
             Ok(Admission::Run)
         })
@@ -983,12 +1029,11 @@ impl Store for PostgresStore {
     }
 
     fn flush_failed(&mut self, before_ms: Option<i64>) -> Result<usize> {
-        let host_now = self.host_now();
         self.write(|tx| {
             let n = match before_ms {
                 Some(before) => tx.execute(
                     "DELETE FROM failed_jobs WHERE failed_at <= $1",
-                    &[&rebase(before, host_now, tx.now)],
+                    &[&rebase(before, tx.skew)],
                 )?,
                 None => tx.execute("DELETE FROM failed_jobs", &[])?,
             };
@@ -1009,9 +1054,8 @@ impl Store for PostgresStore {
     }
 
     fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {
-        let host_now = self.host_now();
         self.write(|tx| {
-            let before = rebase(before_ms, host_now, tx.now);
+            let before = rebase(before_ms, tx.skew);
             Ok(tx.execute(
                 "DELETE FROM finished_jobs WHERE finished_at < $1",
                 &[&before],
@@ -1060,7 +1104,11 @@ impl Store for PostgresStore {
         now_ms: i64,
     ) -> Result<Option<String>> {
         self.write(|tx| {
-            let expires = rebase(expires_at_ms, now_ms, tx.now);
+            // How long it is held counts from the server's now.
+            let expires = match expires_at_ms {
+                i64::MAX => i64::MAX,
+                at => tx.now.saturating_add(at - now_ms),
+            };
             take_lock(tx, key, owner, expires)
         })
     }
@@ -1164,11 +1212,11 @@ fn window(tx: &mut Tx<'_>, key: &str) -> Result<Option<(i64, i64)>> {
 fn hit(tx: &mut Tx<'_>, key: &str, seconds: u64) -> Result<()> {
     let now = tx.now;
     tx.execute(
-        "INSERT INTO limiters (key, hits, window_ends_at) VALUES ($1, 1, $2 + $3)
+        "INSERT INTO limiters (key, hits, window_ends_at) VALUES ($1, 1, $2::bigint + $3::bigint)
          ON CONFLICT (key) DO UPDATE SET
              hits = CASE WHEN limiters.window_ends_at > $2 THEN limiters.hits + 1 ELSE 1 END,
              window_ends_at = CASE WHEN limiters.window_ends_at > $2
-                                   THEN limiters.window_ends_at ELSE $2 + $3 END",
+                                   THEN limiters.window_ends_at ELSE $2::bigint + $3::bigint END",
         &[&key, &now, &(seconds as i64 * 1000)],
     )?;
     Ok(())
@@ -1237,9 +1285,37 @@ fn admission_check(
     Ok(None)
 }
 
+/// Concurrent transactions on the same middleware keys take turns, as SQLite's writers do:
+/// a rate-limit window is read and counted, or a funnel's slots tried, by one at a time.
+/// Locks are taken in key order (no deadlock) and held until the transaction ends.
+fn serialize_middleware(tx: &mut Tx<'_>, job: &Reserved) -> Result<()> {
+    use crate::domain::middleware::{overlap_key, rate_key, throttle_key};
+    let mw = &job.payload.middleware;
+    let mut keys: Vec<String> = Vec::new();
+    keys.extend(mw.rate_limit.as_ref().map(|r| rate_key(&r.key)));
+    keys.extend(
+        mw.throttle_exceptions
+            .as_ref()
+            .map(|t| throttle_key(&t.key)),
+    );
+    keys.extend(mw.funnel.as_ref().map(|f| format!("funnel:{}", f.key)));
+    keys.extend(mw.without_overlapping.as_ref().map(|k| overlap_key(k)));
+    if keys.is_empty() {
+        return Ok(());
+    }
+    keys.sort();
+    tx.query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+         FROM unnest($1::text[]) AS k ORDER BY k",
+        &[&keys],
+    )?;
+    Ok(())
+}
+
 /// After an attempt: give back what it held and count what its middleware counts.
 fn release_after_attempt(tx: &mut Tx<'_>, job: &Reserved, verdict: &Verdict) -> Result<()> {
     use crate::domain::middleware::{funnel_slot_key, overlap_key, throttle_key};
+    serialize_middleware(tx, job)?;
     let p = &job.payload;
     if let Some(key) = &p.middleware.without_overlapping {
         let lock = overlap_key(key);
@@ -1369,14 +1445,13 @@ pub(crate) mod tests_support {
 
     impl TestDatabase {
         /// None (and a note on stderr) when no server answers, unless PostgreSQL is required
-        /// (`QUEUE_REQUIRE_POSTGRES=1`, or an explicit `QUEUE_TEST_PG_URL`): then it panics.
+        /// (`QUEUE_REQUIRE_POSTGRES=1`): then it panics.
         pub fn create() -> Option<TestDatabase> {
-            let given = std::env::var("QUEUE_TEST_PG_URL")
+            let admin = std::env::var("QUEUE_TEST_PG_URL")
                 .ok()
-                .filter(|u| !u.is_empty());
-            let required = given.is_some()
-                || std::env::var("QUEUE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-            let admin = given.unwrap_or_else(|| DEFAULT_URL.to_string());
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| DEFAULT_URL.to_string());
+            let required = std::env::var("QUEUE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
             let name = format!("q_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
             let created = (|| -> Result<()> {
                 let (mut config, place) = parse_url(&admin)?;
@@ -1407,8 +1482,10 @@ pub(crate) mod tests_support {
         fn drop(&mut self) {
             if let Ok((config, place)) = parse_url(&self.admin) {
                 if let Ok(mut client) = connect(&config, &place) {
-                    let _ = client
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+                    let _ = client.batch_execute(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        self.name
+                    ));
                 }
             }
         }
@@ -1452,9 +1529,9 @@ mod tests {
     }
 
     #[test]
-    fn rebase_keeps_distances_and_never() {
-        assert_eq!(rebase(1_500, 1_000, 10_000), 10_500);
-        assert_eq!(rebase(500, 1_000, 10_000), 9_500);
-        assert_eq!(rebase(i64::MAX, 1_000, 10_000), i64::MAX);
+    fn rebase_moves_instants_but_not_never() {
+        assert_eq!(rebase(1_500, 3_000), 4_500);
+        assert_eq!(rebase(1_500, -500), 1_000);
+        assert_eq!(rebase(i64::MAX, 1_000), i64::MAX);
     }
 }

@@ -4,7 +4,7 @@
 
 use super::migrate::{self, Migration};
 use super::{
-    Admission, BatchView, Claim, Controls, Enqueued, FailedJob, Finished, Intent, JobView,
+    Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,
     NewBatch, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
     WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
 };
@@ -85,13 +85,23 @@ impl SqliteStore {
                 if current == 0 {
                     // A schema managed by hand (from `queue table` and friends): every table
                     // must be there; say which generator writes the first missing one.
+                    // `queue migrate` is only a way out while none of them exists: it creates
+                    // them all, and fails on a table that is already there.
+                    let mut missing = None;
+                    let mut any = false;
                     for (table, generator) in migrate::TABLES {
-                        if !self.has_table(table)? {
-                            bail!(
-                                "the store {} has no {table} table and auto_migrate is off: run `queue {generator}` and apply the SQL it writes, or `queue migrate`",
-                                self.path.display()
-                            );
+                        if self.has_table(table)? {
+                            any = true;
+                        } else if missing.is_none() {
+                            missing = Some((table, generator));
                         }
+                    }
+                    if let Some((table, generator)) = missing {
+                        bail!(
+                            "the store {} has no {table} table and auto_migrate is off: run `queue {generator}` and apply the SQL it writes{}",
+                            self.path.display(),
+                            if any { "" } else { ", or `queue migrate`" }
+                        );
                     }
                     return Ok(());
                 }
@@ -154,8 +164,15 @@ impl SqliteStore {
                 .filter(|m| m.version > current)
                 .collect();
             for m in &pending {
-                tx.execute_batch(m.sql)
-                    .with_context(|| format!("migration {} failed", m.name))?;
+                tx.execute_batch(m.sql).map_err(|e| match e {
+                    // The message alone: SQLite's error would quote the whole file.
+                    rusqlite::Error::SqlInputError { msg, .. } => {
+                        anyhow::anyhow!("migration {} failed: {msg}", m.name)
+                    }
+                    other => {
+                        anyhow::Error::new(other).context(format!("migration {} failed", m.name))
+                    }
+                })?;
                 tx.execute(
                     "INSERT INTO queue_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                     params![m.version, m.name, chrono::Utc::now().timestamp_millis()],
@@ -320,11 +337,16 @@ impl Store for SqliteStore {
         let mw = &job.payload.middleware;
         self.write(|tx| {
             if let Some(batch_id) = &job.payload.batch_id {
+                // A failed job put back with `retry` / `retry-batch` runs even in its cancelled
+                // batch: it is what the user asked for (it is still in failed_job_ids).
                 let cancelled: Option<bool> = tx
                     .prepare_cached(
-                        "SELECT cancelled_at IS NOT NULL FROM job_batches WHERE id = ?1",
+                        "SELECT cancelled_at IS NOT NULL
+                                AND NOT EXISTS (SELECT 1 FROM json_each(failed_job_ids)
+                                                WHERE value = ?2)
+                         FROM job_batches WHERE id = ?1",
                     )?
-                    .query_row([batch_id], |r| r.get(0))
+                    .query_row([batch_id, &job.uuid], |r| r.get(0))
                     .optional()?;
                 if cancelled == Some(true) {
                     return Ok(Admission::Skip {
@@ -352,12 +374,24 @@ impl Store for SqliteStore {
             if let Some(unique) = job.payload.unique.as_ref().filter(|u| u.until_processing) {
                 release_owned(tx, &unique.key, &job.uuid)?;
             }
+            // It runs, so it waits on no lock any more (it may have come back by its delay
+            // rather than by a wake-up): a later release must not cut short its backoff.
+            if mw.funnel.is_some() || mw.without_overlapping.is_some() {
+                tx.prepare_cached(
+                    "UPDATE jobs SET parked_on = NULL WHERE id = ?1 AND parked_on IS NOT NULL",
+                )?
+                .execute([job.id])?;
+            }
             Ok(Admission::Run)
         })
     }
 
     fn claim(&mut self, claim: &Claim<'_>) -> Result<Option<Reserved>> {
-        let found = self.write(|tx| {
+        Ok(self.claim_many(claim, 1)?.pop())
+    }
+
+    fn claim_many(&mut self, claim: &Claim<'_>, limit: usize) -> Result<Vec<Reserved>> {
+        let rows = self.write(|tx| {
             // Free the reservations of workers that stopped heartbeating (they died); the job
             // keeps its place in line and its next reservation is a new attempt.
             tx.prepare_cached(
@@ -366,47 +400,53 @@ impl Store for SqliteStore {
                  WHERE reserved_at IS NOT NULL AND lease_expires_at <= ?1",
             )?
             .execute([claim.now_ms])?;
-            let token = uuid::Uuid::new_v4().simple().to_string();
+            // One statement reserves up to ?5 jobs of a queue, each with its own token; strict
+            // priority: later queues only fill what the earlier ones could not.
             let mut reserve = tx.prepare_cached(&format!(
                 "UPDATE jobs SET reserved_at = ?2, lease_expires_at = ?3, worker_id = ?4,
-                        token = ?5, intent = NULL, attempts = attempts + 1
-                 WHERE id = (SELECT id FROM jobs
-                             WHERE queue = ?1 AND reserved_at IS NULL AND available_at <= ?2
-                             ORDER BY available_at, id LIMIT 1)
+                        token = lower(hex(randomblob(16))), intent = NULL, attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM jobs
+                              WHERE queue = ?1 AND reserved_at IS NULL AND available_at <= ?2
+                              ORDER BY available_at, id LIMIT ?5)
                  RETURNING {JOB_COLUMNS}"
             ))?;
+            let mut rows = Vec::new();
             for queue in claim.queues {
-                let row = reserve
-                    .query_row(
-                        params![
-                            queue,
-                            claim.now_ms,
-                            claim.now_ms + claim.lease_ms,
-                            claim.worker_id,
-                            token
-                        ],
-                        claimed_from_row,
-                    )
-                    .optional()?;
-                if row.is_some() {
-                    return Ok(row);
+                let wanted = limit - rows.len();
+                if wanted == 0 {
+                    break;
                 }
+                let found = reserve.query_map(
+                    params![
+                        queue,
+                        claim.now_ms,
+                        claim.now_ms + claim.lease_ms,
+                        claim.worker_id,
+                        wanted as i64
+                    ],
+                    claimed_from_row,
+                )?;
+                let mut found = found.collect::<rusqlite::Result<Vec<_>>>()?;
+                // RETURNING has no order: put them back in queue order.
+                found.sort_by_key(|row| row.0);
+                rows.extend(found);
             }
-            Ok(None)
+            Ok(rows)
         })?;
-        let Some((id, uuid, queue, attempts, exceptions, token, raw)) = found else {
-            return Ok(None);
-        };
-        let payload = parse_payload(&raw, &uuid)?;
-        Ok(Some(Reserved {
-            id,
-            uuid,
-            queue,
-            attempts,
-            exceptions,
-            token: token.unwrap_or_default(),
-            payload,
-        }))
+        rows.into_iter()
+            .map(|(id, uuid, queue, attempts, exceptions, token, raw)| {
+                let payload = parse_payload(&raw, &uuid)?;
+                Ok(Reserved {
+                    id,
+                    uuid,
+                    queue,
+                    attempts,
+                    exceptions,
+                    token: token.unwrap_or_default(),
+                    payload,
+                })
+            })
+            .collect()
     }
 
     fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
@@ -514,90 +554,27 @@ impl Store for SqliteStore {
     ) -> Result<Finished> {
         let discard_failed = self.options.discard_failed;
         let connection = self.options.connection.clone();
+        self.write(|tx| finish_in(tx, job, output, now_ms, decide, discard_failed, &connection))
+    }
+
+    fn finish_many(&mut self, endings: &mut [Ending<'_>], now_ms: i64) -> Result<Vec<Finished>> {
+        let discard_failed = self.options.discard_failed;
+        let connection = self.options.connection.clone();
         self.write(|tx| {
-            let row: Option<(Option<String>, String, String, i64)> = tx
-                .prepare_cached(
-                    "SELECT intent, payload, name, created_at FROM jobs WHERE id = ?1 AND token = ?2",
-                )?
-                .query_row(params![job.id, job.token], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            endings
+                .iter_mut()
+                .map(|e| {
+                    finish_in(
+                        tx,
+                        e.job,
+                        e.output,
+                        now_ms,
+                        &mut *e.decide,
+                        discard_failed,
+                        &connection,
+                    )
                 })
-                .optional()?;
-            let Some((intent, raw_payload, name, created_at)) = row else {
-                return Ok(Finished::LeaseLost);
-            };
-            let intent = intent.and_then(|text| serde_json::from_str::<Intent>(&text).ok());
-            let verdict = decide(intent);
-            release_after_attempt(tx, job, &verdict, now_ms)?;
-            let decision = verdict.decision;
-            match &decision {
-                Decision::Complete => {
-                    tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
-                        .execute([job.id])?;
-                    tx.prepare_cached(
-                        "INSERT OR REPLACE INTO finished_jobs
-                             (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    )?
-                    .execute(params![
-                        job.uuid,
-                        job.queue,
-                        name,
-                        raw_payload,
-                        job.attempts,
-                        job.exceptions,
-                        output,
-                        created_at,
-                        now_ms
-                    ])?;
-                }
-                Decision::Release {
-                    delay_ms,
-                    exception,
-                } => {
-                    tx.prepare_cached(
-                        "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
-                                token = NULL, intent = NULL, available_at = ?2,
-                                exceptions = exceptions + ?3, last_output = ?4
-                         WHERE id = ?1",
-                    )?
-                    .execute(params![
-                        job.id,
-                        now_ms + delay_ms,
-                        *exception as i64,
-                        output
-                    ])?;
-                }
-                Decision::Fail { reason } => {
-                    tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
-                        .execute([job.id])?;
-                    if !discard_failed {
-                        let exception = failure_text(reason, output);
-                        tx.prepare_cached(
-                            "INSERT INTO failed_jobs
-                                 (uuid, connection, queue, name, payload, exception, attempts, failed_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                             ON CONFLICT (uuid) DO UPDATE SET
-                                 connection = excluded.connection, queue = excluded.queue,
-                                 name = excluded.name, payload = excluded.payload,
-                                 exception = excluded.exception, attempts = excluded.attempts,
-                                 failed_at = excluded.failed_at",
-                        )?
-                        .execute(params![
-                            job.uuid,
-                            connection,
-                            job.queue,
-                            name,
-                            raw_payload,
-                            exception,
-                            job.attempts,
-                            now_ms
-                        ])?;
-                    }
-                }
-            }
-            after_job(tx, job, &decision, &name, output, now_ms)?;
-            Ok(Finished::Applied(decision))
+                .collect()
         })
     }
 
@@ -988,6 +965,101 @@ impl Store for SqliteStore {
     }
 }
 
+/// End one attempt inside a transaction (see `Store::finish`).
+fn finish_in(
+    tx: &Transaction<'_>,
+    job: &Reserved,
+    output: &str,
+    now_ms: i64,
+    decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
+    discard_failed: bool,
+    connection: &str,
+) -> Result<Finished> {
+    let row: Option<(Option<String>, String, String, i64)> = tx
+        .prepare_cached(
+            "SELECT intent, payload, name, created_at FROM jobs WHERE id = ?1 AND token = ?2",
+        )?
+        .query_row(params![job.id, job.token], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((intent, raw_payload, name, created_at)) = row else {
+        return Ok(Finished::LeaseLost);
+    };
+    let intent = intent.and_then(|text| serde_json::from_str::<Intent>(&text).ok());
+    let verdict = decide(intent);
+    release_after_attempt(tx, job, &verdict, now_ms)?;
+    let decision = verdict.decision;
+    match &decision {
+        Decision::Complete => {
+            tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+                .execute([job.id])?;
+            tx.prepare_cached(
+                    "INSERT OR REPLACE INTO finished_jobs
+                         (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    job.uuid,
+                    job.queue,
+                    name,
+                    raw_payload,
+                    job.attempts,
+                    job.exceptions,
+                    output,
+                    created_at,
+                    now_ms
+                ])?;
+        }
+        Decision::Release {
+            delay_ms,
+            exception,
+        } => {
+            tx.prepare_cached(
+                "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                            token = NULL, intent = NULL, available_at = ?2,
+                            exceptions = exceptions + ?3, last_output = ?4
+                     WHERE id = ?1",
+            )?
+            .execute(params![
+                job.id,
+                now_ms + delay_ms,
+                *exception as i64,
+                output
+            ])?;
+        }
+        Decision::Fail { reason } => {
+            tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+                .execute([job.id])?;
+            if !discard_failed {
+                let exception = failure_text(reason, output);
+                tx.prepare_cached(
+                        "INSERT INTO failed_jobs
+                             (uuid, connection, queue, name, payload, exception, attempts, failed_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                         ON CONFLICT (uuid) DO UPDATE SET
+                             connection = excluded.connection, queue = excluded.queue,
+                             name = excluded.name, payload = excluded.payload,
+                             exception = excluded.exception, attempts = excluded.attempts,
+                             failed_at = excluded.failed_at",
+                    )?
+                    .execute(params![
+                        job.uuid,
+                        connection,
+                        job.queue,
+                        name,
+                        raw_payload,
+                        exception,
+                        job.attempts,
+                        now_ms
+                    ])?;
+            }
+        }
+    }
+    after_job(tx, job, &decision, &name, output, now_ms)?;
+    Ok(Finished::Applied(decision))
+}
+
 /// Insert one job row.
 fn insert_job(tx: &Transaction<'_>, job: &NewJob) -> Result<()> {
     let raw = serde_json::to_string(&job.payload)?;
@@ -1116,7 +1188,9 @@ fn batch_counts(
     let cancelled = batch.cancelled_at.is_some() || effects.cancel;
     tx.prepare_cached(
         "UPDATE job_batches SET pending_jobs = ?2, failed_jobs = ?3, failed_job_ids = ?4,
-                finished_at = CASE WHEN ?5 THEN COALESCE(finished_at, ?7) ELSE finished_at END,
+                finished_at = CASE WHEN ?5 THEN ?7
+                                   WHEN ?6 THEN COALESCE(finished_at, ?7)
+                                   ELSE finished_at END,
                 cancelled_at = CASE WHEN ?6 THEN COALESCE(cancelled_at, ?7) ELSE cancelled_at END
          WHERE id = ?1",
     )?
@@ -1125,7 +1199,7 @@ fn batch_counts(
         counts.pending,
         counts.failed,
         serde_json::to_string(&ids)?,
-        effects.finish || effects.cancel,
+        effects.finish,
         effects.cancel,
         now_ms
     ])?;

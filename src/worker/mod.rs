@@ -6,6 +6,7 @@
 //! back over a channel, which also carries signals so that an idle wait ends at once.
 
 pub mod guard;
+pub mod handler;
 pub mod process;
 pub mod signals;
 
@@ -14,7 +15,9 @@ use crate::crypto::Keys;
 use crate::domain::job::JobCommand;
 use crate::domain::named::NamedJob;
 use crate::domain::policy::{decide, Decision, Limits, Outcome};
-use crate::store::{Admission, Claim, Finished, Intent, Reserved, Store, Verdict, WorkerInfo};
+use crate::store::{
+    Admission, Claim, Ending, Finished, Intent, Reserved, Store, Verdict, WorkerInfo,
+};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -57,6 +60,14 @@ pub struct Options {
     pub allow_commands: bool,
     /// QUEUE_KEY and QUEUE_PREVIOUS_KEYS, for encrypted jobs.
     pub keys: Arc<Keys>,
+    /// Rust handlers by job name (library use); they win over queue.toml's named jobs.
+    pub handlers: handler::Handlers,
+    /// Handle SIGTERM, SIGINT, SIGQUIT, SIGUSR2 and SIGCONT (the `queue` binary does; a program
+    /// embedding a worker may keep its own signal handling).
+    pub handle_signals: bool,
+    /// Start the guard process (`queue guard`, this same binary) that kills a dead worker's
+    /// jobs; without it jobs only get a death signal on their first process.
+    pub guard: bool,
 }
 
 /// Why a worker stopped.
@@ -126,7 +137,7 @@ enum Message {
     },
     Done {
         slot: u64,
-        result: process::Finished,
+        end: AttemptEnd,
     },
     Signal(signals::Signal),
     /// The store says work may have come (a dispatch, a retry, restart / resume / up).
@@ -136,7 +147,69 @@ enum Message {
 struct Running {
     job: Reserved,
     pgid: Option<u32>,
-    timeout_secs: u64,
+    /// A handler's deadline, enforced by the loop (a process's by its own thread).
+    handler_deadline: Option<Instant>,
+}
+
+/// How an attempt ended, as its thread saw it.
+struct AttemptEnd {
+    outcome: Outcome,
+    output: String,
+    elapsed: Duration,
+}
+
+impl AttemptEnd {
+    fn from_process(done: process::Finished, timeout_secs: u64) -> AttemptEnd {
+        let outcome = match &done.exit {
+            process::Exit::Code(0) => Outcome::Succeeded,
+            process::Exit::Code(EXIT_RELEASE) => Outcome::Released { delay_secs: None },
+            process::Exit::TimedOut => Outcome::TimedOut { timeout_secs },
+            other => Outcome::Exception {
+                message: other.describe(),
+            },
+        };
+        AttemptEnd {
+            outcome,
+            output: done.output,
+            elapsed: done.elapsed,
+        }
+    }
+
+    fn from_handler(
+        result: std::thread::Result<handler::HandlerResult>,
+        elapsed: Duration,
+    ) -> AttemptEnd {
+        let outcome = match result {
+            Ok(Ok(())) => Outcome::Succeeded,
+            Ok(Err(handler::JobError::Release(delay))) => Outcome::Released {
+                delay_secs: delay.map(|d| d.as_secs_f64().round() as u64),
+            },
+            Ok(Err(handler::JobError::Fail(message))) => Outcome::FailRequested { message },
+            Ok(Err(handler::JobError::Exception(message))) => Outcome::Exception { message },
+            Err(panic) => Outcome::Exception {
+                message: format!("the handler panicked: {}", panic_text(&panic)),
+            },
+        };
+        AttemptEnd {
+            outcome,
+            output: String::new(),
+            elapsed,
+        }
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// What a job runs: a command, or a Rust handler of this worker.
+enum Resolved {
+    Command(Vec<String>),
+    Handler(handler::Handler),
 }
 
 /// The limits in force for a job under these worker options.
@@ -165,7 +238,11 @@ pub fn run(
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let (tx, rx) = mpsc::channel::<Message>();
-    let signal_handle = signals::forward(tx.clone(), Message::Signal)?;
+    let signal_handle = if opts.handle_signals {
+        Some(signals::forward(tx.clone(), Message::Signal)?)
+    } else {
+        None
+    };
     // Instant pickup: the store wakes this idle worker when work may have come.
     let wake_tx = tx.clone();
     let _wakeups = store.subscribe(
@@ -174,7 +251,11 @@ pub fn run(
         Box::new(move || wake_tx.send(Message::Wake).is_ok()),
     )?;
     let restart_marker = store.controls()?.restart;
-    let guard = guard::Guard::start();
+    let guard = if opts.guard {
+        guard::Guard::start()
+    } else {
+        None
+    };
     let mut worker = Worker {
         guard,
         restart_marker,
@@ -197,7 +278,9 @@ pub fn run(
     };
     worker.register()?;
     let result = worker.run_loop(&rx);
-    signal_handle.close();
+    if let Some(handle) = signal_handle {
+        handle.close();
+    }
     // Leave the registry on the way out; a worker that cannot is forgotten when its row expires.
     let _ = worker.store.unregister_worker(&worker.worker_id);
     result
@@ -300,22 +383,33 @@ impl Worker<'_> {
             return Ok(true);
         }
         while self.running.len() < self.opts.concurrency && self.stopping.is_none() {
-            let now = self.clock.now_ms();
+            // Fill every free slot with one claim (one transaction).
+            let mut limit = self.opts.concurrency - self.running.len();
+            if self.opts.once {
+                limit = 1;
+            }
+            if self.opts.max_jobs > 0 {
+                limit = limit.min(self.opts.max_jobs.saturating_sub(self.popped) as usize);
+            }
             let claim = Claim {
                 queues: &queues,
                 worker_id: &self.worker_id,
-                now_ms: now,
+                now_ms: self.clock.now_ms(),
                 lease_ms: self.opts.lease.as_millis() as i64,
             };
-            let Some(job) = self.store.claim(&claim)? else {
-                return Ok(true);
-            };
-            self.popped += 1;
-            self.start(job)?;
-            if self.opts.once {
+            let jobs = self.store.claim_many(&claim, limit)?;
+            let got = jobs.len();
+            for job in jobs {
+                self.popped += 1;
+                self.start(job)?;
+            }
+            if self.opts.once && got > 0 {
                 self.stopping = Some(Stop::Once);
             } else if self.opts.max_jobs > 0 && self.popped >= self.opts.max_jobs {
                 self.stopping = Some(Stop::MaxJobs);
+            }
+            if got < limit {
+                return Ok(true);
             }
         }
         Ok(false)
@@ -367,7 +461,7 @@ impl Worker<'_> {
 
     /// The argv to run: the job's own command, or its named job resolved from this worker's
     /// config. Decrypts an encrypted job in place. Err is the reason the job fails unrun.
-    fn resolve(&self, job: &mut Reserved) -> Result<Vec<String>, String> {
+    fn resolve(&self, job: &mut Reserved) -> Result<Resolved, String> {
         if let Some(secret) = job.payload.secret.clone() {
             let sealed = self
                 .opts
@@ -377,11 +471,15 @@ impl Worker<'_> {
             job.payload.unseal(sealed);
         }
         match &job.payload.command {
+            JobCommand::Named(name) if self.opts.handlers.get(name).is_some() => Ok(
+                Resolved::Handler(Arc::clone(self.opts.handlers.get(name).expect("checked"))),
+            ),
             JobCommand::Named(name) => {
                 let named = self.opts.named_jobs.get(name).ok_or_else(|| {
                     format!("unknown job '{name}': this worker's queue.toml has no [jobs.{name}] (restart workers after a deploy)")
                 })?;
                 crate::domain::named::fill(&named.command, &job.payload.data)
+                    .map(Resolved::Command)
                     .map_err(|e| format!("job '{name}': {e}"))
             }
             _ if !self.opts.allow_commands => Err(
@@ -391,6 +489,7 @@ impl Worker<'_> {
             command => command
                 .argv()
                 .filter(|argv| !argv.is_empty())
+                .map(Resolved::Command)
                 .ok_or_else(|| "the job has no command".to_string()),
         }
     }
@@ -404,12 +503,23 @@ impl Worker<'_> {
         if let Some(reason) = limits.exceeded_before_run(job.attempts, now) {
             return self.fail_unrun(&job, reason);
         }
-        let argv = match self.resolve(&mut job) {
-            Ok(argv) => argv,
+        let resolved = match self.resolve(&mut job) {
+            Ok(resolved) => resolved,
             Err(reason) => return self.fail_unrun(&job, reason),
         };
         let lease_ms = self.opts.lease.as_millis() as i64;
-        match self.store.admit(&job, now, lease_ms)? {
+        let p = &job.payload;
+        // Only jobs with middleware, a batch or an until-processing lock need admission: the
+        // rest skip its transaction.
+        let needs_admission = !p.middleware.is_empty()
+            || p.batch_id.is_some()
+            || p.unique.as_ref().is_some_and(|u| u.until_processing);
+        let admission = if needs_admission {
+            self.store.admit(&job, now, lease_ms)?
+        } else {
+            Admission::Run
+        };
+        match admission {
             Admission::Run => {}
             Admission::HeldBack { delay_ms, reason } => {
                 self.reporter.report(Event::HeldBack {
@@ -434,42 +544,72 @@ impl Worker<'_> {
         }
 
         let timeout_secs = job.payload.timeout.unwrap_or(self.opts.timeout_secs);
-        let spec = process::Spec {
-            argv,
-            cwd: job.payload.cwd.clone(),
-            env: self.job_env(&job, &limits),
-            stdin: serde_json::to_vec(&job.payload.data)?,
-            timeout: (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs)),
-            capture: true,
-            die_with_parent: self.guard.is_none(),
-        };
-        let guard = self.guard.as_ref().map(guard::Guard::handle);
+        let timeout = (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs));
         let slot = self.next_slot;
         self.next_slot += 1;
         let tx = self.tx.clone();
-        std::thread::Builder::new()
-            .name(format!("job-{slot}"))
-            .spawn(move || {
-                let spawned = tx.clone();
-                let mut group = None;
-                let result = process::run(&spec, |pgid| {
-                    if let Some(guard) = &guard {
-                        guard.watch(pgid);
-                    }
-                    group = Some(pgid);
-                    let _ = spawned.send(Message::Spawned { slot, pgid });
-                });
-                if let (Some(guard), Some(pgid)) = (&guard, group) {
-                    guard.forget(pgid);
-                }
-                let _ = tx.send(Message::Done { slot, result });
-            })?;
+        let mut handler_deadline = None;
+        match resolved {
+            Resolved::Command(argv) => {
+                let spec = process::Spec {
+                    argv,
+                    cwd: job.payload.cwd.clone(),
+                    env: self.job_env(&job, &limits),
+                    stdin: serde_json::to_vec(&job.payload.data)?,
+                    timeout,
+                    capture: true,
+                    die_with_parent: self.guard.is_none(),
+                };
+                let guard = self.guard.as_ref().map(guard::Guard::handle);
+                std::thread::Builder::new()
+                    .name(format!("job-{slot}"))
+                    .spawn(move || {
+                        let spawned = tx.clone();
+                        let mut group = None;
+                        let done = process::run(&spec, |pgid| {
+                            if let Some(guard) = &guard {
+                                guard.watch(pgid);
+                            }
+                            group = Some(pgid);
+                            let _ = spawned.send(Message::Spawned { slot, pgid });
+                        });
+                        if let (Some(guard), Some(pgid)) = (&guard, group) {
+                            guard.forget(pgid);
+                        }
+                        let end = AttemptEnd::from_process(done, timeout_secs);
+                        let _ = tx.send(Message::Done { slot, end });
+                    })?;
+            }
+            Resolved::Handler(handler) => {
+                let deadline = timeout.map(|t| Instant::now() + t);
+                handler_deadline = deadline;
+                let job = job.clone();
+                std::thread::Builder::new()
+                    .name(format!("job-{slot}"))
+                    .spawn(move || {
+                        let started = Instant::now();
+                        let ctx = handler::JobContext {
+                            uuid: &job.uuid,
+                            name: &job.payload.display_name,
+                            queue: &job.queue,
+                            attempt: job.attempts,
+                            payload: &job.payload.data,
+                            deadline,
+                        };
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            handler(&ctx)
+                        }));
+                        let end = AttemptEnd::from_handler(result, started.elapsed());
+                        let _ = tx.send(Message::Done { slot, end });
+                    })?;
+            }
+        }
         self.running.insert(
             slot,
             Running {
                 job,
                 pgid: None,
-                timeout_secs,
+                handler_deadline,
             },
         );
         Ok(())
@@ -499,19 +639,55 @@ impl Worker<'_> {
     }
 
     /// Wait up to `timeout` for messages, handling every one that arrives.
+    /// Ended attempts that arrived together are recorded in one transaction.
     fn wait(&mut self, rx: &mpsc::Receiver<Message>, timeout: Duration) -> Result<()> {
+        let mut ended = Vec::new();
         match rx.recv_timeout(timeout) {
-            Ok(msg) => self.handle(msg)?,
-            Err(RecvTimeoutError::Timeout) => return Ok(()),
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            Ok(msg) => self.handle(msg, &mut ended),
+            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
         }
         while let Ok(msg) = rx.try_recv() {
-            self.handle(msg)?;
+            self.handle(msg, &mut ended);
+        }
+        self.time_out_handlers(&mut ended);
+        if ended.is_empty() {
+            return Ok(());
+        }
+        let count = ended.len();
+        self.record(ended)?;
+        if !self.opts.rest.is_zero() {
+            std::thread::sleep(self.opts.rest * count as u32);
         }
         Ok(())
     }
 
-    fn handle(&mut self, msg: Message) -> Result<()> {
+    /// A handler past its deadline is recorded as timed out; its thread cannot be killed, and
+    /// what it reports later is ignored.
+    fn time_out_handlers(&mut self, ended: &mut Vec<(Running, AttemptEnd)>) {
+        let now = Instant::now();
+        let late: Vec<u64> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.handler_deadline.is_some_and(|d| d <= now))
+            .map(|(slot, _)| *slot)
+            .collect();
+        for slot in late {
+            let running = self.running.remove(&slot).expect("listed above");
+            let timeout_secs = running
+                .job
+                .payload
+                .timeout
+                .unwrap_or(self.opts.timeout_secs);
+            let end = AttemptEnd {
+                outcome: Outcome::TimedOut { timeout_secs },
+                output: String::new(),
+                elapsed: Duration::from_secs(timeout_secs),
+            };
+            ended.push((running, end));
+        }
+    }
+
+    fn handle(&mut self, msg: Message, ended: &mut Vec<(Running, AttemptEnd)>) {
         match msg {
             Message::Spawned { slot, pgid } => {
                 if let Some(r) = self.running.get_mut(&slot) {
@@ -522,12 +698,9 @@ impl Worker<'_> {
                     }
                 }
             }
-            Message::Done { slot, result } => {
+            Message::Done { slot, end } => {
                 if let Some(running) = self.running.remove(&slot) {
-                    self.record(running, result)?;
-                    if !self.opts.rest.is_zero() {
-                        std::thread::sleep(self.opts.rest);
-                    }
+                    ended.push((running, end));
                 }
             }
             Message::Signal(signals::Signal::Stop) => {
@@ -544,7 +717,6 @@ impl Worker<'_> {
             Message::Signal(signals::Signal::Pause) => self.paused = true,
             Message::Signal(signals::Signal::Resume) => self.paused = false,
         }
-        Ok(())
     }
 
     fn signal_jobs(&self, signal: i32) {
@@ -553,48 +725,52 @@ impl Worker<'_> {
         }
     }
 
-    /// Record an attempt's outcome in one transaction and report it.
-    fn record(&mut self, running: Running, result: process::Finished) -> Result<()> {
-        let job = running.job;
-        let limits = limits_for(&job, self.opts);
+    /// Record ended attempts (all in one transaction) and report them.
+    fn record(&mut self, ended: Vec<(Running, AttemptEnd)>) -> Result<()> {
         let now = self.clock.now_ms();
-        let observed = match &result.exit {
-            process::Exit::Code(0) => Outcome::Succeeded,
-            process::Exit::Code(EXIT_RELEASE) => Outcome::Released { delay_secs: None },
-            process::Exit::TimedOut => Outcome::TimedOut {
-                timeout_secs: running.timeout_secs,
-            },
-            other => Outcome::Exception {
-                message: other.describe(),
-            },
-        };
-        let throttled = job.payload.middleware.throttle_exceptions.is_some();
-        let applied = self
-            .store
-            .finish(&job, &result.output, now, &mut |intent| {
-                // What the job asked for from inside wins over how it exited.
-                let outcome = match intent {
-                    Some(Intent::Fail { message }) => Outcome::FailRequested { message },
-                    Some(Intent::Release { delay_secs }) => Outcome::Released { delay_secs },
-                    None => observed.clone(),
+        let opts = self.opts;
+        let mut endings: Vec<Ending<'_>> = ended
+            .iter()
+            .map(|(running, end)| {
+                let job = &running.job;
+                let limits = limits_for(job, opts);
+                let observed = end.outcome.clone();
+                let throttled = job.payload.middleware.throttle_exceptions.is_some();
+                let decide = move |intent: Option<Intent>| {
+                    // What the job asked for from inside wins over how it exited.
+                    let outcome = match intent {
+                        Some(Intent::Fail { message }) => Outcome::FailRequested { message },
+                        Some(Intent::Release { delay_secs }) => Outcome::Released { delay_secs },
+                        None => observed.clone(),
+                    };
+                    let threw = matches!(
+                        outcome,
+                        Outcome::Exception { .. } | Outcome::TimedOut { .. }
+                    );
+                    // Under --throttle-exceptions an exception is counted by the throttle and
+                    // the job released with its backoff, as Laravel's ThrottlesExceptions does.
+                    let outcome = if threw && throttled {
+                        Outcome::Released { delay_secs: None }
+                    } else {
+                        outcome
+                    };
+                    Verdict {
+                        decision: decide(&outcome, job.attempts, job.exceptions, &limits, now),
+                        threw,
+                    }
                 };
-                let threw = matches!(
-                    outcome,
-                    Outcome::Exception { .. } | Outcome::TimedOut { .. }
-                );
-                // Under --throttle-exceptions an exception is counted by the throttle and the
-                // job released with its backoff, as Laravel's ThrottlesExceptions does.
-                let outcome = if threw && throttled {
-                    Outcome::Released { delay_secs: None }
-                } else {
-                    outcome
-                };
-                Verdict {
-                    decision: decide(&outcome, job.attempts, job.exceptions, &limits, now),
-                    threw,
+                Ending {
+                    job,
+                    output: &end.output,
+                    decide: Box::new(decide),
                 }
-            })?;
-        self.report_finish(&job, applied, result.elapsed);
+            })
+            .collect();
+        let applied = self.store.finish_many(&mut endings, now)?;
+        drop(endings);
+        for ((running, end), applied) in ended.iter().zip(applied) {
+            self.report_finish(&running.job, applied, end.elapsed);
+        }
         Ok(())
     }
 

@@ -123,8 +123,8 @@ fn group_alive(pgid: u32) -> bool {
 /// (the worker uses it to terminate jobs on a second stop signal).
 pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
     let started = Instant::now();
-    let mut child = match spawn(spec) {
-        Ok(child) => child,
+    let (mut child, output) = match spawn(spec) {
+        Ok(spawned) => spawned,
         Err(e) => {
             return Finished {
                 exit: Exit::SpawnError(e),
@@ -137,25 +137,11 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
     on_start(pgid);
 
     let tail = Arc::new(Mutex::new(Tail::default()));
-    let mut readers = Vec::new();
-    if spec.capture {
-        for stream in [
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let tail = Arc::clone(&tail);
-            readers.push(thread::spawn(move || drain_into(stream, &tail)));
-        }
-    }
+    // One pipe carries stdout and stderr, so the tail keeps their real order.
+    let reader = output.map(|pipe| {
+        let tail = Arc::clone(&tail);
+        thread::spawn(move || drain_into(pipe, &tail))
+    });
     if let Some(mut stdin) = child.stdin.take() {
         let data = spec.stdin.clone();
         // A job that never reads stdin must not block us: write from a thread, ignore EPIPE.
@@ -199,7 +185,7 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
         }
         signal_group(pgid, libc::SIGKILL);
     }
-    for reader in readers {
+    if let Some(reader) = reader {
         let _ = reader.join();
     }
 
@@ -216,7 +202,7 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
     }
 }
 
-fn drain_into(mut stream: Box<dyn Read + Send>, tail: &Mutex<Tail>) {
+fn drain_into(mut stream: impl Read, tail: &Mutex<Tail>) {
     let mut buf = [0u8; 8192];
     loop {
         match stream.read(&mut buf) {
@@ -230,7 +216,8 @@ fn drain_into(mut stream: Box<dyn Read + Send>, tail: &Mutex<Tail>) {
     }
 }
 
-fn spawn(spec: &Spec) -> Result<Child, String> {
+/// Start the child; with `capture`, also the read end of its combined output pipe.
+fn spawn(spec: &Spec) -> Result<(Child, Option<std::io::PipeReader>), String> {
     let Some((program, args)) = spec.argv.split_first() else {
         return Err("the job has an empty command".into());
     };
@@ -243,13 +230,22 @@ fn spawn(spec: &Spec) -> Result<Child, String> {
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .process_group(0);
+    let mut reader = None;
     if spec.capture {
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let (read, write) = std::io::pipe().map_err(|e| format!("cannot make a pipe: {e}"))?;
+        let write2 = write
+            .try_clone()
+            .map_err(|e| format!("cannot make a pipe: {e}"))?;
+        cmd.stdout(write).stderr(write2);
+        reader = Some(read);
     }
     if spec.die_with_parent {
         die_with_parent(&mut cmd);
     }
-    cmd.spawn().map_err(|e| format!("{program}: {e}"))
+    let child = cmd.spawn().map_err(|e| format!("{program}: {e}"));
+    // Our copies of the write end must go now, or the reader would never see the end.
+    drop(cmd);
+    Ok((child?, reader))
 }
 
 fn die_with_parent(cmd: &mut Command) {

@@ -105,8 +105,8 @@ fn a_killed_worker_loses_no_job_and_leaves_no_process() {
     env.write(
         "queue.toml",
         &format!(
-            "default = \"local\"\n[connections.local]\ndatabase = \"{}\"\nretry_after = 5\n",
-            env.db.display()
+            "default = \"local\"\n[connections.local]\n{}retry_after = 5\n",
+            env.connection_keys()
         ),
     );
     let pids = env.path().join("pids");
@@ -170,8 +170,8 @@ fn a_long_job_keeps_its_lease_while_its_worker_lives() {
     env.write(
         "queue.toml",
         &format!(
-            "default = \"local\"\n[connections.local]\ndatabase = \"{}\"\nretry_after = 1\n",
-            env.db.display()
+            "default = \"local\"\n[connections.local]\n{}retry_after = 1\n",
+            env.connection_keys()
         ),
     );
     let log = env.path().join("runs");

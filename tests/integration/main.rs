@@ -3,10 +3,17 @@
 mod util;
 
 mod basics;
+mod batches;
+mod chains;
 mod concurrency;
 mod dispatch;
 mod failed;
 mod generated;
+mod generators;
+mod middleware;
+mod named;
+mod security;
 mod supervisor;
+mod unique;
 mod work;
 mod workers;

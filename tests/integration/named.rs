@@ -208,7 +208,10 @@ without_overlapping = "outbox"
     assert_eq!(p["command"], json!({"named": "mail"}));
     assert_eq!(p["unique"]["key"], "unique:Send mail:mailer");
     let mw = &p["middleware"];
-    assert_eq!(mw["rateLimit"], json!({"key": "smtp", "max": 100, "seconds": 60}));
+    assert_eq!(
+        mw["rateLimit"],
+        json!({"key": "smtp", "max": 100, "seconds": 60})
+    );
     assert_eq!(
         mw["throttleExceptions"],
         json!({"max": 10, "seconds": 60, "key": "smtp"})
@@ -218,15 +221,7 @@ without_overlapping = "outbox"
 
     // Flags win over queue.toml; --env merges with its env.
     let own = env.dispatch(&[
-        "mail",
-        "--queue",
-        "other",
-        "--tries",
-        "5",
-        "--unique",
-        "second",
-        "--env",
-        "EXTRA=1",
+        "mail", "--queue", "other", "--tries", "5", "--unique", "second", "--env", "EXTRA=1",
     ]);
     let job = env.show(&own);
     assert_eq!(job["queue"], "other");
@@ -293,9 +288,7 @@ fn named_jobs_in_a_jobs_file_and_with_sync() {
 }
 
 fn version_toml(version: &str) -> String {
-    format!(
-        "[jobs.deploy]\ncommand = [\"sh\", \"-c\", \"echo {version} >> ran.txt\"]\n"
-    )
+    format!("[jobs.deploy]\ncommand = [\"sh\", \"-c\", \"echo {version} >> ran.txt\"]\n")
 }
 
 fn ran_lines(env: &TestEnv) -> Vec<String> {
@@ -419,4 +412,31 @@ fn named_jobs_run_on_several_workers_each_once_with_their_own_payload() {
     let mut want: Vec<String> = (0..30).map(|i| format!("n{i}")).collect();
     want.sort();
     assert_eq!(got, want);
+}
+
+#[test]
+fn listen_with_a_config_flag_resolves_named_jobs_from_that_file() {
+    let env = TestEnv::new();
+    env.write(
+        "etc/jobs.toml",
+        "[jobs.hello]\ncommand = [\"touch\", \"hello-ran\"]\n",
+    );
+    let uuid = env.dispatch(&["--config", "etc/jobs.toml", "hello"]);
+    let listener = env.spawn(&[
+        "--config",
+        "etc/jobs.toml",
+        "listen",
+        "--sleep",
+        "0.05",
+        "--quiet",
+    ]);
+    wait_until(LIMIT, "the job to end", || {
+        matches!(env.state(&uuid).as_str(), "done" | "failed")
+    });
+    send_signal(&listener, libc::SIGTERM);
+    let out = wait_exit(listener, LIMIT);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(env.state(&uuid), "done", "{:#}", env.json(&["failed"]));
+    // A named job runs in its queue.toml's directory.
+    assert!(env.path().join("etc/hello-ran").exists());
 }

@@ -77,7 +77,10 @@ fn a_duplicate_is_skipped_with_exit_0_a_note_and_dispatched_false() {
     let env = TestEnv::new();
     let first = env.dispatch(&["--unique", "--", "true"]);
     let shown = env.show(&first);
-    assert_eq!(shown["payload"]["unique"]["key"], "unique:true:true", "{shown:#}");
+    assert_eq!(
+        shown["payload"]["unique"]["key"], "unique:true:true",
+        "{shown:#}"
+    );
 
     let note = skipped(&env, &["--unique", "--", "true"]);
     assert!(note.contains("unique:true:true"), "{note}");
@@ -103,7 +106,10 @@ fn the_lock_is_the_job_name_and_the_id() {
     let env = TestEnv::new();
     env.dispatch(&["--unique", "order-7", "--name", "import", "--", "true"]);
     // Same name and id, another command: the same job as far as uniqueness goes.
-    skipped(&env, &["--unique", "order-7", "--name", "import", "--", "false"]);
+    skipped(
+        &env,
+        &["--unique", "order-7", "--name", "import", "--", "false"],
+    );
     // Another id, or another name with the same id: other locks.
     env.dispatch(&["--unique", "order-8", "--name", "import", "--", "true"]);
     env.dispatch(&["--unique", "order-7", "--name", "export", "--", "true"]);
@@ -141,13 +147,27 @@ fn the_lock_is_released_when_the_job_succeeds() {
     let second = env.dispatch(&["--unique", "--", "true"]);
     assert_ne!(first, second);
     assert_eq!(env.state(&second), "pending");
+
+    // unique-for is only an upper bound: the end of the job releases the lock before it.
+    env.ok(&["clear"]);
+    let long = env.dispatch(&["--unique", "u", "--unique-for", "1h", "--", "true"]);
+    drain(&env, &[]);
+    assert_eq!(env.state(&long), "done");
+    env.dispatch(&["--unique", "u", "--unique-for", "1h", "--", "true"]);
 }
 
 #[test]
 fn the_lock_is_kept_while_the_job_is_released_and_freed_at_its_final_failure() {
     let env = TestEnv::new();
     let uuid = env.dispatch(&[
-        "--unique", "job", "--tries", "2", "--backoff", "10", "--", "false",
+        "--unique",
+        "job",
+        "--tries",
+        "2",
+        "--backoff",
+        "10",
+        "--",
+        "false",
     ]);
     drain(&env, &[]);
     assert_eq!(env.state(&uuid), "delayed");
@@ -217,7 +237,18 @@ fn until_processing_releases_the_lock_as_the_command_starts() {
     ]);
     env.dispatch(&["--unique", "late", "--", "sh", "-c", &late]);
     // Queued and not started: both locks are held.
-    skipped(&env, &["--unique", "early", "--unique-until-processing", "--", "sh", "-c", &early]);
+    skipped(
+        &env,
+        &[
+            "--unique",
+            "early",
+            "--unique-until-processing",
+            "--",
+            "sh",
+            "-c",
+            &early,
+        ],
+    );
     skipped(&env, &["--unique", "late", "--", "sh", "-c", &late]);
 
     let worker = env.spawn(&["work", "--sleep", "0.05", "--quiet", "--concurrency", "2"]);
@@ -308,10 +339,7 @@ fn unique_for_lets_the_lock_lapse() {
     // unique-for and until-processing only go with --unique.
     let err = env.fails(&["dispatch", "--unique-for", "60", "--", "true"], 1);
     assert!(err.contains("--unique"), "{err}");
-    let err = env.fails(
-        &["dispatch", "--unique-until-processing", "--", "true"],
-        1,
-    );
+    let err = env.fails(&["dispatch", "--unique-until-processing", "--", "true"], 1);
     assert!(err.contains("--unique"), "{err}");
 }
 
@@ -358,7 +386,11 @@ fn a_jobs_file_skips_a_duplicate_within_the_same_file() {
     let out = env.ok(&["--json", "dispatch", "--file", file.to_str().unwrap()]);
     let flags: Vec<bool> = out
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["dispatched"].as_bool().unwrap())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["dispatched"]
+                .as_bool()
+                .unwrap()
+        })
         .collect();
     assert_eq!(flags, [true, false, true, true]);
     assert_eq!(queued(&env), 3);
@@ -421,7 +453,10 @@ fn several_workers_run_each_unique_job_once_and_free_every_lock() {
     for i in 0..10 {
         let name = format!("job-{i}");
         env.dispatch(&["--unique", "--name", &name, "--", "sh", "-c", &script]);
-        skipped(&env, &["--unique", "--name", &name, "--", "sh", "-c", &script]);
+        skipped(
+            &env,
+            &["--unique", "--name", &name, "--", "sh", "-c", &script],
+        );
     }
     let workers: Vec<_> = (0..3)
         .map(|_| env.spawn(&["work", "--stop-when-empty", "--sleep", "0.05", "--quiet"]))

@@ -1,5 +1,10 @@
 //! The test harness: a temporary directory with its own store, a controllable clock, a builder
 //! for `queue` commands, and polling waits with a deadline (never fixed sleeps).
+//!
+//! The store is a SQLite file in the directory; with `QUEUE_TEST_STORE=postgres` it is a fresh
+//! PostgreSQL database per test instead (created on the server of `QUEUE_TEST_PG_URL`, default
+//! postgres://postgres@127.0.0.1:5432/test, and dropped when the test ends), so that the same
+//! tests check both stores. Tests of what only a SQLite file has skip themselves there.
 
 #![allow(dead_code)]
 
@@ -11,8 +16,13 @@ use std::time::{Duration, Instant};
 
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
+    /// The SQLite store file (on PostgreSQL: unused, and never created).
     pub db: PathBuf,
+    /// QUEUE_DATABASE: the SQLite file, or this test's PostgreSQL database URL.
+    pub database: String,
     clock_file: PathBuf,
+    // Dropped after everything above: the database goes when the test is over.
+    pg: Option<PgDatabase>,
 }
 
 impl TestEnv {
@@ -21,10 +31,108 @@ impl TestEnv {
         let db = dir.path().join("store/queue.sqlite");
         let clock_file = dir.path().join("clock-offset-ms");
         std::fs::write(&clock_file, "0").unwrap();
+        let pg = on_postgres().then(PgDatabase::create);
+        let database = match &pg {
+            Some(pg) => pg.url.clone(),
+            None => db.display().to_string(),
+        };
         TestEnv {
             dir,
             db,
+            database,
             clock_file,
+            pg,
+        }
+    }
+
+    /// The store is PostgreSQL (`QUEUE_TEST_STORE=postgres`).
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// For a test of what only a SQLite store has (its file, its directory, its wake-up
+    /// sockets): on PostgreSQL, say so and return true, and the test returns.
+    pub fn skip_on_postgres(&self, why: &str) -> bool {
+        if self.is_postgres() {
+            eprintln!("skipped on PostgreSQL: {why}");
+        }
+        self.is_postgres()
+    }
+
+    /// Run SQL on this test's store directly, as someone with access to the database could
+    /// (parameters `$1`, `$2` … in order, all text); every column must be text.
+    pub fn sql(&self, query: &str, params: &[&str]) -> Vec<Vec<Option<String>>> {
+        match &self.pg {
+            Some(pg) => {
+                let mut client = PgDatabase::client(&pg.url);
+                let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                client
+                    .query(query, &params)
+                    .unwrap_or_else(|e| panic!("{query}: {e:?}"))
+                    .iter()
+                    .map(|row| (0..row.len()).map(|i| row.get(i)).collect())
+                    .collect()
+            }
+            None => {
+                let conn = rusqlite::Connection::open(&self.db).unwrap();
+                let mut stmt = conn.prepare(query).unwrap();
+                let columns = stmt.column_count();
+                // SQLite numbers `$N` parameters by first appearance: bind them by name.
+                for (i, value) in params.iter().enumerate() {
+                    let index = stmt
+                        .parameter_index(&format!("${}", i + 1))
+                        .unwrap()
+                        .unwrap_or_else(|| panic!("{query}: no ${}", i + 1));
+                    stmt.raw_bind_parameter(index, value).unwrap();
+                }
+                let mut rows = stmt.raw_query();
+                let mut out = Vec::new();
+                while let Some(r) = rows.next().unwrap() {
+                    out.push((0..columns).map(|i| r.get(i).unwrap()).collect());
+                }
+                out
+            }
+        }
+    }
+
+    /// Everything the store holds, as bytes: a SQLite store's files (the database, its WAL and
+    /// shared memory), or every row of every table of a PostgreSQL store as text.
+    pub fn store_contents(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        if self.is_postgres() {
+            let tables = self.sql(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+                &[],
+            );
+            for table in tables.into_iter().filter_map(|r| r[0].clone()) {
+                for row in self.sql(&format!("SELECT t::text FROM {table} t"), &[]) {
+                    all.extend(row[0].clone().unwrap_or_default().into_bytes());
+                    all.push(b'\n');
+                }
+            }
+        } else {
+            for entry in std::fs::read_dir(self.db.parent().unwrap()).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    all.extend(std::fs::read(path).unwrap());
+                }
+            }
+        }
+        assert!(!all.is_empty());
+        all
+    }
+
+    /// The keys of a `[connections.NAME]` block of queue.toml for this test's store.
+    pub fn connection_keys(&self) -> String {
+        match &self.pg {
+            Some(pg) => format!("driver = \"postgres\"\nurl = \"{}\"\n", pg.url),
+            None => format!(
+                "driver = \"sqlite\"\ndatabase = \"{}\"\n",
+                self.db.display()
+            ),
         }
     }
 
@@ -37,7 +145,7 @@ impl TestEnv {
         let mut cmd = Command::cargo_bin("queue").expect("the queue binary");
         cmd.args(args)
             .current_dir(self.path())
-            .env("QUEUE_DATABASE", &self.db)
+            .env("QUEUE_DATABASE", &self.database)
             .env("QUEUE_TEST_CLOCK_FILE", &self.clock_file)
             .env("HOME", self.path())
             .env_remove("XDG_DATA_HOME")
@@ -190,4 +298,78 @@ pub fn process_alive(pid: i32) -> bool {
             state != "Z" && state != "X"
         }
     }
+}
+
+/// Run the integration tests against PostgreSQL (`QUEUE_TEST_STORE=postgres`)?
+pub fn on_postgres() -> bool {
+    match std::env::var("QUEUE_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("QUEUE_TEST_STORE={other}: use sqlite or postgres"),
+    }
+}
+
+/// A database of its own for one test, dropped (with any connection left) when it is done.
+pub struct PgDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl PgDatabase {
+    const DEFAULT_URL: &'static str = "postgres://postgres@127.0.0.1:5432/test";
+
+    fn admin_url() -> String {
+        std::env::var("QUEUE_TEST_PG_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| Self::DEFAULT_URL.to_string())
+    }
+
+    pub fn client(admin: &str) -> postgres::Client {
+        let mut config: postgres::Config = admin.parse().expect("QUEUE_TEST_PG_URL is a URL");
+        config.connect_timeout(Duration::from_secs(5));
+        config.connect(postgres::NoTls).unwrap_or_else(|e| {
+            panic!(
+                "QUEUE_TEST_STORE=postgres needs a PostgreSQL server whose user may create databases \
+                 (QUEUE_TEST_PG_URL, default {}): {e}",
+                Self::DEFAULT_URL
+            )
+        })
+    }
+
+    fn create() -> PgDatabase {
+        let admin = Self::admin_url();
+        let name = format!("q_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+        Self::client(&admin)
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("CREATE DATABASE");
+        PgDatabase {
+            url: with_database(&admin, &name),
+            admin,
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = Self::client(&self.admin).batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// The same URL naming another database.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{db}{query}", &base[..host_end])
 }

@@ -570,7 +570,7 @@ fn the_job_gets_the_protocol_environment_payload_and_cwd() {
         r#"a=$QUEUE_ATTEMPT; env > "env-$a"; cat > "stdin-$a"; pwd -P > "cwd-$a"; [ "$a" -ge 2 ]"#,
     ]);
     // The worker gets the store by --database only, so QUEUE_DATABASE must come from it.
-    let db = env.db.to_str().unwrap().to_string();
+    let db = env.database.clone();
     let run_worker = || {
         let mut cmd = env.cmd(&[
             "work",

@@ -428,8 +428,8 @@ fn write_config(env: &TestEnv, failed_driver: &str) {
     env.write(
         "queue.toml",
         &format!(
-            "default = \"local\"\n[connections.local]\ndatabase = \"{}\"\n[failed]\ndriver = \"{failed_driver}\"\n",
-            env.db.display()
+            "default = \"local\"\n[connections.local]\n{}[failed]\ndriver = \"{failed_driver}\"\n",
+            env.connection_keys()
         ),
     );
 }
@@ -577,7 +577,7 @@ fn setting(config: &str, key: &str) -> u64 {
 #[test]
 fn supervisor_config_and_systemd_unit_name_the_store_and_outlast_the_timeout() {
     let env = TestEnv::new();
-    let db = env.db.display().to_string();
+    let db = env.database.clone();
 
     let conf = env.ok(&[
         "supervisor-config",

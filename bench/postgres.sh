@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The PostgreSQL store beside the SQLite store, measured in the same run on this machine:
+#   - drain: N queued no-op (`true`) jobs worked off by 1, 2 and 4 `queue work --stop-when-empty`
+#     processes at once;
+#   - dispatch: one `queue dispatch` process per job (200 in a row), and one `--file` of N jobs;
+#   - idle pickup: bench/pickup.py (one idle worker, `--sleep 3`, 100 jobs at 100/s).
+# Each store is new and empty: a SQLite file in a temporary directory, and a PostgreSQL database
+# created on the server of ADMIN_URL (its user may create databases) and dropped at the end.
+# usage: bench/postgres.sh [path/to/queue] [N] [ADMIN_URL]
+#        (defaults: target/release/queue, 10000, postgres://postgres@127.0.0.1:5432/test)
+set -euo pipefail
+here=$(dirname "$0")
+queue=$(realpath "${1:-target/release/queue}")
+n=${2:-10000}
+admin=${3:-postgres://postgres@127.0.0.1:5432/test}
+tmp=$(mktemp -d)
+db=queue_bench_$$
+pg="${admin%/*}/$db"
+cleanup() {
+  rm -rf "$tmp"
+  psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+psql "$admin" -qc "CREATE DATABASE $db"
+sqlite=$tmp/q.sqlite
+
+python3 -c "import sys; [print('{\"command\": [\"true\"]}') for _ in range(int(sys.argv[1]))]" "$n" > "$tmp/jobs.jsonl"
+seconds() { python3 -c "print(f'{$2 - $1:.3f}')"; }
+rate() { python3 -c "print(f'{$1 / $2:.0f}')"; }
+
+# drain STORE WORKERS: prints jobs/s
+drain() {
+  local store=$1 workers=$2 start end
+  QUEUE_DATABASE=$store $queue clear -q >/dev/null
+  QUEUE_DATABASE=$store $queue dispatch -q --file "$tmp/jobs.jsonl" >/dev/null
+  start=$(date +%s.%N)
+  for _ in $(seq "$workers"); do
+    QUEUE_DATABASE=$store $queue work --stop-when-empty --quiet &
+  done
+  wait
+  end=$(date +%s.%N)
+  rate "$n" "$(seconds "$start" "$end")"
+}
+
+# dispatch STORE: ms per `queue dispatch` process, and jobs/s for one --file of N jobs
+dispatch() {
+  local store=$1 start end one bulk
+  QUEUE_DATABASE=$store $queue clear -q >/dev/null
+  start=$(date +%s.%N)
+  for _ in $(seq 200); do QUEUE_DATABASE=$store $queue dispatch -q -- true >/dev/null; done
+  end=$(date +%s.%N)
+  one=$(python3 -c "print(f'{($end - $start) * 1000 / 200:.2f}')")
+  start=$(date +%s.%N)
+  QUEUE_DATABASE=$store $queue dispatch -q --file "$tmp/jobs.jsonl" >/dev/null
+  end=$(date +%s.%N)
+  bulk=$(rate "$n" "$(seconds "$start" "$end")")
+  QUEUE_DATABASE=$store $queue clear -q >/dev/null
+  echo "$one ms per process; --file of $n: $bulk jobs/s"
+}
+
+for name in sqlite postgres; do
+  if [ "$name" = sqlite ]; then store=$sqlite; else store=$pg; fi
+  QUEUE_DATABASE=$store $queue migrate -q
+  d1=$(drain "$store" 1); d2=$(drain "$store" 2); d4=$(drain "$store" 4)
+  echo "$name: drain of $n true jobs: 1 worker $d1 jobs/s, 2 workers $d2 jobs/s, 4 workers $d4 jobs/s"
+  echo "$name: dispatch: $(dispatch "$store")"
+  echo "$name: $(QUEUE_BENCH_STORE=$store python3 "$here/pickup.py" "$queue")"
+done

@@ -1,0 +1,311 @@
+//! The library API: open a store, dispatch jobs, and run a worker whose jobs are Rust handlers
+//! registered by name, with the same tries, backoff, timeouts, middleware and failed-job rules
+//! as command jobs (and command jobs too).
+//!
+//! ```no_run
+//! use queue::api::{Job, JobError, Queue};
+//! use std::time::Duration;
+//!
+//! let q = Queue::open("/var/lib/myapp/queue.sqlite")?;
+//! q.dispatch(Job::handler("resize").payload(serde_json::json!({"id": 7})).tries(3))?;
+//! q.worker()
+//!     .handle("resize", |ctx| {
+//!         let id = ctx.payload["id"].as_i64().ok_or(JobError::Fail("no id".into()))?;
+//!         println!("resizing {id} (attempt {})", ctx.attempt);
+//!         Ok(())
+//!     })
+//!     .stop_when_empty()
+//!     .run()?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, Selection, Target};
+use crate::domain::job::{self, Backoff, JobCommand, JobOptions, NewJob, StringOrNumber};
+use crate::store::{Enqueued, Store};
+use crate::worker::handler::{Handler, Handlers};
+use crate::worker::{self, Event, Options, Reporter, Stop};
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use crate::worker::handler::{HandlerResult, JobContext, JobError};
+
+/// A store, opened by path or `postgres://` URL.
+pub struct Queue {
+    target: Target,
+    clock: Arc<dyn Clock>,
+    cwd: PathBuf,
+}
+
+impl Queue {
+    /// Open (and create and migrate, if needed) the store at a SQLite path or PostgreSQL URL.
+    pub fn open(database: &str) -> Result<Queue> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let selection = Selection {
+            database: Some(database.to_string()),
+            // The library does not read queue.toml: point it at an empty directory's config.
+            config: None,
+            connection: None,
+            failed_driver: None,
+        };
+        let mut target = config::resolve(&selection, &cwd)?;
+        target.config = None;
+        target.named_jobs.clear();
+        target.allow_commands = true;
+        Ok(Queue {
+            target,
+            clock: Arc::new(SystemClock::from_env()),
+            cwd,
+        })
+    }
+
+    /// A connection to the store (one per thread that uses it).
+    pub fn store(&self) -> Result<Box<dyn Store>> {
+        crate::store::open(&self.target, Arc::clone(&self.clock))
+    }
+
+    fn build(&self, job: Job, now: i64) -> Result<NewJob> {
+        let uuid = uuid::Uuid::new_v4().hyphenated().to_string();
+        job::build(
+            job.command,
+            &job.options,
+            &self.target.default_queue,
+            &self.cwd,
+            uuid,
+            now,
+        )
+        .map_err(anyhow::Error::msg)
+    }
+
+    /// Queue one job; returns its uuid (None when a unique job's lock is held).
+    pub fn dispatch(&self, job: Job) -> Result<Option<String>> {
+        Ok(self.dispatch_many(vec![job])?.pop().flatten())
+    }
+
+    /// Queue many jobs in one transaction; for each, its uuid or None if skipped as a duplicate.
+    pub fn dispatch_many(&self, jobs: Vec<Job>) -> Result<Vec<Option<String>>> {
+        let now = self.clock.now_ms();
+        let mut built = jobs
+            .into_iter()
+            .map(|j| self.build(j, now))
+            .collect::<Result<Vec<_>>>()?;
+        if built.iter().any(|j| j.encrypt) {
+            bail!("encrypted jobs are dispatched with the `queue` command (they need QUEUE_KEY)");
+        }
+        let results = self.store()?.enqueue(&built, now)?;
+        Ok(built
+            .iter_mut()
+            .zip(results)
+            .map(|(job, r)| (r == Enqueued::Dispatched).then(|| job.payload.uuid.clone()))
+            .collect())
+    }
+
+    /// A worker for this store; register handlers, then `run()`.
+    pub fn worker(&self) -> WorkerBuilder<'_> {
+        WorkerBuilder {
+            queue: self,
+            opts: Options {
+                queues: vec![self.target.default_queue.clone()],
+                sleep: Duration::from_secs(3),
+                max_jobs: 0,
+                max_time: None,
+                stop_when_empty: false,
+                once: false,
+                timeout_secs: 60,
+                tries: 1,
+                backoff: vec![],
+                rest: Duration::ZERO,
+                memory_mb: 0,
+                name: "default".into(),
+                force: false,
+                concurrency: 1,
+                lease: Duration::from_secs(self.target.retry_after_secs),
+                connection: self.target.connection.clone(),
+                database_env: self.target.location.as_env(),
+                retain_done_ms: self.target.retain_done_ms,
+                named_jobs: Default::default(),
+                allow_commands: true,
+                keys: Arc::new(
+                    crate::crypto::Keys::from_env().unwrap_or_else(|_| crate::crypto::Keys::none()),
+                ),
+                handlers: Handlers::default(),
+                handle_signals: false,
+                guard: false,
+            },
+            on_event: None,
+        }
+    }
+}
+
+/// A job to dispatch: a Rust handler by name, or a command.
+#[derive(Debug, Clone)]
+pub struct Job {
+    command: JobCommand,
+    options: JobOptions,
+}
+
+impl Job {
+    /// A job for the handler registered under `name`.
+    pub fn handler(name: &str) -> Job {
+        Job {
+            command: JobCommand::Named(name.to_string()),
+            options: JobOptions::default(),
+        }
+    }
+
+    /// A program with arguments (no shell).
+    pub fn command<I: IntoIterator<Item = S>, S: Into<String>>(argv: I) -> Job {
+        Job {
+            command: JobCommand::Argv(argv.into_iter().map(Into::into).collect()),
+            options: JobOptions::default(),
+        }
+    }
+
+    /// A shell command (`sh -c`).
+    pub fn shell(script: &str) -> Job {
+        Job {
+            command: JobCommand::Shell(script.to_string()),
+            options: JobOptions::default(),
+        }
+    }
+
+    pub fn payload(mut self, payload: Value) -> Job {
+        self.options.payload = Some(payload);
+        self
+    }
+    pub fn queue(mut self, queue: &str) -> Job {
+        self.options.queue = Some(queue.to_string());
+        self
+    }
+    /// 0 or -1: unlimited.
+    pub fn tries(mut self, tries: i64) -> Job {
+        self.options.tries = Some(tries);
+        self
+    }
+    pub fn backoff(mut self, seconds: &[u64]) -> Job {
+        self.options.backoff = Some(Backoff::List(seconds.to_vec()));
+        self
+    }
+    pub fn timeout(mut self, timeout: Duration) -> Job {
+        self.options.timeout = Some(StringOrNumber::Number(timeout.as_secs_f64()));
+        self
+    }
+    pub fn delay(mut self, delay: Duration) -> Job {
+        self.options.delay = Some(StringOrNumber::Number(delay.as_secs_f64()));
+        self
+    }
+    pub fn retry_until(mut self, from_now: Duration) -> Job {
+        self.options.retry_until = Some(StringOrNumber::Number(from_now.as_secs_f64()));
+        self
+    }
+    pub fn max_exceptions(mut self, max: u32) -> Job {
+        self.options.max_exceptions = Some(max);
+        self
+    }
+    pub fn name(mut self, name: &str) -> Job {
+        self.options.name = Some(name.to_string());
+        self
+    }
+    /// The job options of the command line, for what has no method here (`unique`,
+    /// `rate_limit`, `funnel`, …), as the JSON object a `dispatch --file` line takes.
+    pub fn options(mut self, options: Value) -> Result<Job> {
+        let given: JobOptions = serde_json::from_value(options)?;
+        self.options = given.or(&self.options);
+        Ok(self)
+    }
+}
+
+/// What `on_event` keeps.
+type EventFn<'q> = Box<dyn FnMut(&Event<'_>) + 'q>;
+
+/// A worker being set up.
+pub struct WorkerBuilder<'q> {
+    queue: &'q Queue,
+    opts: Options,
+    on_event: Option<EventFn<'q>>,
+}
+
+impl<'q> WorkerBuilder<'q> {
+    /// Run `handler` for jobs dispatched with `Job::handler(name)`.
+    pub fn handle<F>(mut self, name: &str, handler: F) -> Self
+    where
+        F: Fn(&JobContext<'_>) -> HandlerResult + Send + Sync + 'static,
+    {
+        let handler: Handler = Arc::new(handler);
+        self.opts.handlers.0.insert(name.to_string(), handler);
+        self
+    }
+    /// Queues in priority order.
+    pub fn queues(mut self, queues: &[&str]) -> Self {
+        self.opts.queues = queues.iter().map(|q| q.to_string()).collect();
+        self
+    }
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.opts.concurrency = n.max(1);
+        self
+    }
+    /// Return once no job is available now.
+    pub fn stop_when_empty(mut self) -> Self {
+        self.opts.stop_when_empty = true;
+        self
+    }
+    pub fn max_jobs(mut self, n: u64) -> Self {
+        self.opts.max_jobs = n;
+        self
+    }
+    pub fn sleep(mut self, sleep: Duration) -> Self {
+        self.opts.sleep = sleep;
+        self
+    }
+    /// Tries for jobs that do not say (default 1).
+    pub fn tries(mut self, tries: i64) -> Self {
+        self.opts.tries = tries;
+        self
+    }
+    /// Timeout for jobs that do not say (default 60 s; zero: none).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.opts.timeout_secs = timeout.as_secs_f64().ceil() as u64;
+        self
+    }
+    pub fn backoff(mut self, seconds: &[u64]) -> Self {
+        self.opts.backoff = seconds.to_vec();
+        self
+    }
+    /// Stop gracefully on SIGTERM / SIGINT / SIGQUIT, pause on SIGUSR2 (off by default, so
+    /// an embedding program keeps its own signal handling).
+    pub fn handle_signals(mut self) -> Self {
+        self.opts.handle_signals = true;
+        self
+    }
+    /// Be told about every job event (started, finished, held back).
+    pub fn on_event<F: FnMut(&Event<'_>) + 'q>(mut self, f: F) -> Self {
+        self.on_event = Some(Box::new(f));
+        self
+    }
+
+    /// Run until a stop reason applies (empty queue with `stop_when_empty`, max jobs, a
+    /// signal with `handle_signals`, `queue restart`).
+    pub fn run(self) -> Result<Stop> {
+        let mut store = self.queue.store()?;
+        let mut reporter = Callback(self.on_event);
+        worker::run(
+            store.as_mut(),
+            Arc::clone(&self.queue.clock),
+            &self.opts,
+            &mut reporter,
+        )
+    }
+}
+
+struct Callback<'q>(Option<EventFn<'q>>);
+
+impl Reporter for Callback<'_> {
+    fn report(&mut self, event: Event<'_>) {
+        if let Some(f) = &mut self.0 {
+            f(&event);
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! `queue chain`: links run in order, each once the one before has succeeded; the first final
+//! failure runs `--catch` and stops the chain; retrying the failed link resumes it; `--file`
+//! links with their own options; the chain's delay; and a chain that outlives its worker (a
+//! `queue restart` between links, a worker killed with SIGKILL in the middle of one).
+//! Time is moved with `env.advance`, never waited for.
+
+use crate::util::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+/// The longest any single worker run in these tests may take before the test fails.
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `queue work --stop-when-empty --sleep 0.05 EXTRA…` with a deadline; must exit 0.
+fn drain(env: &TestEnv, extra: &[&str]) -> Output {
+    let args = [&["work", "--stop-when-empty", "--sleep", "0.05"], extra].concat();
+    let out = wait_exit(env.spawn(&args), LIMIT);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "worker failed\nstdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// Lines of a file the jobs append to (empty when it does not exist).
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The path of the binary under test, for jobs that run `queue …` themselves.
+fn queue_bin() -> String {
+    assert_cmd::cargo::cargo_bin("queue")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// (pending, delayed, reserved, failed) of one queue in `status --json`; zeros when absent.
+fn counts(env: &TestEnv, queue: &str) -> (i64, i64, i64, i64) {
+    let status = env.json(&["status"]);
+    let row = status["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["queue"] == queue)
+        .cloned()
+        .unwrap_or_else(
+            || serde_json::json!({"pending": 0, "delayed": 0, "reserved": 0, "failed": 0}),
+        );
+    let n = |k: &str| row[k].as_i64().unwrap_or(0);
+    (n("pending"), n("delayed"), n("reserved"), n("failed"))
+}
+
+fn failed_jobs(env: &TestEnv) -> Vec<Value> {
+    env.json(&["failed"]).as_array().unwrap().clone()
+}
+
+/// A shell line that appends `word` to `file`.
+fn append(word: &str, file: &str) -> String {
+    format!("echo {word} >> {file}")
+}
+
+// Order -----------------------------------------------------------------------------------
+
+#[test]
+fn links_run_in_order_each_only_after_the_one_before_succeeded() {
+    let env = TestEnv::new();
+    // The first link is the slowest: were the links queued together, a worker with three slots
+    // would run the later ones first.
+    let first = env
+        .ok(&[
+            "chain",
+            "sleep 0.3; echo 1 >> log",
+            "sleep 0.1; echo 2 >> log",
+            &append("3", "log"),
+        ])
+        .trim()
+        .to_string();
+    // Only the first link is on the queue; the rest travel with it.
+    assert_eq!(counts(&env, "default"), (1, 0, 0, 0));
+    assert_eq!(env.state(&first), "pending");
+
+    drain(&env, &["--concurrency", "3"]);
+    assert_eq!(lines(&env.path().join("log")), ["1", "2", "3"]);
+    assert_eq!(env.state(&first), "done");
+    assert_eq!(counts(&env, "default"), (0, 0, 0, 0));
+    assert!(failed_jobs(&env).is_empty());
+}
+
+#[test]
+fn chain_json_reports_the_first_uuid_and_the_number_of_links() {
+    let env = TestEnv::new();
+    let out = env.json(&["chain", "true", "true", "true", "--queue", "builds"]);
+    assert_eq!(out["links"], 3, "{out}");
+    assert_eq!(out["queue"], "builds", "{out}");
+    assert_eq!(out["dispatched"], true, "{out}");
+    let uuid = out["uuid"].as_str().unwrap();
+    assert_eq!(env.show(uuid)["queue"], "builds");
+    assert_eq!(counts(&env, "builds"), (1, 0, 0, 0));
+}
+
+#[test]
+fn a_released_link_advances_the_chain_only_once_it_succeeds() {
+    let env = TestEnv::new();
+    let flaky = "echo 2:$QUEUE_ATTEMPT >> log; [ \"$QUEUE_ATTEMPT\" -ge 2 ]";
+    env.ok(&[
+        "chain",
+        "--tries",
+        "3",
+        "--catch",
+        &append("catch", "catch.log"),
+        &append("1", "log"),
+        flaky,
+        &append("3", "log"),
+    ]);
+    drain(&env, &[]);
+    // Attempt 1 of link 2 failed and was released (not a final failure): no catch, and link 3
+    // ran only after attempt 2 succeeded.
+    assert_eq!(lines(&env.path().join("log")), ["1", "2:1", "2:2", "3"]);
+    assert!(lines(&env.path().join("catch.log")).is_empty());
+    assert!(failed_jobs(&env).is_empty());
+}
+
+// Failure and catch -----------------------------------------------------------------------
+
+#[test]
+fn the_first_final_failure_runs_catch_with_the_failed_link_in_its_env_and_stops_the_chain() {
+    let env = TestEnv::new();
+    let failing = "echo boom-output; exit 3";
+    let catch = "echo ran >> catch.log; printf '%s' \"$QUEUE_FAILED_JOB_ID\" > catch.id; \
+                 printf '%s' \"$QUEUE_FAILED_JOB_NAME\" > catch.name; \
+                 printf '%s' \"$QUEUE_FAILED_ERROR\" > catch.error";
+    env.ok(&[
+        "chain",
+        "--catch",
+        catch,
+        &append("1", "log"),
+        failing,
+        &append("3", "log"),
+        &append("4", "log"),
+    ]);
+    drain(&env, &[]);
+
+    // The links after the failed one never ran, and nothing of the chain is left queued.
+    assert_eq!(lines(&env.path().join("log")), ["1"]);
+    assert_eq!(counts(&env, "default"), (0, 0, 0, 1));
+    let failed = failed_jobs(&env);
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    let uuid = failed[0]["uuid"].as_str().unwrap();
+    assert_eq!(failed[0]["name"], failing);
+
+    // The catch ran once, told which job failed and why.
+    assert_eq!(lines(&env.path().join("catch.log")), ["ran"]);
+    let read = |name: &str| std::fs::read_to_string(env.path().join(name)).unwrap();
+    assert_eq!(read("catch.id"), uuid);
+    assert_eq!(read("catch.name"), failing);
+    let error = read("catch.error");
+    assert!(error.contains("exited with status 3"), "{error}");
+    assert!(
+        error.contains("boom-output"),
+        "the error has the output tail: {error}"
+    );
+
+    // Another worker run changes nothing: the rest of the chain is gone with the failure.
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1"]);
+    assert_eq!(lines(&env.path().join("catch.log")), ["ran"]);
+}
+
+/// Whatever the failed link printed, the catch can start: a NUL byte cannot be in an
+/// environment variable, and 64 KiB of invalid UTF-8 (3 bytes each once replaced) is more than
+/// Linux allows in one.
+#[test]
+fn catch_runs_even_when_the_failed_links_output_is_binary() {
+    let env = TestEnv::new();
+    env.write("nul.sh", "printf 'before\\000after\\n'; exit 1\n");
+    env.write(
+        "binary.sh",
+        "head -c 70000 /dev/zero | tr '\\000' '\\377'; exit 4\n",
+    );
+    let catch = "printf '%s' \"$QUEUE_FAILED_ERROR\" > \"caught-$QUEUE_FAILED_JOB_NAME\"";
+    env.ok(&["chain", "--catch", catch, "sh nul.sh", "echo never >> log"]);
+    env.ok(&[
+        "chain",
+        "--catch",
+        catch,
+        "sh binary.sh",
+        "echo never >> log",
+    ]);
+    drain(&env, &[]);
+
+    // Only the two links failed (not their catches).
+    let failed = failed_jobs(&env);
+    let mut names: Vec<&str> = failed.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["sh binary.sh", "sh nul.sh"], "{failed:#?}");
+    assert!(lines(&env.path().join("log")).is_empty());
+
+    let nul = std::fs::read_to_string(env.path().join("caught-sh nul.sh")).unwrap();
+    assert!(nul.starts_with("exited with status 1"), "{nul}");
+    assert!(nul.contains("before") && nul.contains("after"), "{nul}");
+    let binary = std::fs::read(env.path().join("caught-sh binary.sh")).unwrap();
+    let binary = String::from_utf8_lossy(&binary);
+    assert!(
+        binary.starts_with("exited with status 4"),
+        "{}",
+        &binary[..80]
+    );
+    assert!(binary.len() <= 128 * 1024, "{}", binary.len());
+}
+
+#[test]
+fn a_chain_without_catch_just_stops_at_its_failure() {
+    let env = TestEnv::new();
+    env.ok(&["chain", &append("1", "log"), "exit 1", &append("3", "log")]);
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1"]);
+    assert_eq!(failed_jobs(&env).len(), 1);
+    assert_eq!(counts(&env, "default"), (0, 0, 0, 1));
+}
+
+#[test]
+fn retrying_the_failed_link_resumes_the_chain_where_it_stopped() {
+    let env = TestEnv::new();
+    let first = env
+        .ok(&[
+            "chain",
+            "--catch",
+            &append("catch", "catch.log"),
+            &append("1", "log"),
+            "[ -e fixed ] || exit 1; echo 2 >> log",
+            &append("3", "log"),
+            &append("4", "log"),
+        ])
+        .trim()
+        .to_string();
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1"]);
+    let failed = failed_jobs(&env);
+    assert_eq!(failed.len(), 1);
+    let uuid = failed[0]["uuid"].as_str().unwrap().to_string();
+    assert_ne!(
+        uuid, first,
+        "the failed job is the second link, not the first"
+    );
+
+    // Fix the cause, retry the failed link: it runs, then the rest of the chain, in order.
+    env.write("fixed", "");
+    assert_eq!(env.ok(&["retry", &uuid]).trim(), uuid);
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1", "2", "3", "4"]);
+    assert_eq!(env.state(&uuid), "done");
+    assert!(failed_jobs(&env).is_empty());
+    // The catch ran for the first failure only; link 1 did not run again.
+    assert_eq!(lines(&env.path().join("catch.log")), ["catch"]);
+    assert_eq!(counts(&env, "default"), (0, 0, 0, 0));
+}
+
+// --file and options ----------------------------------------------------------------------
+
+#[test]
+fn chain_file_links_are_shell_strings_or_job_objects_with_their_own_options() {
+    let env = TestEnv::new();
+    env.write(
+        "deploy.json",
+        r#"[
+            "echo 1:$QUEUE_QUEUE:$QUEUE_MAX_TRIES >> log",
+            {"command": ["sh", "-c", "echo 2:$QUEUE_QUEUE:$QUEUE_MAX_TRIES:$QUEUE_ATTEMPT >> log; [ $QUEUE_ATTEMPT -ge 2 ]"],
+             "queue": "other", "tries": 3},
+            {"shell": "echo 3:$QUEUE_QUEUE:$QUEUE_JOB_NAME:$GREETING >> log", "name": "third",
+             "env": {"GREETING": "hi"}}
+        ]"#,
+    );
+    // Chain-wide options apply to every link that does not set its own.
+    env.ok(&["chain", "--tries", "5", "--file", "deploy.json"]);
+
+    // A worker of the default queue runs link 1; link 2 waits on its own queue.
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1:default:5"]);
+    assert_eq!(counts(&env, "other"), (1, 0, 0, 0));
+
+    drain(&env, &["--queue", "other,default"]);
+    assert_eq!(
+        lines(&env.path().join("log")),
+        [
+            "1:default:5",
+            "2:other:3:1",
+            "2:other:3:2",
+            "3:default:third:hi"
+        ]
+    );
+    assert!(failed_jobs(&env).is_empty());
+}
+
+#[test]
+fn a_link_object_with_too_few_tries_fails_the_chain_and_runs_catch() {
+    let env = TestEnv::new();
+    env.write(
+        "chain.json",
+        r#"[{"shell": "echo $QUEUE_ATTEMPT >> log; exit 1", "tries": 2, "name": "flaky"},
+            "echo never >> log"]"#,
+    );
+    env.ok(&[
+        "chain",
+        "--file",
+        "chain.json",
+        "--catch",
+        "echo \"$QUEUE_FAILED_JOB_NAME\" >> catch.log",
+    ]);
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1", "2"]);
+    assert_eq!(lines(&env.path().join("catch.log")), ["flaky"]);
+}
+
+// Delays ----------------------------------------------------------------------------------
+
+#[test]
+fn the_chains_delay_applies_to_the_first_link_only() {
+    let env = TestEnv::new();
+    let first = env
+        .ok(&[
+            "chain",
+            "--delay",
+            "60",
+            &append("1", "log"),
+            &append("2", "log"),
+            &append("3", "log"),
+        ])
+        .trim()
+        .to_string();
+    drain(&env, &[]);
+    assert!(lines(&env.path().join("log")).is_empty());
+    assert_eq!(env.state(&first), "delayed");
+
+    env.advance(secs(61));
+    // Links 2 and 3 are not delayed again: one worker run does the whole chain.
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1", "2", "3"]);
+    assert_eq!(counts(&env, "default"), (0, 0, 0, 0));
+}
+
+#[test]
+fn a_links_own_delay_counts_from_the_success_of_the_link_before() {
+    let env = TestEnv::new();
+    env.write(
+        "chain.json",
+        r#"["echo 1 >> log", {"shell": "echo 2 >> log", "delay": "30s"}, "echo 3 >> log"]"#,
+    );
+    env.ok(&["chain", "--file", "chain.json"]);
+    // The dispatch was a while ago: the 30 s start when link 1 succeeds, not at dispatch.
+    env.advance(secs(120));
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1"]);
+    assert_eq!(counts(&env, "default"), (0, 1, 0, 0));
+
+    env.advance(secs(25));
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1"]);
+
+    env.advance(secs(6));
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1", "2", "3"]);
+}
+
+// Across worker restarts ------------------------------------------------------------------
+
+#[test]
+fn a_chain_continues_after_queue_restart_between_links() {
+    let env = TestEnv::new();
+    let restart = format!("echo 1 >> log; '{}' restart", queue_bin());
+    env.ok(&["chain", &restart, &append("2", "log"), &append("3", "log")]);
+
+    // A long-running worker: link 1 broadcasts a restart, so it exits after link 1.
+    let worker = env.spawn(&["work", "--sleep", "0.05"]);
+    let out = wait_exit(worker, LIMIT);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(lines(&env.path().join("log")), ["1"]);
+    // Link 2 is waiting in the store.
+    assert_eq!(counts(&env, "default"), (1, 0, 0, 0));
+
+    // A new worker (started after the restart) finishes the chain; every link ran once.
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["1", "2", "3"]);
+    assert_eq!(counts(&env, "default"), (0, 0, 0, 0));
+    assert!(failed_jobs(&env).is_empty());
+}
+
+#[test]
+fn a_chain_continues_after_its_worker_is_killed_in_the_middle_of_a_link() {
+    let env = TestEnv::new();
+    env.write(
+        "queue.toml",
+        "default = \"local\"\n[connections.local]\nretry_after = 30\n",
+    );
+    let second = "echo 2:$QUEUE_ATTEMPT:$QUEUE_JOB_ID >> log; \
+                  if [ \"$QUEUE_ATTEMPT\" = 1 ]; then touch started; sleep 300; fi";
+    env.ok(&[
+        "chain",
+        "--tries",
+        "3",
+        "--catch",
+        &append("catch", "catch.log"),
+        &append("1", "log"),
+        second,
+        &append("3", "log"),
+    ]);
+    let worker = env.spawn(&["work", "--sleep", "0.05"]);
+    wait_until(secs(30), "link 2 to start", || {
+        env.path().join("started").exists()
+    });
+    send_signal(&worker, libc::SIGKILL);
+    let _ = wait_exit(worker, secs(10));
+
+    // Link 2 is still reserved by the dead worker; link 3 is not queued yet.
+    assert_eq!(counts(&env, "default"), (0, 0, 1, 0));
+    let log = lines(&env.path().join("log"));
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0], "1");
+    let uuid = log[1]
+        .strip_prefix("2:1:")
+        .unwrap_or_else(|| panic!("{log:?}"))
+        .to_string();
+
+    // Within retry_after nobody takes it; after it, a new worker finishes the chain.
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")).len(), 2);
+    env.advance(secs(31));
+    drain(&env, &[]);
+    assert_eq!(
+        lines(&env.path().join("log")),
+        [
+            "1".to_string(),
+            format!("2:1:{uuid}"),
+            format!("2:2:{uuid}"),
+            "3".to_string()
+        ]
+    );
+    assert_eq!(env.state(&uuid), "done");
+    assert_eq!(counts(&env, "default"), (0, 0, 0, 0));
+    assert!(failed_jobs(&env).is_empty());
+    assert!(lines(&env.path().join("catch.log")).is_empty());
+}
+
+// Bad input -------------------------------------------------------------------------------
+
+/// Nothing is queued after a rejected chain.
+fn assert_nothing_queued(env: &TestEnv) {
+    let status = env.json(&["status"]);
+    let queues = status["queues"].as_array().unwrap();
+    assert!(
+        queues
+            .iter()
+            .all(|q| q["pending"] == 0 && q["delayed"] == 0),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_malformed_chain_file_is_an_error_naming_the_file() {
+    let env = TestEnv::new();
+    env.write("broken.json", "[\"echo 1\", ");
+    let err = env.fails(&["chain", "--file", "broken.json"], 1);
+    assert!(err.contains("broken.json"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+
+    env.write("object.json", r#"{"shell": "echo 1"}"#);
+    let err = env.fails(&["chain", "--file", "object.json"], 1);
+    assert!(err.contains("object.json"), "{err}");
+
+    let err = env.fails(&["chain", "--file", "missing.json"], 1);
+    assert!(err.contains("missing.json"), "{err}");
+
+    // A bad link names the file and the link; no link of the chain is queued.
+    env.write(
+        "badlink.json",
+        r#"["echo 1", {"shell": "echo 2", "tries": "many"}]"#,
+    );
+    let err = env.fails(&["chain", "--file", "badlink.json"], 1);
+    assert!(err.contains("badlink.json"), "{err}");
+    assert!(err.contains("link 2"), "{err}");
+    env.write("nocommand.json", r#"["echo 1", {"queue": "q"}]"#);
+    let err = env.fails(&["chain", "--file", "nocommand.json"], 1);
+    assert!(err.contains("nocommand.json"), "{err}");
+    assert_nothing_queued(&env);
+}
+
+#[test]
+fn a_chain_needs_a_link() {
+    let env = TestEnv::new();
+    let err = env.fails(&["chain"], 1);
+    assert!(err.contains("at least one"), "{err}");
+    env.write("empty.json", "[]");
+    env.fails(&["chain", "--file", "empty.json"], 1);
+    assert_nothing_queued(&env);
+}
