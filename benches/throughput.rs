@@ -112,11 +112,12 @@ fn claim_with_queued(queued: usize) -> Duration {
         q.dispatch_many(chunk.iter().map(|_| Job::handler("noop")).collect())
             .unwrap();
     }
-    let rounds = 200;
+    let rounds = 200.min(queued) as u64;
     let started = Instant::now();
     q.worker()
         .handle("noop", |_| Ok(()))
         .max_jobs(rounds)
+        .stop_when_empty()
         .run()
         .unwrap();
     started.elapsed() / rounds as u32
@@ -130,7 +131,7 @@ fn main() {
 
     println!("queue throughput (release build: `cargo bench`)");
     let raw = raw_cycles(n);
-    for c in [1, 8] {
+    for c in [1, 8, 32] {
         println!(
             "  no-op handler jobs, {n}, concurrency {c}: {:>8.0} jobs/s   (limit: INSERT+DELETE txns {:>8.0}/s, {:.2}x)",
             handler_jobs(n, c),

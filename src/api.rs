@@ -68,7 +68,7 @@ impl Queue {
     }
 
     fn build(&self, job: Job, now: i64) -> Result<NewJob> {
-        let uuid = uuid::Uuid::new_v4().hyphenated().to_string();
+        let uuid = crate::clock::new_uuid();
         job::build(
             job.command,
             &job.options,

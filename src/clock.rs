@@ -105,3 +105,9 @@ pub fn format_rfc3339(ms: i64) -> String {
         _ => ms.to_string(),
     }
 }
+
+/// A new job (or batch) id: a UUIDv7, time-ordered, so that inserting jobs appends to the
+/// uuid index instead of writing to random pages of it. (It reads the system clock, hence here.)
+pub fn new_uuid() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}

@@ -21,4 +21,3 @@ CREATE TABLE limiters (
 -- A job held back by a busy lock waits on it: the lock's release makes one waiter available.
 ALTER TABLE jobs ADD COLUMN parked_on TEXT;
 CREATE INDEX jobs_parked ON jobs (parked_on, available_at, id) WHERE parked_on IS NOT NULL;
-CREATE INDEX jobs_token ON jobs (token) WHERE token IS NOT NULL;

@@ -27,10 +27,10 @@ CREATE TABLE jobs (
 -- The claim: the first available job of a queue in (available_at, id) order, which this index
 -- covers, so claiming stays fast however many jobs are queued or delayed.
 CREATE INDEX jobs_pending ON jobs (queue, available_at, id) WHERE reserved_at IS NULL;
--- Expired leases (dead workers) and heartbeats.
+-- The reserved rows: expired leases (dead workers), heartbeats, and the attempts that hold
+-- locks. They are few (one per running job), so this index serves every lookup among them;
+-- every other index would be one more page written for each job.
 CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE reserved_at IS NOT NULL;
-CREATE INDEX jobs_worker ON jobs (worker_id) WHERE worker_id IS NOT NULL;
-CREATE INDEX jobs_queue ON jobs (queue);
 
 CREATE TABLE failed_jobs (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -326,9 +326,7 @@ fn named_job(name: &str, target: &Target) -> Result<(JobCommand, JobOptions)> {
     }
 }
 
-pub fn new_uuid() -> String {
-    uuid::Uuid::new_v4().hyphenated().to_string()
-}
+pub use crate::clock::new_uuid;
 
 fn single_command(args: &Args, target: &Target) -> Result<(JobCommand, JobOptions)> {
     match (&args.named, args.command.is_empty()) {

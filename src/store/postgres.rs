@@ -27,7 +27,7 @@ use crate::domain::policy::Decision;
 use anyhow::{anyhow, bail, Context, Result};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, NoTls, Row, SimpleQueryMessage, Statement};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -236,35 +236,63 @@ impl PostgresStore {
         }
         let mut best: Option<(i64, i64)> = None;
         for _ in 0..3 {
-            let before = crate::clock::system_now_us();
-            let server: i64 = self
-                .client
-                .query_one(
-                    "SELECT (extract(epoch from clock_timestamp()) * 1000000)::bigint",
-                    &[],
-                )?
-                .get(0);
-            let after = crate::clock::system_now_us();
-            let rtt = after - before;
+            let (rtt, skew_us) = self.clock_sample("0", "")?.1;
             if best.map_or(true, |(best_rtt, _)| rtt < best_rtt) {
-                best = Some((rtt, server - (before + after) / 2));
+                best = Some((rtt, skew_us));
+            }
+            if rtt < 1_000 {
+                break;
             }
         }
-        let skew_us = best.map_or(0, |(_, skew)| skew);
+        let (rtt, skew_us) = best.unwrap_or((0, 0));
+        Ok(self.set_skew(rtt, skew_us))
+    }
+
+    /// Remember a measured clock difference (rounded; noise is 0); returns it in ms.
+    fn set_skew(&mut self, _rtt_us: i64, skew_us: i64) -> i64 {
         let mut skew = (skew_us as f64 / 1000.0).round() as i64;
         if skew.abs() < SKEW_NOISE_MS {
             skew = 0;
         }
         self.skew = Some((skew, std::time::Instant::now()));
-        Ok(skew)
+        skew
     }
 
+    /// `SELECT {column}, <the server's clock in µs> {from}` as one simple query (one round
+    /// trip); returns the column, and (round trip, server minus host) in µs.
+    fn clock_sample(
+        &mut self,
+        column: &str,
+        from: &str,
+    ) -> Result<(i64, (i64, i64)), postgres::Error> {
+        let sql = format!(
+            "SELECT {column}, (extract(epoch from clock_timestamp()) * 1000000)::bigint {from}"
+        );
+        let before = crate::clock::system_now_us();
+        let messages = self.client.simple_query(&sql)?;
+        let after = crate::clock::system_now_us();
+        let row = messages.iter().find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        });
+        let value = |i: usize| -> i64 {
+            row.and_then(|r| r.get(i))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let server = value(1);
+        Ok((value(0), (after - before, server - (before + after) / 2)))
+    }
+
+    /// The schema version; measures the clocks' difference in the same round trip.
     fn schema_version(&mut self) -> Result<i64> {
-        match self.client.query_one(
-            "SELECT COALESCE(MAX(version), 0) FROM queue_migrations",
-            &[],
-        ) {
-            Ok(row) => Ok(row.get(0)),
+        match self.clock_sample("COALESCE(MAX(version), 0)", "FROM queue_migrations") {
+            Ok((version, (rtt, skew_us))) => {
+                if rtt < 1_000 {
+                    self.set_skew(rtt, skew_us);
+                }
+                Ok(version)
+            }
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(0),
             Err(e) => Err(anyhow!(
                 "cannot read the schema of the store at {}: {}",
@@ -334,6 +362,56 @@ impl PostgresStore {
                 e
             }
         })
+    }
+
+    /// The usual end of an attempt in one statement (one round trip, one transaction): a
+    /// plain job whose attempt asked for nothing from inside. None when it did ask, or its
+    /// reservation is gone: then the full transaction reads the intent and decides. (`decide`
+    /// may so be called twice; the decision applied is the one made with the true intent.)
+    fn finish_plain(
+        &mut self,
+        job: &Reserved,
+        output: &str,
+        decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
+    ) -> Result<Option<Finished>> {
+        let verdict = decide(None);
+        let offset = self.offset();
+        let rows = match &verdict.decision {
+            Decision::Complete => {
+                self.query(FINISH_COMPLETE, &[&offset, &job.id, &job.token, &output])?
+            }
+            Decision::Release {
+                delay_ms,
+                exception,
+            } => self.query(
+                FINISH_RELEASE,
+                &[
+                    &offset,
+                    &job.id,
+                    &job.token,
+                    delay_ms,
+                    &(*exception as i64),
+                    &output,
+                ],
+            )?,
+            Decision::Fail { .. } if self.options.discard_failed => {
+                self.query(FINISH_DISCARD, &[&job.id, &job.token])?
+            }
+            Decision::Fail { reason } => {
+                let connection = self.options.connection.clone();
+                self.query(
+                    FINISH_FAIL,
+                    &[
+                        &offset,
+                        &job.id,
+                        &job.token,
+                        &connection,
+                        &failure_text(reason, output),
+                    ],
+                )?
+            }
+        };
+        Ok((!rows.is_empty()).then_some(Finished::Applied(verdict.decision)))
     }
 
     /// The caller's clock's distance from the system clock (the test offset).
@@ -427,30 +505,89 @@ fn parse_payload(raw: &str, uuid: &str) -> Result<Payload> {
     serde_json::from_str(raw).with_context(|| format!("job {uuid} has an unreadable payload"))
 }
 
+/// The claim of up to `$5` jobs of queue `$2`: the first available ones in (available_at, id)
+/// order, where a job whose lease expired (its worker died) counts with its old place in line.
+/// Rows other workers are claiming are skipped, never waited for. Each attempt gets a new
+/// secret token.
 const CLAIM: &str = concat!(
     "WITH a AS (
          SELECT id, available_at FROM jobs
          WHERE queue = $2 AND reserved_at IS NULL AND available_at <= ",
     now_ms!(),
     "
-         ORDER BY available_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+         ORDER BY available_at, id LIMIT $5 FOR UPDATE SKIP LOCKED),
      b AS (
          SELECT id, available_at FROM jobs
          WHERE queue = $2 AND reserved_at IS NOT NULL AND lease_expires_at <= ",
     now_ms!(),
     "
-         ORDER BY available_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+         ORDER BY available_at, id LIMIT $5 FOR UPDATE SKIP LOCKED),
      c AS (SELECT id FROM (SELECT * FROM a UNION ALL SELECT * FROM b) u
-           ORDER BY available_at, id LIMIT 1)
+           ORDER BY available_at, id LIMIT $5)
      UPDATE jobs SET reserved_at = ",
     now_ms!(),
     ", lease_expires_at = ",
     now_ms!(),
-    " + $3, worker_id = $4, token = $5, intent = NULL, attempts = attempts + 1
+    " + $3, worker_id = $4, token = replace(gen_random_uuid()::text, '-', ''), intent = NULL,
+         attempts = attempts + 1
      FROM c WHERE jobs.id = c.id
      RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
-               jobs.payload"
+               jobs.payload, jobs.available_at"
 );
+
+/// A job whose attempt's end changes nothing but its own row: no middleware, unique lock,
+/// chain or batch.
+fn is_plain(p: &Payload) -> bool {
+    p.middleware.is_empty()
+        && p.unique.is_none()
+        && p.chained.is_empty()
+        && p.chain_catch.is_none()
+        && p.batch_id.is_none()
+}
+
+// The plain ends of an attempt, each one statement: `$1` the test offset, `$2` the job's id,
+// `$3` its attempt's token; only while the attempt holds the job and asked for nothing.
+const FINISH_COMPLETE: &str = concat!(
+    "WITH done AS (
+         DELETE FROM jobs WHERE id = $2 AND token = $3 AND intent IS NULL
+         RETURNING uuid, queue, name, payload, attempts, exceptions, created_at)
+     INSERT INTO finished_jobs
+         (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
+     SELECT uuid, queue, name, payload, attempts, exceptions, $4, created_at, ",
+    now_ms!(),
+    " FROM done
+     ON CONFLICT (uuid) DO UPDATE SET
+         queue = excluded.queue, name = excluded.name, payload = excluded.payload,
+         attempts = excluded.attempts, exceptions = excluded.exceptions,
+         output = excluded.output, created_at = excluded.created_at,
+         finished_at = excluded.finished_at
+     RETURNING 1"
+);
+const FINISH_RELEASE: &str = concat!(
+    "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL, token = NULL,
+         intent = NULL, available_at = ",
+    now_ms!(),
+    " + $4, exceptions = exceptions + $5, last_output = $6
+     WHERE id = $2 AND token = $3 AND intent IS NULL
+     RETURNING 1"
+);
+const FINISH_FAIL: &str = concat!(
+    "WITH gone AS (
+         DELETE FROM jobs WHERE id = $2 AND token = $3 AND intent IS NULL
+         RETURNING uuid, queue, name, payload, attempts)
+     INSERT INTO failed_jobs
+         (uuid, connection, queue, name, payload, exception, attempts, failed_at)
+     SELECT uuid, $4, queue, name, payload, $5, attempts, ",
+    now_ms!(),
+    " FROM gone
+     ON CONFLICT (uuid) DO UPDATE SET
+         connection = excluded.connection, queue = excluded.queue, name = excluded.name,
+         payload = excluded.payload, exception = excluded.exception,
+         attempts = excluded.attempts, failed_at = excluded.failed_at
+     RETURNING 1"
+);
+const FINISH_DISCARD: &str =
+    "DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL RETURNING 1";
 
 impl Store for PostgresStore {
     fn connection_name(&self) -> &str {
@@ -486,38 +623,53 @@ impl Store for PostgresStore {
             .iter()
             .map(|j| Ok((serde_json::to_string(&j.payload)?, j)))
             .collect::<Result<_>>()?;
-        let any_unique = jobs.iter().any(|j| j.payload.unique.is_some());
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        if jobs.iter().all(|j| j.payload.unique.is_none()) {
+            // All at once, and the wake-up with them: one statement (one round trip, one
+            // transaction) however many jobs; ids follow the given order.
+            self.ensure_connected()?;
+            let skew = self.skew()?;
+            let uuids: Vec<&str> = rows.iter().map(|(_, j)| j.payload.uuid.as_str()).collect();
+            let queues: Vec<&str> = rows.iter().map(|(_, j)| j.queue.as_str()).collect();
+            let names: Vec<&str> = rows
+                .iter()
+                .map(|(_, j)| j.payload.display_name.as_str())
+                .collect();
+            let payloads: Vec<&str> = rows.iter().map(|(raw, _)| raw.as_str()).collect();
+            let available: Vec<i64> = rows
+                .iter()
+                .map(|(_, j)| rebase(j.available_at, skew))
+                .collect();
+            let created: Vec<i64> = rows
+                .iter()
+                .map(|(_, j)| rebase(j.payload.created_at, skew))
+                .collect();
+            // Typed parameters: no separate round trip to prepare (a dispatch runs this once).
+            self.client.query_typed(
+                "WITH inserted AS (
+                     INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                     SELECT uuid, queue, name, payload, available_at, created_at
+                     FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY
+                          AS t(uuid, queue, name, payload, available_at, created_at, n)
+                     ORDER BY n
+                     RETURNING queue)
+                 SELECT pg_notify($7, q) FROM (SELECT DISTINCT queue AS q FROM inserted) s",
+                &[
+                    (&uuids, Type::TEXT_ARRAY),
+                    (&queues, Type::TEXT_ARRAY),
+                    (&names, Type::TEXT_ARRAY),
+                    (&payloads, Type::TEXT_ARRAY),
+                    (&available, Type::INT8_ARRAY),
+                    (&created, Type::INT8_ARRAY),
+                    (&WAKE_CHANNEL, Type::TEXT),
+                ],
+            )?;
+            return Ok(vec![Enqueued::Dispatched; rows.len()]);
+        }
         self.write(|tx| {
             let skew = tx.skew;
-            tx.notify_queues = rows.iter().map(|(_, j)| j.queue.clone()).collect();
-            if !any_unique {
-                // All at once: one statement however many jobs (ids follow the given order).
-                let uuids: Vec<&str> = rows.iter().map(|(_, j)| j.payload.uuid.as_str()).collect();
-                let queues: Vec<&str> = rows.iter().map(|(_, j)| j.queue.as_str()).collect();
-                let names: Vec<&str> = rows
-                    .iter()
-                    .map(|(_, j)| j.payload.display_name.as_str())
-                    .collect();
-                let payloads: Vec<&str> = rows.iter().map(|(raw, _)| raw.as_str()).collect();
-                let available: Vec<i64> = rows
-                    .iter()
-                    .map(|(_, j)| rebase(j.available_at, skew))
-                    .collect();
-                let created: Vec<i64> = rows
-                    .iter()
-                    .map(|(_, j)| rebase(j.payload.created_at, skew))
-                    .collect();
-                tx.execute(
-                    "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
-                     SELECT uuid, queue, name, payload, available_at, created_at
-                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-                                 $5::bigint[], $6::bigint[]) WITH ORDINALITY
-                          AS t(uuid, queue, name, payload, available_at, created_at, n)
-                     ORDER BY n",
-                    &[&uuids, &queues, &names, &payloads, &available, &created],
-                )?;
-                return Ok(vec![Enqueued::Dispatched; rows.len()]);
-            }
             let mut results = Vec::with_capacity(rows.len());
             for (raw, job) in &rows {
                 if let Some(unique) = &job.payload.unique {
@@ -552,18 +704,28 @@ impl Store for PostgresStore {
     }
 
     fn claim(&mut self, claim: &Claim<'_>) -> Result<Option<Reserved>> {
+        Ok(self.claim_many(claim, 1)?.pop())
+    }
+
+    fn claim_many(&mut self, claim: &Claim<'_>, limit: usize) -> Result<Vec<Reserved>> {
         let offset = self.offset();
-        let token = uuid::Uuid::new_v4().simple().to_string();
+        let mut jobs: Vec<Reserved> = Vec::new();
+        // Strict priority: the next queue only for what the ones before could not fill.
         for queue in claim.queues {
-            let rows = self.query(
+            if jobs.len() >= limit {
+                break;
+            }
+            let want = (limit - jobs.len()) as i64;
+            let mut rows = self.query(
                 CLAIM,
-                &[&offset, queue, &claim.lease_ms, &claim.worker_id, &token],
+                &[&offset, queue, &claim.lease_ms, &claim.worker_id, &want],
             )?;
-            if let Some(row) = rows.first() {
+            rows.sort_by_key(|r| (r.get::<_, i64>(7), r.get::<_, i64>(0)));
+            for row in rows {
                 let uuid: String = row.get(1);
                 let raw: String = row.get(6);
                 let payload = parse_payload(&raw, &uuid)?;
-                return Ok(Some(Reserved {
+                jobs.push(Reserved {
                     id: row.get(0),
                     uuid,
                     queue: row.get(2),
@@ -571,10 +733,10 @@ impl Store for PostgresStore {
                     exceptions: row.get::<_, i64>(4) as u32,
                     token: row.get::<_, Option<String>>(5).unwrap_or_default(),
                     payload,
-                }));
+                });
             }
         }
-        Ok(None)
+        Ok(jobs)
     }
 
     fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
@@ -732,6 +894,11 @@ impl Store for PostgresStore {
         _now_ms: i64,
         decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
     ) -> Result<Finished> {
+        if is_plain(&job.payload) {
+            if let Some(finished) = self.finish_plain(job, output, decide)? {
+                return Ok(finished);
+            }
+        }
         let discard_failed = self.options.discard_failed;
         let connection = self.options.connection.clone();
         let attempts = job.attempts;

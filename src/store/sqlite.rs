@@ -1082,9 +1082,7 @@ fn insert_raw(insert: &mut rusqlite::CachedStatement<'_>, job: &NewJob, raw: &st
     Ok(())
 }
 
-fn new_uuid() -> String {
-    uuid::Uuid::new_v4().hyphenated().to_string()
-}
+use crate::clock::new_uuid;
 
 /// What a job's end means beyond its own row, in the same transaction: the next link of its
 /// chain, the chain's catch, and its batch's counters and callbacks.

@@ -7,6 +7,7 @@
 
 pub mod guard;
 pub mod handler;
+mod pool;
 pub mod process;
 pub mod signals;
 
@@ -206,6 +207,35 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "(no message)".into())
 }
 
+/// One handler attempt for the pool.
+struct HandlerTask {
+    slot: u64,
+    job: Reserved,
+    handler: handler::Handler,
+    deadline: Option<Instant>,
+    done: Sender<Message>,
+}
+
+fn run_handler(task: HandlerTask) {
+    let started = Instant::now();
+    let job = &task.job;
+    let ctx = handler::JobContext {
+        uuid: &job.uuid,
+        name: &job.payload.display_name,
+        queue: &job.queue,
+        attempt: job.attempts,
+        payload: &job.payload.data,
+        deadline: task.deadline,
+    };
+    let handler = &task.handler;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&ctx)));
+    let end = AttemptEnd::from_handler(result, started.elapsed());
+    let _ = task.done.send(Message::Done {
+        slot: task.slot,
+        end,
+    });
+}
+
 /// What a job runs: a command, or a Rust handler of this worker.
 enum Resolved {
     Command(Vec<String>),
@@ -257,6 +287,7 @@ pub fn run(
         None
     };
     let mut worker = Worker {
+        handlers: None,
         guard,
         restart_marker,
         store,
@@ -287,6 +318,8 @@ pub fn run(
 }
 
 struct Worker<'a> {
+    /// The threads that run Rust handlers (started on first use).
+    handlers: Option<pool::Pool<HandlerTask>>,
     /// Kills the jobs' process groups if this worker dies.
     guard: Option<guard::Guard>,
     /// The restart marker seen at start; a different one means `queue restart` was run.
@@ -583,25 +616,14 @@ impl Worker<'_> {
             Resolved::Handler(handler) => {
                 let deadline = timeout.map(|t| Instant::now() + t);
                 handler_deadline = deadline;
-                let job = job.clone();
-                std::thread::Builder::new()
-                    .name(format!("job-{slot}"))
-                    .spawn(move || {
-                        let started = Instant::now();
-                        let ctx = handler::JobContext {
-                            uuid: &job.uuid,
-                            name: &job.payload.display_name,
-                            queue: &job.queue,
-                            attempt: job.attempts,
-                            payload: &job.payload.data,
-                            deadline,
-                        };
-                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            handler(&ctx)
-                        }));
-                        let end = AttemptEnd::from_handler(result, started.elapsed());
-                        let _ = tx.send(Message::Done { slot, end });
-                    })?;
+                let task = HandlerTask {
+                    slot,
+                    job: job.clone(),
+                    handler,
+                    deadline,
+                    done: tx,
+                };
+                self.handler_pool().send(task)?;
             }
         }
         self.running.insert(
@@ -638,6 +660,14 @@ impl Worker<'_> {
         env
     }
 
+    /// The threads that run Rust handlers, started on first use: one per slot, so a job
+    /// costs no thread creation.
+    fn handler_pool(&mut self) -> &pool::Pool<HandlerTask> {
+        let size = self.opts.concurrency;
+        self.handlers
+            .get_or_insert_with(|| pool::Pool::new(size, run_handler))
+    }
+
     /// Wait up to `timeout` for messages, handling every one that arrives.
     /// Ended attempts that arrived together are recorded in one transaction.
     fn wait(&mut self, rx: &mpsc::Receiver<Message>, timeout: Duration) -> Result<()> {
@@ -672,6 +702,11 @@ impl Worker<'_> {
             .map(|(slot, _)| *slot)
             .collect();
         for slot in late {
+            // Its thread is still busy with the late handler: the pool grows by one so the
+            // slot can take work again.
+            if let Some(pool) = &mut self.handlers {
+                pool.grow(run_handler);
+            }
             let running = self.running.remove(&slot).expect("listed above");
             let timeout_secs = running
                 .job
