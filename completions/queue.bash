@@ -34,6 +34,9 @@ _queue() {
             queue,batches-table)
                 cmd="queue__subcmd__batches__subcmd__table"
                 ;;
+            queue,bench)
+                cmd="queue__subcmd__bench"
+                ;;
             queue,chain)
                 cmd="queue__subcmd__chain"
                 ;;
@@ -151,6 +154,9 @@ _queue() {
             queue__subcmd__help,batches-table)
                 cmd="queue__subcmd__help__subcmd__batches__subcmd__table"
                 ;;
+            queue__subcmd__help,bench)
+                cmd="queue__subcmd__help__subcmd__bench"
+                ;;
             queue__subcmd__help,chain)
                 cmd="queue__subcmd__help__subcmd__chain"
                 ;;
@@ -257,7 +263,7 @@ _queue() {
 
     case "${cmd}" in
         queue)
-            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -583,6 +589,32 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__bench)
+            opts="-q -v -h -V --quick --database --connection --config --json --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1065,7 +1097,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help)
-            opts="dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table migrate completions man guard help"
+            opts="dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1149,6 +1181,20 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help__subcmd__batches__subcmd__table)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__help__subcmd__bench)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -134,6 +134,8 @@ pub enum Command {
     FailedTable(table::Args),
     /// Write the SQL for the job_batches table into ./migrations/.
     BatchesTable(table::Args),
+    /// Measure this machine: dispatch, drain, pickup and handler rates beside their limits.
+    Bench(bench::Args),
     /// Apply pending schema migrations to the store.
     Migrate(migrate::Args),
     /// Print shell completions: bash, zsh, fish, elvish or powershell.

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -75,6 +76,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Down(args) => maintenance::down(args, &ctx),
         Command::Up(args) => maintenance::up(args, &ctx),
         Command::Migrate(args) => migrate::run(args, &ctx),
+        Command::Bench(args) => commands::bench::run(args, &ctx),
         Command::Lock(args) => lock::run(args, &ctx),
         Command::KeyGenerate(args) => key_generate::run(args, &ctx),
         Command::Completions(_) | Command::Man(_) | Command::Guard => {

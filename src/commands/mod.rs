@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod batches;
+pub mod bench;
 pub mod chain;
 pub mod clear;
 pub mod completions;
