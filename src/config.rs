@@ -34,6 +34,8 @@ pub struct ConnectionConfig {
     pub auto_migrate: Option<bool>,
     /// How long finished jobs stay visible to `queue show` (a duration: "1d", 3600 …).
     pub retain_done: Option<toml::Value>,
+    /// SQLite's durability: "normal" (default) or "full" (fsync every commit).
+    pub synchronous: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -111,6 +113,8 @@ pub struct Target {
     pub named_jobs: BTreeMap<String, NamedJob>,
     /// `[worker] allow_commands` (default true): false runs only named jobs.
     pub allow_commands: bool,
+    /// `synchronous = "full"` on a SQLite connection.
+    pub synchronous_full: bool,
     pub config: Option<LoadedConfig>,
 }
 
@@ -267,10 +271,16 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         .as_ref()
         .and_then(|c| c.file.worker.allow_commands)
         .unwrap_or(true);
+    let synchronous_full = match conn.synchronous.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("normal") => false,
+        Some("full") => true,
+        Some(other) => bail!("invalid synchronous = \"{other}\": use \"normal\" or \"full\""),
+    };
     Ok(Target {
         location,
         named_jobs,
         allow_commands,
+        synchronous_full,
         connection: chosen_name.unwrap_or_else(|| "default".into()),
         retry_after_secs: conn.retry_after.unwrap_or(DEFAULT_RETRY_AFTER).max(1),
         default_queue,

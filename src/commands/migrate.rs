@@ -20,6 +20,7 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
         connection: target.connection.clone(),
         discard_failed: target.discard_failed,
         auto_migrate: true,
+        synchronous_full: target.synchronous_full,
     };
     let applied = match &target.location {
         Location::Sqlite(path) => SqliteStore::open_unmigrated(path, options)?.migrate()?,

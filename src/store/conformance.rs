@@ -67,6 +67,7 @@ impl Env {
             connection: "main".into(),
             discard_failed: self.discard_failed,
             auto_migrate: true,
+            synchronous_full: false,
         }
     }
 

@@ -370,6 +370,7 @@ pub fn open(
         connection: target.connection.clone(),
         discard_failed: target.discard_failed,
         auto_migrate: target.auto_migrate,
+        synchronous_full: target.synchronous_full,
     };
     match &target.location {
         crate::config::Location::Sqlite(path) => {
@@ -388,4 +389,8 @@ pub struct StoreOptions {
     /// `[failed] driver = "null"`: failed jobs are discarded instead of stored.
     pub discard_failed: bool,
     pub auto_migrate: bool,
+    /// `synchronous = "full"`: SQLite fsyncs every commit, so a power loss loses no committed
+    /// transaction (the default, NORMAL, survives any process crash but may lose the last
+    /// transactions before a power loss).
+    pub synchronous_full: bool,
 }

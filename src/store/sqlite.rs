@@ -52,7 +52,11 @@ impl SqliteStore {
                 path.display()
             );
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        // NORMAL in WAL mode: a commit survives any process crash; FULL also a power loss.
+        let synchronous = if options.synchronous_full { "FULL" } else { "NORMAL" };
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
+        ))?;
         // A short-lived process (one `queue dispatch`) must not checkpoint the WAL and fsync
         // as it closes: that would cost more than its whole insert. SQLite's automatic
         // checkpoints during commits keep the WAL small instead.
@@ -1472,6 +1476,7 @@ mod tests {
                 connection: "default".into(),
                 discard_failed: false,
                 auto_migrate: true,
+                synchronous_full: false,
             },
         )
         .unwrap();
