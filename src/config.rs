@@ -271,7 +271,12 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         .as_ref()
         .and_then(|c| c.file.worker.allow_commands)
         .unwrap_or(true);
-    let synchronous_full = match conn.synchronous.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let synchronous_full = match conn
+        .synchronous
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("normal") => false,
         Some("full") => true,
         Some(other) => bail!("invalid synchronous = \"{other}\": use \"normal\" or \"full\""),
@@ -399,6 +404,31 @@ mod tests {
         );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("postgres://h"), "postgres://h");
+    }
+
+    #[test]
+    fn synchronous_full_is_a_connection_setting() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "[connections.a]\nsynchronous = \"full\"\n");
+        let t = resolve(
+            &Selection {
+                connection: Some("a".into()),
+                ..Default::default()
+            },
+            tmp.path(),
+        )
+        .unwrap();
+        assert!(t.synchronous_full);
+        write(tmp.path(), "[connections.a]\nsynchronous = \"sometimes\"\n");
+        let err = resolve(
+            &Selection {
+                connection: Some("a".into()),
+                ..Default::default()
+            },
+            tmp.path(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("\"normal\" or \"full\""), "{err}");
     }
 
     #[test]

@@ -53,7 +53,11 @@ impl SqliteStore {
             );
         }
         // NORMAL in WAL mode: a commit survives any process crash; FULL also a power loss.
-        let synchronous = if options.synchronous_full { "FULL" } else { "NORMAL" };
+        let synchronous = if options.synchronous_full {
+            "FULL"
+        } else {
+            "NORMAL"
+        };
         conn.execute_batch(&format!(
             "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
         ))?;
@@ -1465,6 +1469,28 @@ mod tests {
             .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
             .unwrap();
         rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn synchronous_full_is_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        for (full, want) in [(false, 1), (true, 2)] {
+            let store = SqliteStore::open(
+                &dir.path().join("q.sqlite"),
+                StoreOptions {
+                    connection: "default".into(),
+                    discard_failed: false,
+                    auto_migrate: true,
+                    synchronous_full: full,
+                },
+            )
+            .unwrap();
+            let level: i64 = store
+                .conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(level, want);
+        }
     }
 
     #[test]

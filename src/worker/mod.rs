@@ -374,6 +374,15 @@ impl Worker<'_> {
             if let Some(at) = self.kill_at {
                 wait = wait.min(at.saturating_duration_since(Instant::now()));
             }
+            // Wake for the first handler deadline too: a handler's timeout is the loop's to see.
+            if let Some(at) = self
+                .running
+                .values()
+                .filter_map(|r| r.handler_deadline)
+                .min()
+            {
+                wait = wait.min(at.saturating_duration_since(Instant::now()));
+            }
             self.wait(rx, wait)?;
             if self.kill_at.is_some_and(|at| Instant::now() >= at) {
                 self.signal_jobs(libc::SIGKILL);
@@ -733,8 +742,21 @@ impl Worker<'_> {
                     }
                 }
             }
-            Message::Done { slot, end } => {
+            Message::Done { slot, mut end } => {
                 if let Some(running) = self.running.remove(&slot) {
+                    // A handler that returned after its deadline still timed out.
+                    if running
+                        .handler_deadline
+                        .is_some_and(|d| d <= Instant::now())
+                    {
+                        end.outcome = Outcome::TimedOut {
+                            timeout_secs: running
+                                .job
+                                .payload
+                                .timeout
+                                .unwrap_or(self.opts.timeout_secs),
+                        };
+                    }
                     ended.push((running, end));
                 }
             }

@@ -2,6 +2,8 @@
 
 mod util;
 
+mod api;
+
 mod basics;
 mod batches;
 mod chains;

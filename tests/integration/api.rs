@@ -1,0 +1,145 @@
+//! The library API: Rust handlers follow the same rules as command jobs.
+
+use crate::util::*;
+use queue::api::{Job, JobError, Queue};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn open(env: &TestEnv) -> Queue {
+    Queue::open(env.db.to_str().unwrap()).unwrap()
+}
+
+#[test]
+fn handlers_run_dispatched_jobs_with_their_payload() {
+    let env = TestEnv::new();
+    let q = open(&env);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    for i in 0..5 {
+        q.dispatch(Job::handler("collect").payload(serde_json::json!({ "i": i })))
+            .unwrap()
+            .expect("dispatched");
+    }
+    let s = Arc::clone(&seen);
+    q.worker()
+        .handle("collect", move |ctx| {
+            s.lock().unwrap().push(ctx.payload["i"].as_i64().unwrap());
+            Ok(())
+        })
+        .stop_when_empty()
+        .run()
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+    // The CLI sees the same store: every job is done.
+    let status = env.json(&["status"]);
+    assert!(status["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q["pending"] == 0));
+}
+
+#[test]
+fn handler_errors_follow_tries_and_end_in_failed_jobs() {
+    let env = TestEnv::new();
+    let q = open(&env);
+    let uuid = q.dispatch(Job::handler("flaky").tries(3)).unwrap().unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    q.worker()
+        .handle("flaky", move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+            Err(JobError::Exception("boom".into()))
+        })
+        .stop_when_empty()
+        .sleep(Duration::from_millis(10))
+        .run()
+        .unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "three tries, no backoff");
+    let failed = env.json(&["failed"]);
+    assert_eq!(failed[0]["uuid"], uuid);
+    assert!(failed[0]["error"].as_str().unwrap().contains("boom"));
+}
+
+#[test]
+fn release_fail_and_panics_mean_what_they_mean_for_commands() {
+    let env = TestEnv::new();
+    let q = open(&env);
+    let released = q
+        .dispatch(Job::handler("release").tries(5))
+        .unwrap()
+        .unwrap();
+    let failed = q.dispatch(Job::handler("fail").tries(5)).unwrap().unwrap();
+    let panicked = q.dispatch(Job::handler("panic").tries(1)).unwrap().unwrap();
+    q.worker()
+        .handle("release", |_| {
+            Err(JobError::Release(Some(Duration::from_secs(60))))
+        })
+        .handle("fail", |_| Err(JobError::Fail("bad input".into())))
+        .handle("panic", |_| panic!("oh no"))
+        .stop_when_empty()
+        .run()
+        .unwrap();
+    let r = env.show(&released);
+    assert_eq!(
+        (r["state"].as_str(), r["exceptions"].as_i64()),
+        (Some("delayed"), Some(0))
+    );
+    let f = env.show(&failed);
+    assert_eq!(f["state"], "failed");
+    assert!(f["error"].as_str().unwrap().contains("bad input"));
+    let p = env.show(&panicked);
+    assert_eq!(p["state"], "failed");
+    assert!(p["error"].as_str().unwrap().contains("oh no"), "{p}");
+}
+
+#[test]
+fn a_handler_past_its_timeout_is_recorded_as_timed_out() {
+    let env = TestEnv::new();
+    let q = open(&env);
+    let uuid = q
+        .dispatch(
+            Job::handler("slow")
+                .timeout(Duration::from_secs(1))
+                .tries(1),
+        )
+        .unwrap()
+        .unwrap();
+    q.worker()
+        .handle("slow", |ctx| {
+            // A cooperative handler would stop at ctx.deadline; this one overruns it.
+            assert!(ctx.deadline.is_some());
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(())
+        })
+        .stop_when_empty()
+        .run()
+        .unwrap();
+    let job = env.show(&uuid);
+    assert_eq!(job["state"], "failed");
+    assert!(
+        job["error"].as_str().unwrap().contains("timed out"),
+        "{job}"
+    );
+}
+
+#[test]
+fn command_jobs_and_unknown_handlers_work_as_from_the_cli() {
+    let env = TestEnv::new();
+    let q = open(&env);
+    let marker = env.path().join("ran");
+    let cmd = q
+        .dispatch(Job::command(["touch", marker.to_str().unwrap()]))
+        .unwrap()
+        .unwrap();
+    let unknown = q.dispatch(Job::handler("nobody")).unwrap().unwrap();
+    q.worker().stop_when_empty().run().unwrap();
+    assert!(marker.exists());
+    assert_eq!(env.state(&cmd), "done");
+    let job = env.show(&unknown);
+    assert_eq!(job["state"], "failed");
+    assert!(
+        job["error"].as_str().unwrap().contains("unknown job"),
+        "{job}"
+    );
+}
