@@ -8,29 +8,7 @@ use crate::util::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Output;
 use std::time::Duration;
-
-/// The longest any single worker run in these tests may take before the test fails.
-const LIMIT: Duration = Duration::from_secs(120);
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `queue work --stop-when-empty --sleep 0.05 EXTRA…` with a deadline; must exit 0.
-fn drain(env: &TestEnv, extra: &[&str]) -> Output {
-    let args = [&["work", "--stop-when-empty", "--sleep", "0.05"], extra].concat();
-    let out = wait_exit(env.spawn(&args), LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "worker failed\nstdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
 
 /// Lines of a file the jobs append to (empty when it does not exist).
 fn lines(path: &Path) -> Vec<String> {

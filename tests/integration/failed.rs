@@ -3,28 +3,9 @@
 
 use crate::util::*;
 use serde_json::Value;
-use std::process::Output;
 use std::time::Duration;
 
-const LIMIT: Duration = Duration::from_secs(60);
 const UNKNOWN: &str = "00000000-0000-4000-8000-000000000000";
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `queue work --stop-when-empty --sleep 0.05 EXTRA…` with a deadline; must exit 0.
-fn drain(env: &TestEnv, extra: &[&str]) -> Output {
-    let args = [&["work", "--stop-when-empty", "--sleep", "0.05"], extra].concat();
-    let out = wait_exit(env.spawn(&args), LIMIT);
-    assert!(
-        out.status.success(),
-        "worker failed\nstdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
 
 /// Dispatch a job named `name` on `queue` that prints two lines and exits 3, and work it to
 /// failure (the default --tries 1).

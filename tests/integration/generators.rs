@@ -10,13 +10,6 @@ use crate::util::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::time::Duration;
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// queue.toml: the default connection is a hand-managed SQLite file `hand.sqlite`; `pg` is a
 /// PostgreSQL connection that is never reached (generators do not connect).

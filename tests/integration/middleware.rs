@@ -8,27 +8,8 @@ use crate::util::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Output};
+use std::process::Child;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn drain(env: &TestEnv, extra: &[&str]) -> Output {
-    let args = [&["work", "--stop-when-empty", "--sleep", "0.05"], extra].concat();
-    let out = wait_exit(env.spawn(&args), LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "worker failed\nstdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
 
 /// `n` drains at once, as separate processes.
 fn drain_together(env: &TestEnv, n: usize) {

@@ -6,28 +6,6 @@
 use crate::util::*;
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Output;
-use std::time::Duration;
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `queue work --stop-when-empty` with a deadline; must exit 0.
-fn drain(env: &TestEnv, extra: &[&str]) -> Output {
-    let args = [&["work", "--stop-when-empty", "--sleep", "0.05"], extra].concat();
-    let out = wait_exit(env.spawn(&args), LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "worker failed\nstdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()

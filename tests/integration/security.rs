@@ -10,12 +10,6 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// A `queue` command with exactly these keys in its environment (none when empty).
 fn keyed(env: &TestEnv, args: &[&str], key: Option<&str>, previous: Option<&str>) -> Command {
     let mut cmd = env.cmd(args);

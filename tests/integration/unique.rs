@@ -6,27 +6,7 @@
 
 use crate::util::*;
 use serde_json::{json, Value};
-use std::process::Output;
 use std::time::Duration;
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn drain(env: &TestEnv, extra: &[&str]) -> Output {
-    let args = [&["work", "--stop-when-empty", "--sleep", "0.05"], extra].concat();
-    let out = wait_exit(env.spawn(&args), LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "worker failed\nstdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
 
 /// A dispatch that must be skipped: exit 0, nothing on stdout, a note on stderr naming the lock.
 fn skipped(env: &TestEnv, args: &[&str]) -> String {

@@ -250,6 +250,28 @@ impl TestEnv {
     }
 }
 
+/// The longest a single worker run in a test may take before the test fails.
+pub const LIMIT: Duration = Duration::from_secs(120);
+
+/// Output bytes as text, for messages.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `queue work --stop-when-empty --sleep 0.05 EXTRA…` with a deadline; it must exit 0.
+pub fn drain(env: &TestEnv, extra: &[&str]) -> Output {
+    let args = [&["work", "--stop-when-empty", "--sleep", "0.05"], extra].concat();
+    let out = wait_exit(env.spawn(&args), LIMIT);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "worker failed\nstdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
 /// Poll `cond` until it holds or `limit` passes; panics with `what` on timeout.
 pub fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;

@@ -9,32 +9,9 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The longest any single worker run in these tests may take before the test fails.
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// `queue work --stop-when-empty --sleep 0.05 EXTRA…` with a deadline; must exit 0.
-fn drain(env: &TestEnv, extra: &[&str]) -> Output {
-    let out = work(
-        env,
-        &[&["--stop-when-empty", "--sleep", "0.05"], extra].concat(),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "worker failed\nstdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
 /// `queue work ARGS…` run to its exit, with a deadline.
 fn work(env: &TestEnv, args: &[&str]) -> Output {
     wait_exit(env.spawn(&[&["work"], args].concat()), LIMIT)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The path of the binary under test, for jobs that call `queue release` / `queue fail`.

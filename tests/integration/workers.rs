@@ -14,10 +14,6 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// SIGTERM a background `queue work` / `queue listen` and require a prompt exit 0.
 fn stop(child: Child) -> Output {
     send_signal(&child, libc::SIGTERM);
@@ -623,14 +619,6 @@ fn supervisor_config_and_systemd_unit_name_the_store_and_outlast_the_timeout() {
 }
 
 // 7. --concurrency ----------------------------------------------------------------------------
-
-/// `queue work --stop-when-empty --sleep 0.05 EXTRA…`; must exit 0 within a minute.
-fn drain(env: &TestEnv, extra: &[&str]) -> Output {
-    let child = env.spawn(&[&["work", "--stop-when-empty", "--sleep", "0.05"], extra].concat());
-    let out = wait_exit(child, secs(60));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    out
-}
 
 #[test]
 fn concurrency_3_runs_three_jobs_at_the_same_time() {
