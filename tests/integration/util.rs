@@ -21,6 +21,8 @@ pub struct TestEnv {
     /// QUEUE_DATABASE: the SQLite file, or this test's PostgreSQL database URL.
     pub database: String,
     clock_file: PathBuf,
+    /// Processes started with `spawn`: a failing test must not leave its workers running.
+    spawned: std::sync::Mutex<Vec<u32>>,
     // Dropped after everything above: the database goes when the test is over.
     pg: Option<PgDatabase>,
 }
@@ -41,6 +43,7 @@ impl TestEnv {
             db,
             database,
             clock_file,
+            spawned: Default::default(),
             pg,
         }
     }
@@ -207,11 +210,14 @@ impl TestEnv {
 
     /// Start a process in the background (a worker, say).
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.cmd(args)
+        let child = self
+            .cmd(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("spawn queue")
+            .expect("spawn queue");
+        self.spawned.lock().unwrap().push(child.id());
+        child
     }
 
     /// Move this environment's clock forward.
@@ -370,6 +376,24 @@ impl PgDatabase {
             url: with_database(&admin, &name),
             admin,
             name,
+        }
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        // Whatever a test started and did not stop (it failed half-way) goes with it. Only our
+        // own binary is killed, in case a pid was reused.
+        for pid in self.spawned.lock().unwrap().iter() {
+            let ours = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|cmd| String::from_utf8_lossy(&cmd).contains("queue"))
+                .unwrap_or(false);
+            if ours && process_alive(*pid as i32) {
+                // SAFETY: kill has no memory-safety preconditions.
+                unsafe {
+                    libc::kill(*pid as i32, libc::SIGKILL);
+                }
+            }
         }
     }
 }
