@@ -16,7 +16,8 @@ admin=${3:-postgres://postgres@127.0.0.1:5432/test}
 rounds=${4:-2}
 tmp=$(mktemp -d)
 db=queue_bench_$$
-pg="${admin%/*}/$db"
+# PG_QUERY, e.g. '?options=-c%20synchronous_commit%3Doff', is added to the store's URL.
+pg="${admin%/*}/$db${PG_QUERY:-}"
 cleanup() {
   rm -rf "$tmp"
   psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true

@@ -240,6 +240,32 @@ fn queues_are_strict_priority(env: &Env) {
     );
 }
 
+fn claim_many_fills_free_slots_in_priority_order(env: &Env) {
+    let mut s = env.open();
+    let high: Vec<NewJob> = (0..2).map(|_| env.job("high")).collect();
+    let low: Vec<NewJob> = (0..3).map(|_| env.job("low")).collect();
+    s.enqueue(&[low.clone(), high.clone()].concat(), env.now())
+        .unwrap();
+    let queues = vec!["high".to_string(), "low".to_string()];
+    let claim = Claim {
+        queues: &queues,
+        worker_id: "w",
+        now_ms: env.now(),
+        lease_ms: LEASE,
+    };
+    let got = s.claim_many(&claim, 3).unwrap();
+    let order: Vec<String> = got.iter().map(|r| r.uuid.clone()).collect();
+    let mut want = uuids(&high);
+    want.push(low[0].payload.uuid.clone());
+    assert_eq!(order, want, "the first queue first, each in dispatch order");
+    let tokens: HashSet<&str> = got.iter().map(|r| r.token.as_str()).collect();
+    assert_eq!(tokens.len(), 3, "a token per attempt");
+    assert!(got.iter().all(|r| r.attempts == 1 && !r.token.is_empty()));
+    let rest = s.claim_many(&claim, 5).unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(s.claim_many(&claim, 5).unwrap().is_empty());
+}
+
 fn delayed_jobs_wait_for_their_time(env: &Env) {
     let mut s = env.open();
     assert_eq!(s.next_available_at(&["default".into()]).unwrap(), None);
@@ -819,6 +845,7 @@ conformance!(
     claims_in_dispatch_order_and_counts_attempts,
     claim_order_is_available_at_then_id,
     queues_are_strict_priority,
+    claim_many_fills_free_slots_in_priority_order,
     delayed_jobs_wait_for_their_time,
     next_available_at_is_the_earliest_of_the_queues,
     each_job_is_claimed_once_across_connections,

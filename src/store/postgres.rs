@@ -869,12 +869,30 @@ impl Store for PostgresStore {
     fn admit(&mut self, job: &Reserved, _now_ms: i64, lease_ms: i64) -> Result<Admission> {
         let mw = &job.payload.middleware;
         let until_processing = job.payload.unique.as_ref().filter(|u| u.until_processing);
-        if mw.is_empty() && until_processing.is_none() {
+        if mw.is_empty() && until_processing.is_none() && job.payload.batch_id.is_none() {
             // Nothing to check or take: no round trip.
             return Ok(Admission::Run);
         }
         self.write(|tx| {
             let now = tx.now;
+            if let Some(batch_id) = &job.payload.batch_id {
+                // A failed job put back with `retry` / `retry-batch` runs even in its cancelled
+                // batch: it is what the user asked for (it is still in failed_job_ids).
+                let row = tx.opt(
+                    "SELECT cancelled_at IS NOT NULL, failed_job_ids FROM job_batches WHERE id = $1",
+                    &[batch_id],
+                )?;
+                if let Some(row) = row {
+                    let cancelled: bool = row.get(0);
+                    let ids: Vec<String> =
+                        serde_json::from_str(row.get::<_, &str>(1)).unwrap_or_default();
+                    if cancelled && !ids.contains(&job.uuid) {
+                        return Ok(Admission::Skip {
+                            reason: format!("skipped: batch {batch_id} was cancelled"),
+                        });
+                    }
+                }
+            }
             serialize_middleware(tx, job)?;
             // Each check may hold the job back; the first that does decides.
             if let Some((delay_ms, park_on, reason)) = admission_check(tx, job, mw)? {
@@ -936,6 +954,8 @@ impl Store for PostgresStore {
         decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
     ) -> Result<Finished> {
         self.vacuum_if_due();
+        // PostgreSQL text cannot hold NUL bytes, which a job's output may have.
+        let output = &*without_nul(output);
         if is_plain(&job.payload) {
             if let Some(finished) = self.finish_plain(job, output, decide)? {
                 return Ok(finished);
@@ -1027,6 +1047,7 @@ impl Store for PostgresStore {
                     }
                 }
             }
+            after_job(tx, job, &decision, &name, output)?;
             Ok(Finished::Applied(decision))
         })
     }
@@ -1338,33 +1359,326 @@ impl Store for PostgresStore {
         self.write(|tx| release_owned(tx, key, owner))
     }
 
-    fn create_batch(&mut self, _batch: &NewBatch, _jobs: &[NewJob]) -> Result<()> {
-        bail!("batches are not available on PostgreSQL stores yet")
+    fn create_batch(&mut self, batch: &NewBatch, jobs: &[NewJob]) -> Result<()> {
+        let options = serde_json::to_string(&batch.options)?;
+        let total: i64 = jobs
+            .iter()
+            .map(|j| 1 + j.payload.chained.len() as i64)
+            .sum();
+        self.write(|tx| {
+            let skew = tx.skew;
+            tx.execute(
+                "INSERT INTO job_batches (id, name, total_jobs, pending_jobs, failed_jobs,
+                                          failed_job_ids, options, created_at)
+                 VALUES ($1, $2, $3, $3, 0, '[]', $4, $5)",
+                &[
+                    &batch.id,
+                    &batch.name,
+                    &total,
+                    &options,
+                    &rebase(batch.created_at, skew),
+                ],
+            )?;
+            for job in jobs {
+                insert_job(tx, job, skew)?;
+            }
+            Ok(())
+        })
     }
 
-    fn add_to_batch(&mut self, _batch_id: &str, _jobs: &[NewJob]) -> Result<()> {
-        bail!("batches are not available on PostgreSQL stores yet")
+    fn add_to_batch(&mut self, batch_id: &str, jobs: &[NewJob]) -> Result<()> {
+        let added: i64 = jobs
+            .iter()
+            .map(|j| 1 + j.payload.chained.len() as i64)
+            .sum();
+        self.write(|tx| {
+            // Adding re-opens a finished batch, as Laravel's add() does.
+            let changed = tx.execute(
+                "UPDATE job_batches SET total_jobs = total_jobs + $2,
+                        pending_jobs = pending_jobs + $2, finished_at = NULL
+                 WHERE id = $1",
+                &[&batch_id, &added],
+            )?;
+            if changed == 0 {
+                bail!("no batch with id {batch_id} (see `queue batches`)");
+            }
+            let skew = tx.skew;
+            for job in jobs {
+                insert_job(tx, job, skew)?;
+            }
+            Ok(())
+        })
     }
 
     fn batches(&mut self) -> Result<Vec<BatchView>> {
-        bail!("batches are not available on PostgreSQL stores yet")
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                batch_columns!(),
+                " FROM job_batches ORDER BY created_at DESC, id DESC"
+            ),
+            &[],
+        )?;
+        Ok(rows.iter().map(batch_from_row).collect())
     }
 
-    fn batch(&mut self, _id: &str) -> Result<Option<BatchView>> {
-        bail!("batches are not available on PostgreSQL stores yet")
+    fn batch(&mut self, id: &str) -> Result<Option<BatchView>> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                batch_columns!(),
+                " FROM job_batches WHERE id = $1"
+            ),
+            &[&id],
+        )?;
+        Ok(rows.first().map(batch_from_row))
     }
 
-    fn cancel_batch(&mut self, _id: &str, _now_ms: i64) -> Result<bool> {
-        bail!("batches are not available on PostgreSQL stores yet")
+    fn cancel_batch(&mut self, id: &str, _now_ms: i64) -> Result<bool> {
+        self.write(|tx| {
+            let now = tx.now;
+            let exists = tx.execute(
+                "UPDATE job_batches SET cancelled_at = COALESCE(cancelled_at, $2),
+                        finished_at = COALESCE(finished_at, $2)
+                 WHERE id = $1",
+                &[&id, &now],
+            )?;
+            Ok(exists == 1)
+        })
     }
 
     fn prune_batches(
         &mut self,
-        _finished_before: i64,
-        _unfinished_before: Option<i64>,
-        _cancelled_before: Option<i64>,
+        finished_before: i64,
+        unfinished_before: Option<i64>,
+        cancelled_before: Option<i64>,
     ) -> Result<(usize, usize, usize)> {
-        bail!("batches are not available on PostgreSQL stores yet")
+        self.write(|tx| {
+            let skew = tx.skew;
+            let finished = tx.execute(
+                "DELETE FROM job_batches WHERE finished_at IS NOT NULL AND finished_at < $1",
+                &[&rebase(finished_before, skew)],
+            )?;
+            let unfinished = match unfinished_before {
+                Some(t) => tx.execute(
+                    "DELETE FROM job_batches WHERE finished_at IS NULL AND created_at < $1",
+                    &[&rebase(t, skew)],
+                )?,
+                None => 0,
+            };
+            let cancelled = match cancelled_before {
+                Some(t) => tx.execute(
+                    "DELETE FROM job_batches WHERE cancelled_at IS NOT NULL AND created_at < $1",
+                    &[&rebase(t, skew)],
+                )?,
+                None => 0,
+            };
+            Ok((finished as usize, unfinished as usize, cancelled as usize))
+        })
+    }
+}
+
+/// Insert one job row inside a transaction; `skew` moves its instants onto the server's clock
+/// (0 for jobs whose times were computed from the transaction's `now`). Idle workers of its
+/// queue hear of it at the commit.
+fn insert_job(tx: &mut Tx<'_>, job: &NewJob, skew: i64) -> Result<()> {
+    let raw = serde_json::to_string(&job.payload)?;
+    tx.execute(
+        "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &job.payload.uuid,
+            &job.queue,
+            &job.payload.display_name,
+            &raw,
+            &rebase(job.available_at, skew),
+            &rebase(job.payload.created_at, skew),
+        ],
+    )?;
+    tx.notify_queues.push(job.queue.clone());
+    Ok(())
+}
+
+/// What a job's end means beyond its own row, in the same transaction: the next link of its
+/// chain, the chain's catch, and its batch's counters and callbacks (as the SQLite store).
+fn after_job(
+    tx: &mut Tx<'_>,
+    job: &Reserved,
+    decision: &Decision,
+    name: &str,
+    output: &str,
+) -> Result<()> {
+    use crate::domain::batch::{chain_catch_job, FailedInfo};
+    let now = tx.now;
+    let p = &job.payload;
+    match decision {
+        Decision::Complete => {
+            if let Some((next, rest)) = p.chained.split_first() {
+                let mut payload = next.payload.clone();
+                payload.chained = rest.to_vec();
+                payload.chain_catch = p.chain_catch.clone();
+                payload.batch_id = p.batch_id.clone();
+                payload.created_at = now;
+                let link = NewJob {
+                    queue: next.queue.clone(),
+                    available_at: now + next.delay_ms,
+                    unique_expires_at: None,
+                    encrypt: false,
+                    payload,
+                };
+                insert_job(tx, &link, 0)?;
+            }
+            if let Some(batch_id) = &p.batch_id {
+                batch_counts(tx, batch_id, &job.uuid, None)?;
+            }
+        }
+        Decision::Fail { reason } => {
+            let error = failure_text(reason, output);
+            let failed = FailedInfo {
+                uuid: &job.uuid,
+                name,
+                error: &error,
+            };
+            if let Some(command) = &p.chain_catch {
+                let catch = chain_catch_job(
+                    command,
+                    &failed,
+                    &job.queue,
+                    &p.cwd,
+                    crate::clock::new_uuid(),
+                    now,
+                );
+                insert_job(tx, &catch, 0)?;
+            }
+            if let Some(batch_id) = &p.batch_id {
+                batch_counts(tx, batch_id, &job.uuid, Some(&failed))?;
+            }
+        }
+        Decision::Release { .. } => {}
+    }
+    Ok(())
+}
+
+/// Count a batched job's success (failed = None) or final failure, and queue the callbacks
+/// that this update fires (reference §9.3). The batch row is locked first, so concurrent ends
+/// of jobs of one batch count one after another and each callback fires once.
+fn batch_counts(
+    tx: &mut Tx<'_>,
+    batch_id: &str,
+    uuid: &str,
+    failed: Option<&crate::domain::batch::FailedInfo<'_>>,
+) -> Result<()> {
+    use crate::domain::batch::{callback_job, on_failure, on_success, Counts};
+    let now = tx.now;
+    let row = tx.opt(
+        concat!(
+            "SELECT ",
+            batch_columns!(),
+            " FROM job_batches WHERE id = $1 FOR UPDATE"
+        ),
+        &[&batch_id],
+    )?;
+    let Some(batch) = row.as_ref().map(batch_from_row) else {
+        return Ok(()); // pruned meanwhile: nothing to count
+    };
+    let mut ids = batch.failed_job_ids.clone();
+    let counts = match failed {
+        None => {
+            // A success; a retried job that failed before is no longer failed.
+            ids.retain(|id| id != uuid);
+            Counts {
+                total: batch.total_jobs,
+                pending: batch.pending_jobs - 1,
+                failed: batch.failed_jobs,
+            }
+        }
+        Some(_) => {
+            if !ids.iter().any(|id| id == uuid) {
+                ids.push(uuid.to_string());
+            }
+            Counts {
+                total: batch.total_jobs,
+                pending: batch.pending_jobs,
+                failed: batch.failed_jobs + 1,
+            }
+        }
+    };
+    let effects = match failed {
+        None => on_success(counts),
+        Some(_) => on_failure(counts, batch.options.allow_failures),
+    };
+    let cancelled = batch.cancelled_at.is_some() || effects.cancel;
+    tx.execute(
+        "UPDATE job_batches SET pending_jobs = $2, failed_jobs = $3, failed_job_ids = $4,
+                finished_at = CASE WHEN $5 THEN $7
+                                   WHEN $6 THEN COALESCE(finished_at, $7)
+                                   ELSE finished_at END,
+                cancelled_at = CASE WHEN $6 THEN COALESCE(cancelled_at, $7) ELSE cancelled_at END
+         WHERE id = $1",
+        &[
+            &batch_id,
+            &counts.pending,
+            &counts.failed,
+            &serde_json::to_string(&ids)?,
+            &effects.finish,
+            &effects.cancel,
+            &now,
+        ],
+    )?;
+    for kind in effects.callbacks {
+        let job = callback_job(
+            kind,
+            batch_id,
+            &batch.name,
+            &batch.options,
+            counts,
+            cancelled,
+            failed,
+            crate::clock::new_uuid(),
+            now,
+        );
+        if let Some(job) = job {
+            insert_job(tx, &job, 0)?;
+        }
+    }
+    Ok(())
+}
+
+/// The columns `batch_from_row` reads.
+macro_rules! batch_columns {
+    () => {
+        "id, name, total_jobs, pending_jobs, failed_jobs, failed_job_ids, options, \
+         cancelled_at, finished_at, created_at"
+    };
+}
+use batch_columns;
+
+fn batch_from_row(r: &Row) -> BatchView {
+    let total: i64 = r.get(2);
+    let pending: i64 = r.get(3);
+    let failed: i64 = r.get(4);
+    let ids: String = r.get(5);
+    let options: Option<String> = r.get(6);
+    let counts = crate::domain::batch::Counts {
+        total,
+        pending,
+        failed,
+    };
+    BatchView {
+        id: r.get(0),
+        name: r.get(1),
+        total_jobs: total,
+        pending_jobs: pending,
+        processed_jobs: counts.processed(),
+        failed_jobs: failed,
+        progress: counts.progress(),
+        failed_job_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        options: options
+            .and_then(|o| serde_json::from_str(&o).ok())
+            .unwrap_or_default(),
+        cancelled_at: r.get::<_, Option<i64>>(7).map(format_rfc3339),
+        finished_at: r.get::<_, Option<i64>>(8).map(format_rfc3339),
+        created_at: format_rfc3339(r.get(9)),
     }
 }
 
@@ -1563,6 +1877,15 @@ fn release_after_attempt(tx: &mut Tx<'_>, job: &Reserved, verdict: &Verdict) -> 
         }
     }
     Ok(())
+}
+
+/// Text as PostgreSQL can store it: NUL bytes become U+FFFD.
+fn without_nul(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// The text stored in failed_jobs.exception: the reason on the first line, then the output tail.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn open(env: &TestEnv) -> Queue {
-    Queue::open(env.db.to_str().unwrap()).unwrap()
+    Queue::open(&env.database).unwrap()
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod generators;
 mod middleware;
 mod named;
 mod security;
+mod stores;
 mod supervisor;
 mod unique;
 mod work;
