@@ -261,11 +261,12 @@ pub fn run(
     opts: &Options,
     reporter: &mut dyn Reporter,
 ) -> Result<Stop> {
+    // 64 random bits: unique across hosts even when every container is `localhost`, pid 1.
     let worker_id = format!(
         "{}:{}:{}",
         hostname(),
         std::process::id(),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
+        &uuid::Uuid::new_v4().simple().to_string()[..16]
     );
     let (tx, rx) = mpsc::channel::<Message>();
     let signal_handle = if opts.handle_signals {
