@@ -353,6 +353,22 @@ fn listen_reads_queue_toml_for_every_job() {
     env.dispatch(&["deploy"]);
     wait_until(LIMIT, "the first job", || ran_lines(&env).len() == 1);
     env.write("queue.toml", &version_toml("v2"));
+    // A `work --once` child already waiting read the old file, as Laravel's would: wait until
+    // two children that started after the rewrite have registered, so the next one is new.
+    let pids = |env: &TestEnv| -> Vec<u64> {
+        env.json(&["status"])["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|w| w["pid"].as_u64())
+            .collect()
+    };
+    let before = pids(&env);
+    let mut fresh = std::collections::BTreeSet::new();
+    wait_until(LIMIT, "new listener children", || {
+        fresh.extend(pids(&env).into_iter().filter(|p| !before.contains(p)));
+        fresh.len() >= 2
+    });
     env.dispatch(&["deploy"]);
     wait_until(LIMIT, "the second job", || ran_lines(&env).len() == 2);
     assert_eq!(ran_lines(&env), ["v1", "v2"]);
