@@ -125,6 +125,24 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// A process that opens a store nobody else has open must first read the whole WAL to
+    /// rebuild its index, so a long WAL makes every lone `queue dispatch` slow. Once it passes
+    /// 1 MiB, a dispatcher folds it back into the database and truncates it, if that can be done
+    /// without waiting (a worker reading the store makes it skip; its own open connection keeps
+    /// the index valid for dispatchers anyway).
+    fn keep_wal_short(&self) {
+        const LIMIT: u64 = 1 << 20;
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let long = std::fs::metadata(&wal).is_ok_and(|m| m.len() > LIMIT);
+        if long && self.conn.busy_timeout(Duration::ZERO).is_ok() {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
+        }
+    }
+
     fn has_table(&self, name: &str) -> Result<bool> {
         Ok(retry_busy(|| {
             self.conn.query_row(
@@ -343,6 +361,7 @@ impl Store for SqliteStore {
             }
             Ok(results)
         })?;
+        self.keep_wal_short();
         // Wake idle workers on this host, for delayed jobs too: one sleeping out a long --sleep
         // must learn that it now has to wake when this job's delay passes.
         crate::wake::notify(&self.path);
@@ -1469,6 +1488,50 @@ mod tests {
             .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
             .unwrap();
         rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn a_dispatch_truncates_a_long_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.sqlite");
+        let mut store = SqliteStore::open(
+            &path,
+            StoreOptions {
+                connection: "default".into(),
+                discard_failed: false,
+                auto_migrate: true,
+                synchronous_full: false,
+            },
+        )
+        .unwrap();
+        let job = |i: usize| {
+            crate::domain::job::build(
+                crate::domain::job::JobCommand::Argv(vec!["true".into(), "x".repeat(500)]),
+                &Default::default(),
+                "default",
+                dir.path(),
+                format!("00000000-0000-7000-8000-{i:012}"),
+                0,
+            )
+            .unwrap()
+        };
+        let wal = dir.path().join("q.sqlite-wal");
+        // Enough rows for several MiB of WAL in one transaction, then one more dispatch.
+        store
+            .enqueue(&(0..3000).map(job).collect::<Vec<_>>(), 0)
+            .unwrap();
+        assert_eq!(
+            std::fs::metadata(&wal).unwrap().len(),
+            0,
+            "truncated after the big one"
+        );
+        store.enqueue(&[job(3000)], 0).unwrap();
+        assert!(std::fs::metadata(&wal).unwrap().len() < 1 << 20);
+        let count: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM jobs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 3001, "nothing lost by the checkpoint");
     }
 
     #[test]
