@@ -114,6 +114,53 @@ pub fn on_failure(after: Counts, allow_failures: bool) -> Effects {
     effects
 }
 
+/// A batch after one of its jobs ended: its new counters and failed ids, what that fires, and
+/// whether it is now cancelled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    pub counts: Counts,
+    pub failed_job_ids: Vec<String>,
+    pub effects: Effects,
+    pub cancelled: bool,
+}
+
+/// Count a batched job's success or final failure (reference §9.2): a success decrements
+/// pending and takes the job off the failed ids (a retried job "un-fails"); a failure counts
+/// one more failure and adds it to the failed ids, pending unchanged.
+pub fn tally(
+    before: Counts,
+    failed_job_ids: &[String],
+    cancelled: bool,
+    allow_failures: bool,
+    uuid: &str,
+    job_failed: bool,
+) -> Tally {
+    let mut ids = failed_job_ids.to_vec();
+    let (counts, effects) = if job_failed {
+        if !ids.iter().any(|id| id == uuid) {
+            ids.push(uuid.to_string());
+        }
+        let counts = Counts {
+            failed: before.failed + 1,
+            ..before
+        };
+        (counts, on_failure(counts, allow_failures))
+    } else {
+        ids.retain(|id| id != uuid);
+        let counts = Counts {
+            pending: before.pending - 1,
+            ..before
+        };
+        (counts, on_success(counts))
+    };
+    Tally {
+        counts,
+        failed_job_ids: ids,
+        cancelled: cancelled || effects.cancel,
+        effects,
+    }
+}
+
 /// The failed job a catch callback is about.
 #[derive(Debug, Clone)]
 pub struct FailedInfo<'a> {
@@ -307,6 +354,25 @@ mod tests {
         let retried = on_success(c(2, 0, 1));
         assert!(retried.finish);
         assert_eq!(retried.callbacks, vec![Progress, Then]);
+    }
+
+    #[test]
+    fn tallies_move_ids_in_and_out_of_the_failed_list() {
+        let failed = tally(c(2, 2, 0), &[], false, false, "a", true);
+        assert_eq!(failed.counts, c(2, 2, 1));
+        assert_eq!(failed.failed_job_ids, vec!["a"]);
+        assert!(failed.cancelled);
+        let retried = tally(
+            failed.counts,
+            &failed.failed_job_ids,
+            true,
+            false,
+            "a",
+            false,
+        );
+        assert_eq!(retried.counts, c(2, 1, 1));
+        assert!(retried.failed_job_ids.is_empty());
+        assert!(retried.cancelled, "a cancelled batch stays cancelled");
     }
 
     #[test]

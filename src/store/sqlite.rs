@@ -1175,7 +1175,7 @@ fn batch_counts(
     failed: Option<&crate::domain::batch::FailedInfo<'_>>,
     now_ms: i64,
 ) -> Result<()> {
-    use crate::domain::batch::{callback_job, on_failure, on_success, Counts};
+    use crate::domain::batch::{callback_job, tally, Counts, Tally};
     let Some(batch) = tx
         .prepare_cached(&format!(
             "SELECT {BATCH_COLUMNS} FROM job_batches WHERE id = ?1"
@@ -1185,33 +1185,23 @@ fn batch_counts(
     else {
         return Ok(()); // pruned meanwhile: nothing to count
     };
-    let mut ids = batch.failed_job_ids.clone();
-    let counts = match failed {
-        None => {
-            // A success; a retried job that failed before is no longer failed.
-            ids.retain(|id| id != uuid);
-            Counts {
-                total: batch.total_jobs,
-                pending: batch.pending_jobs - 1,
-                failed: batch.failed_jobs,
-            }
-        }
-        Some(_) => {
-            if !ids.iter().any(|id| id == uuid) {
-                ids.push(uuid.to_string());
-            }
-            Counts {
-                total: batch.total_jobs,
-                pending: batch.pending_jobs,
-                failed: batch.failed_jobs + 1,
-            }
-        }
-    };
-    let effects = match failed {
-        None => on_success(counts),
-        Some(_) => on_failure(counts, batch.options.allow_failures),
-    };
-    let cancelled = batch.cancelled_at.is_some() || effects.cancel;
+    let Tally {
+        counts,
+        failed_job_ids: ids,
+        effects,
+        cancelled,
+    } = tally(
+        Counts {
+            total: batch.total_jobs,
+            pending: batch.pending_jobs,
+            failed: batch.failed_jobs,
+        },
+        &batch.failed_job_ids,
+        batch.cancelled_at.is_some(),
+        batch.options.allow_failures,
+        uuid,
+        failed.is_some(),
+    );
     tx.prepare_cached(
         "UPDATE job_batches SET pending_jobs = ?2, failed_jobs = ?3, failed_job_ids = ?4,
                 finished_at = CASE WHEN ?5 THEN ?7
