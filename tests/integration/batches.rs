@@ -7,32 +7,9 @@
 use crate::util::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::time::Duration;
-
-/// Lines of a file the jobs append to (empty when it does not exist).
-fn lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
 
 fn log(env: &TestEnv, name: &str) -> Vec<String> {
     lines(&env.path().join(name))
-}
-
-/// The path of the binary under test, for jobs that run `queue …` themselves.
-fn queue_bin() -> String {
-    assert_cmd::cargo::cargo_bin("queue")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
 }
 
 /// The four callback flags; each callback appends one line to `file`: its kind and the counts

@@ -6,29 +6,6 @@
 
 use crate::util::*;
 use serde_json::Value;
-use std::path::Path;
-use std::time::Duration;
-
-/// Lines of a file the jobs append to (empty when it does not exist).
-fn lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-/// The path of the binary under test, for jobs that run `queue …` themselves.
-fn queue_bin() -> String {
-    assert_cmd::cargo::cargo_bin("queue")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
 
 /// (pending, delayed, reserved, failed) of one queue in `status --json`; zeros when absent.
 fn counts(env: &TestEnv, queue: &str) -> (i64, i64, i64, i64) {

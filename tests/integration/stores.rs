@@ -6,10 +6,6 @@ use crate::util::*;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
 #[test]
 fn an_unreachable_postgres_server_is_one_line_without_the_password() {
     let env = TestEnv::new();

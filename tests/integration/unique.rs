@@ -6,7 +6,6 @@
 
 use crate::util::*;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// A dispatch that must be skipped: exit 0, nothing on stdout, a note on stderr naming the lock.
 fn skipped(env: &TestEnv, args: &[&str]) -> String {
@@ -46,10 +45,6 @@ fn counts(env: &TestEnv) -> (i64, i64, i64) {
 fn queued(env: &TestEnv) -> i64 {
     let (p, d, r) = counts(env);
     p + d + r
-}
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
 }
 
 #[test]

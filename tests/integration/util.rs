@@ -259,6 +259,47 @@ impl TestEnv {
 /// The longest a single worker run in a test may take before the test fails.
 pub const LIMIT: Duration = Duration::from_secs(120);
 
+pub fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// Lines of a file the jobs append to (empty when it does not exist).
+pub fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The path of the binary under test, for jobs that run `queue …` themselves.
+pub fn queue_bin() -> String {
+    assert_cmd::cargo::cargo_bin("queue")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// "now" as the binary sees it: the system clock plus the environment's offset.
+pub fn now_ms(env: &TestEnv) -> i64 {
+    let offset: i64 = std::fs::read_to_string(env.path().join("clock-offset-ms"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    chrono::Utc::now().timestamp_millis() + offset
+}
+
+/// Unix ms of an RFC 3339 time in a JSON value, such as `2024-05-01T12:34:56.789Z`.
+pub fn rfc3339_ms(value: &Value) -> i64 {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a time: {value}"));
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("not an RFC 3339 time ({e}): {text}"))
+        .timestamp_millis()
+}
+
 /// Output bytes as text, for messages.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -7,54 +7,11 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Output;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// `queue work ARGS…` run to its exit, with a deadline.
 fn work(env: &TestEnv, args: &[&str]) -> Output {
     wait_exit(env.spawn(&[&["work"], args].concat()), LIMIT)
-}
-
-/// The path of the binary under test, for jobs that call `queue release` / `queue fail`.
-fn queue_bin() -> String {
-    assert_cmd::cargo::cargo_bin("queue")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-/// "now" as the binary sees it: the system clock plus the environment's offset.
-fn now_ms(env: &TestEnv) -> i64 {
-    let offset: i64 = std::fs::read_to_string(env.path().join("clock-offset-ms"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-        + offset
-}
-
-/// Unix ms of an RFC 3339 UTC time such as `2024-05-01T12:34:56.789Z`.
-fn rfc3339_ms(value: &Value) -> i64 {
-    let text = value
-        .as_str()
-        .unwrap_or_else(|| panic!("not a time: {value}"));
-    let (date, time) = text.split_once('T').expect("RFC 3339 date");
-    let d: Vec<i64> = date.split('-').map(|p| p.parse().unwrap()).collect();
-    let time = time.trim_end_matches('Z').trim_end_matches("+00:00");
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let t: Vec<i64> = hms.split(':').map(|p| p.parse().unwrap()).collect();
-    let ms: i64 = format!("{frac:0<3}")[..3].parse().unwrap();
-    // Days from the civil date (H. Hinnant's algorithm).
-    let (y, m, day) = (if d[1] <= 2 { d[0] - 1 } else { d[0] }, d[1], d[2]);
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days * 86_400 + t[0] * 3_600 + t[1] * 60 + t[2]) * 1_000 + ms
 }
 
 /// Drain and check that the job was released with a delay of `secs` (available again at
@@ -84,19 +41,6 @@ fn the_failed_job(env: &TestEnv, uuid: &str) -> Value {
         .into_iter()
         .find(|f| f["uuid"] == uuid)
         .unwrap_or_else(|| panic!("{uuid} is not in `queue failed`"))
-}
-
-/// Lines of a file the jobs append to (empty when it does not exist).
-fn lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
 }
 
 // 1. Tries and backoff ------------------------------------------------------------------------

@@ -6,13 +6,8 @@
 use crate::util::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
 
 /// SIGTERM a background `queue work` / `queue listen` and require a prompt exit 0.
 fn stop(child: Child) -> Output {
@@ -83,14 +78,6 @@ fn wait_started(env: &TestEnv, name: &str) {
 
 fn open_gate(env: &TestEnv, name: &str) {
     std::fs::write(env.path().join(format!("{name}.go")), "").unwrap();
-}
-
-fn lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
 }
 
 /// Start a worker and wait until it has run one job, so that it is surely in its loop (signal
