@@ -5,6 +5,16 @@ fn main() {
     // `cargo test --benches` passes --test: keep that run short too.
     let quick = std::env::args().any(|a| a == "--quick" || a == "--test");
     let exe = std::path::Path::new(env!("CARGO_BIN_EXE_queue"));
+    // QUEUE_BENCH_PG_URL names a scratch PostgreSQL database: idle pickup with the library
+    // dispatching there too (`-- --pg-pickup` measures only that).
+    if let Ok(url) = std::env::var("QUEUE_BENCH_PG_URL") {
+        let n = if quick { 30 } else { 100 };
+        let (p50, p99) = queue::bench::pickup_at(exe, &url, n).expect("benchmark");
+        println!("idle pickup, --sleep 3, library dispatch, PostgreSQL: p50 {p50:.1} ms, p99 {p99:.1} ms");
+        if std::env::args().any(|a| a == "--pg-pickup") {
+            return;
+        }
+    }
     let figures = queue::bench::run_all(Some(exe), quick).expect("benchmark");
     print!("{}", queue::commands::bench::render(&figures));
 }

@@ -214,11 +214,17 @@ pub fn dispatch_process(exe: &Path, n: usize) -> Result<(f64, Option<f64>)> {
 /// the job's first instruction, for `n` jobs offered 100 a second. Returns (p50, p99).
 pub fn pickup(exe: &Path, n: usize) -> Result<(f64, f64)> {
     let scratch = Scratch::new()?;
-    let store = scratch.store("pickup.sqlite");
-    let q = Queue::open(&store)?;
+    pickup_at(exe, &scratch.store("pickup.sqlite"), n)
+}
+
+/// `pickup` on a given store (a path or a `postgres://` URL; its queue `default` should be
+/// empty): the library dispatches through one connection, as a long-lived program would.
+pub fn pickup_at(exe: &Path, store: &str, n: usize) -> Result<(f64, f64)> {
+    let scratch = Scratch::new()?;
+    let q = Queue::open(store)?;
     let mut worker = Command::new(exe)
         .args(["work", "--sleep", "3", "--quiet"])
-        .env("QUEUE_DATABASE", &store)
+        .env("QUEUE_DATABASE", store)
         .spawn()?;
     std::thread::sleep(Duration::from_millis(500));
     let mut sent = Vec::new();
