@@ -6,6 +6,8 @@
 #   - idle pickup: bench/pickup.py (one idle worker, `--sleep 3`, 100 jobs at 100/s).
 # Each store is new and empty: a SQLite file in a temporary directory, and a PostgreSQL database
 # created on the server of ADMIN_URL (its user may create databases) and dropped at the end.
+# SYNCHRONOUS=full measures both stores with `synchronous = "full"` (every commit waits for the
+# disk, workers' included); the default is each store's default durability (see the README).
 # usage: bench/postgres.sh [path/to/queue] [N] [ADMIN_URL] [ROUNDS]
 #        (defaults: target/release/queue, 10000, postgres://postgres@127.0.0.1:5432/test, 2)
 set -euo pipefail
@@ -25,6 +27,10 @@ cleanup() {
 trap cleanup EXIT
 psql "$admin" -qc "CREATE DATABASE $db"
 sqlite=$tmp/q.sqlite
+if [ -n "${SYNCHRONOUS:-}" ]; then
+  printf 'default = "bench"\n\n[connections.bench]\nsynchronous = "%s"\n' "$SYNCHRONOUS" > "$tmp/queue.toml"
+  export QUEUE_CONFIG=$tmp/queue.toml
+fi
 
 python3 -c "import sys; [print('{\"command\": [\"true\"]}') for _ in range(int(sys.argv[1]))]" "$n" > "$tmp/jobs.jsonl"
 seconds() { python3 -c "print(f'{$2 - $1:.3f}')"; }

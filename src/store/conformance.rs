@@ -617,6 +617,108 @@ fn intents_reach_the_decision_with_the_right_token_only(env: &Env) {
         .unwrap());
 }
 
+/// An ending that decides `decision`, or fails when the job asked to (`queue fail`).
+fn ending<'a>(job: &'a Reserved, decision: Decision) -> Ending<'a> {
+    Ending {
+        job,
+        output: "out\n",
+        decide: Box::new(move |intent| Verdict {
+            decision: match intent {
+                Some(Intent::Fail { message }) => Decision::Fail { reason: message },
+                _ => decision.clone(),
+            },
+            threw: false,
+        }),
+    }
+}
+
+fn finish_and_claim_ends_attempts_then_claims_in_priority_order(env: &Env) {
+    let mut s = env.open();
+    let mut inside = env.open();
+    let ran: Vec<NewJob> = (0..3).map(|_| env.job("default")).collect();
+    s.enqueue(&ran, env.now()).unwrap();
+    let held: Vec<Reserved> = (0..3)
+        .map(|_| env.claim(s.as_mut(), &["default"], "w").unwrap())
+        .collect();
+    // The second asked to fail from inside; the third is released for a minute.
+    let fail = Intent::Fail {
+        message: "asked".into(),
+    };
+    assert!(inside
+        .record_intent(&held[1].uuid, &held[1].token, &fail)
+        .unwrap());
+    let high = env.job("high");
+    let low: Vec<NewJob> = (0..3).map(|_| env.job("low")).collect();
+    s.enqueue(&[low.clone(), vec![high.clone()]].concat(), env.now())
+        .unwrap();
+
+    let release = Decision::Release {
+        delay_ms: 60_000,
+        exception: false,
+    };
+    let mut endings = vec![
+        ending(&held[0], Decision::Complete),
+        ending(&held[1], Decision::Complete),
+        ending(&held[2], release.clone()),
+    ];
+    let queues = vec!["high".to_string(), "low".to_string()];
+    let claim = Claim {
+        queues: &queues,
+        worker_id: "w",
+        now_ms: env.now(),
+        lease_ms: LEASE,
+    };
+    let (finished, claimed) = s
+        .finish_and_claim(&mut endings, env.now(), Some((&claim, 3)))
+        .unwrap();
+    drop(endings);
+    assert_eq!(
+        finished,
+        vec![
+            Finished::Applied(Decision::Complete),
+            Finished::Applied(Decision::Fail {
+                reason: "asked".into()
+            }),
+            Finished::Applied(release),
+        ],
+        "each attempt ends as decided, with what it asked for"
+    );
+    let order: Vec<String> = claimed.iter().map(|r| r.uuid.clone()).collect();
+    let mut want = vec![high.payload.uuid.clone()];
+    want.extend(uuids(&low[..2]));
+    assert_eq!(order, want, "the first queue first, each in dispatch order");
+    assert!(claimed
+        .iter()
+        .all(|r| r.attempts == 1 && !r.token.is_empty()));
+    assert_eq!(state(env, s.as_mut(), &held[0].uuid), Some(JobState::Done));
+    assert_eq!(
+        state(env, s.as_mut(), &held[1].uuid),
+        Some(JobState::Failed)
+    );
+    assert_eq!(
+        state(env, s.as_mut(), &held[2].uuid),
+        Some(JobState::Delayed)
+    );
+    for r in &claimed {
+        assert_eq!(state(env, s.as_mut(), &r.uuid), Some(JobState::Reserved));
+    }
+
+    // An attempt whose lease ran out and was claimed again ends as lost, and changes nothing;
+    // with no claim asked for, only the endings happen.
+    env.advance(LEASE + 1_000);
+    let mut other = env.open();
+    let again = env.claim(other.as_mut(), &["high"], "w2").unwrap();
+    assert_eq!(again.uuid, high.payload.uuid);
+    let mut endings = vec![ending(&claimed[0], Decision::Complete)];
+    let (finished, none) = s.finish_and_claim(&mut endings, env.now(), None).unwrap();
+    assert_eq!(finished, vec![Finished::LeaseLost]);
+    assert!(none.is_empty());
+    assert_eq!(
+        state(env, s.as_mut(), &again.uuid),
+        Some(JobState::Reserved)
+    );
+}
+
 /// Fail `n` jobs on `queue`, one after another (so that newer failures come later).
 fn fail_jobs(env: &Env, s: &mut dyn Store, queue: &str, n: usize) -> Vec<String> {
     let mut out = Vec::new();
@@ -846,6 +948,7 @@ conformance!(
     claim_order_is_available_at_then_id,
     queues_are_strict_priority,
     claim_many_fills_free_slots_in_priority_order,
+    finish_and_claim_ends_attempts_then_claims_in_priority_order,
     delayed_jobs_wait_for_their_time,
     next_available_at_is_the_earliest_of_the_queues,
     each_job_is_claimed_once_across_connections,

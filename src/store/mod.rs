@@ -288,6 +288,28 @@ pub trait Store: Send {
             .collect()
     }
 
+    /// A busy worker's step: end the attempts that ended (as `finish_many`), then claim up to
+    /// `limit` jobs as `claim_many` does when `next` is given. A backend may do both in one
+    /// transaction, so that a worker pays one commit per job instead of two (PostgreSQL, where
+    /// each commit is a round trip and a WAL flush); the result is the same either way.
+    fn finish_and_claim(
+        &mut self,
+        endings: &mut [Ending<'_>],
+        now_ms: i64,
+        next: Option<(&Claim<'_>, usize)>,
+    ) -> Result<(Vec<Finished>, Vec<Reserved>)> {
+        let finished = if endings.is_empty() {
+            Vec::new()
+        } else {
+            self.finish_many(endings, now_ms)?
+        };
+        let claimed = match next {
+            Some((claim, limit)) if limit > 0 => self.claim_many(claim, limit)?,
+            _ => Vec::new(),
+        };
+        Ok((finished, claimed))
+    }
+
     /// Record a `queue release` / `queue fail` from inside a running job. False when no running
     /// attempt has that uuid and token.
     fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool>;

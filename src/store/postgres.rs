@@ -17,7 +17,7 @@
 
 use super::migrate::{self, Migration};
 use super::{
-    Admission, BatchView, Claim, Controls, Enqueued, FailedJob, Finished, Intent, JobView,
+    Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,
     NewBatch, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
     WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
 };
@@ -66,6 +66,12 @@ pub struct PostgresStore {
     /// Attempts finished since this connection last vacuumed the jobs table, and when.
     finished: u64,
     vacuumed: Option<std::time::Instant>,
+    /// When (by the caller's clock) this connection last freed expired reservations.
+    freed_expired_at: Option<i64>,
+    /// This connection has a worker's session settings (see `enter_worker_session`).
+    worker_session: bool,
+    /// The schema was found current (or migrated); until then each use looks first.
+    schema_checked: bool,
 }
 
 /// A busy worker vacuums the jobs table after this many attempts, at most this often.
@@ -76,6 +82,9 @@ const VACUUM_GAP: Duration = Duration::from_secs(2);
 const SKEW_EVERY: Duration = Duration::from_secs(60);
 /// Differences below this are measurement noise (they are within a network round trip).
 const SKEW_NOISE_MS: i64 = 5;
+/// A clock sample is within half its round trip of the truth: one whose error cannot reach
+/// the noise is good enough (a dispatch then needs no sample of its own beside the schema's).
+const GOOD_SAMPLE_RTT_US: i64 = 2 * SKEW_NOISE_MS * 1000;
 
 /// A parsed URL and how messages name it.
 pub fn parse_url(url: &str) -> Result<(Config, String)> {
@@ -197,14 +206,16 @@ impl Tx<'_> {
 }
 
 impl PostgresStore {
-    /// Connect and migrate unless told not to.
+    /// Connect. The schema is looked at (and migrated unless told not to) at the first use,
+    /// where a dispatch can fold that look into its insert: one round trip less for every
+    /// `queue dispatch` process.
     pub fn open(url: &str, options: StoreOptions, clock: Arc<dyn Clock>) -> Result<Self> {
         let mut store = Self::open_unmigrated(url, options, clock)?;
-        store.ensure_schema()?;
+        store.schema_checked = false;
         Ok(store)
     }
 
-    /// Connect without looking at the schema (for `queue migrate`).
+    /// Connect, and never look at the schema (for `queue migrate`, which migrates).
     pub fn open_unmigrated(
         url: &str,
         options: StoreOptions,
@@ -224,6 +235,9 @@ impl PostgresStore {
             controls: None,
             finished: 0,
             vacuumed: None,
+            freed_expired_at: None,
+            worker_session: false,
+            schema_checked: true,
         })
     }
 
@@ -237,6 +251,54 @@ impl PostgresStore {
         if self.client.is_closed() {
             self.client = connect(&self.config, &self.place)?;
             self.statements.clear();
+            self.worker_session = false;
+        }
+        Ok(())
+    }
+
+    /// Connected, with the schema looked at once.
+    fn ensure_ready(&mut self) -> Result<()> {
+        self.ensure_connected()?;
+        if !self.schema_checked {
+            self.ensure_schema()?;
+            self.schema_checked = true;
+        }
+        Ok(())
+    }
+
+    /// Before this connection's first claim, the settings of a worker's session:
+    /// - Generic plans. Every statement a worker repeats is short, parameterized, and best run
+    ///   with the same plan whatever its values. Left to choose, PostgreSQL plans the claim
+    ///   afresh at every execution (its generic plan, costed for an unknown LIMIT, always looks
+    ///   dearer than a custom one), and that planning costs more CPU than the claim itself.
+    /// - Unless `synchronous = "full"`: commits that do not wait for the WAL flush, the bargain
+    ///   of SQLite's default `synchronous = NORMAL`. A worker's bookkeeping (claims, the ends of
+    ///   attempts, heartbeats) then costs no disk wait per job. A crash of the server may lose
+    ///   its last fraction of a second of such commits: those jobs run again, as after a
+    ///   worker's crash, and none is lost, because dispatches still wait for the flush (and
+    ///   each flush makes every commit before it durable too).
+    ///
+    /// (Not at connect: a dispatch would pay a round trip for nothing.) An optimisation only:
+    /// a server that refuses a setting still runs every statement.
+    fn enter_worker_session(&mut self) {
+        if !self.worker_session {
+            let settings = if self.options.synchronous_full {
+                "SET plan_cache_mode = force_generic_plan"
+            } else {
+                "SET plan_cache_mode = force_generic_plan; SET synchronous_commit = off"
+            };
+            let _ = self.client.batch_execute(settings);
+            self.worker_session = true;
+        }
+    }
+
+    /// Before a dispatch on a connection that also claimed (a library's own use of the
+    /// store): its commits wait for the WAL flush again.
+    fn leave_worker_session(&mut self) -> Result<()> {
+        self.ensure_connected()?;
+        if self.worker_session && !self.options.synchronous_full {
+            self.client.batch_execute("RESET synchronous_commit")?;
+            self.worker_session = false;
         }
         Ok(())
     }
@@ -255,7 +317,7 @@ impl PostgresStore {
             if best.is_none_or(|(best_rtt, _)| rtt < best_rtt) {
                 best = Some((rtt, skew_us));
             }
-            if rtt < 1_000 {
+            if rtt < GOOD_SAMPLE_RTT_US {
                 break;
             }
         }
@@ -303,7 +365,7 @@ impl PostgresStore {
     fn schema_version(&mut self) -> Result<i64> {
         match self.clock_sample("COALESCE(MAX(version), 0)", "FROM queue_migrations") {
             Ok((version, (rtt, skew_us))) => {
-                if rtt < 1_000 {
+                if rtt < GOOD_SAMPLE_RTT_US {
                     self.set_skew(rtt, skew_us);
                 }
                 Ok(version)
@@ -328,6 +390,9 @@ impl PostgresStore {
         }
         if current < latest {
             if !self.options.auto_migrate {
+                if current == 0 {
+                    return self.check_hand_made_schema();
+                }
                 let next = &migrate::POSTGRES[current as usize];
                 bail!(
                     "the store at {} is at schema version {current} and needs migration {}: run `queue migrate`",
@@ -340,11 +405,44 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// A schema managed by hand (from `queue table` and friends, no `queue_migrations`): every
+    /// table must be there; say which generator writes the first missing one. `queue migrate`
+    /// is only a way out while none of them exists: it creates them all.
+    fn check_hand_made_schema(&mut self) -> Result<()> {
+        let tables: Vec<&str> = migrate::TABLES.iter().map(|(t, _)| *t).collect();
+        let missing: Vec<String> = self
+            .client
+            .query(
+                "SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n)
+                 WHERE to_regclass(t) IS NULL ORDER BY n",
+                &[&tables],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let Some(first) = missing.first() else {
+            return Ok(());
+        };
+        let generator = migrate::TABLES
+            .iter()
+            .find(|(t, _)| t == first)
+            .map_or("table", |(_, g)| *g);
+        bail!(
+            "the store at {} has no {first} table and auto_migrate is off: run `queue {generator}` and apply the SQL it writes{}",
+            self.place,
+            if missing.len() == tables.len() {
+                ", or `queue migrate`"
+            } else {
+                ""
+            }
+        )
+    }
+
     /// Apply every pending migration under an advisory lock, so that processes starting at
     /// the same time on several hosts do not race; returns the names applied.
     pub fn migrate(&mut self) -> Result<Vec<&'static str>> {
         let place = self.place.clone();
-        self.write(|tx| {
+        self.transaction(|tx| {
             tx.client
                 .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
             tx.client.batch_execute(
@@ -394,6 +492,101 @@ impl PostgresStore {
         self.finished = 0;
         self.vacuumed = Some(std::time::Instant::now());
         let _ = self.client.batch_execute("VACUUM (SKIP_LOCKED) jobs");
+    }
+
+    /// Free expired reservations before a claim, unless this connection did in the last
+    /// second (a clock that moved back counts as due).
+    fn free_expired_if_due(&mut self) -> Result<()> {
+        self.ensure_connected()?;
+        self.enter_worker_session();
+        let now = self.clock.now_ms();
+        if self
+            .freed_expired_at
+            .is_some_and(|at| (0..FREE_EXPIRED_EVERY_MS).contains(&(now - at)))
+        {
+            return Ok(());
+        }
+        let offset = self.offset();
+        self.query(FREE_EXPIRED, &[&offset, &WAKE_CHANNEL])?;
+        self.freed_expired_at = Some(now);
+        Ok(())
+    }
+
+    /// Jobs without unique locks, all at once and the wake-up with them: one statement (one
+    /// round trip, one transaction) however many jobs; ids follow the given order. Until the
+    /// schema was looked at, the statement looks at it too: it inserts only into a current
+    /// schema, and otherwise the schema is checked (or migrated) as at any first use and the
+    /// insert made again.
+    fn insert_all(&mut self, rows: &[(String, &NewJob)]) -> Result<Vec<Enqueued>> {
+        let uuids: Vec<&str> = rows.iter().map(|(_, j)| j.payload.uuid.as_str()).collect();
+        let queues: Vec<&str> = rows.iter().map(|(_, j)| j.queue.as_str()).collect();
+        let names: Vec<&str> = rows
+            .iter()
+            .map(|(_, j)| j.payload.display_name.as_str())
+            .collect();
+        let payloads: Vec<&str> = rows.iter().map(|(raw, _)| raw.as_str()).collect();
+        let available: Vec<i64> = rows.iter().map(|(_, j)| j.available_at).collect();
+        let created: Vec<i64> = rows.iter().map(|(_, j)| j.payload.created_at).collect();
+        let latest = migrate::latest(migrate::POSTGRES);
+        let one = rows.len() == 1;
+        for _ in 0..2 {
+            self.ensure_connected()?;
+            let checked = self.schema_checked;
+            let offset = self.offset();
+            let host_now = self.clock.now_ms();
+            let sql = match (one, checked) {
+                (true, true) => INSERT_JOB,
+                (true, false) => INSERT_JOB_IF_CURRENT,
+                (false, true) => INSERT_JOBS,
+                (false, false) => INSERT_JOBS_IF_CURRENT,
+            };
+            let mut params: Vec<(&(dyn ToSql + Sync), Type)> = vec![(&offset, Type::INT8)];
+            if one {
+                params.extend([
+                    (&uuids[0] as &(dyn ToSql + Sync), Type::TEXT),
+                    (&queues[0], Type::TEXT),
+                    (&names[0], Type::TEXT),
+                    (&payloads[0], Type::TEXT),
+                    (&available[0], Type::INT8),
+                    (&created[0], Type::INT8),
+                ]);
+            } else {
+                params.extend([
+                    (&uuids as &(dyn ToSql + Sync), Type::TEXT_ARRAY),
+                    (&queues, Type::TEXT_ARRAY),
+                    (&names, Type::TEXT_ARRAY),
+                    (&payloads, Type::TEXT_ARRAY),
+                    (&available, Type::INT8_ARRAY),
+                    (&created, Type::INT8_ARRAY),
+                ]);
+            }
+            params.extend([
+                (&WAKE_CHANNEL as &(dyn ToSql + Sync), Type::TEXT),
+                (&host_now, Type::INT8),
+                (&latest, Type::INT8),
+                (&SKEW_NOISE_MS, Type::INT8),
+            ]);
+            // Typed parameters: no separate round trip to prepare (a dispatch runs this once).
+            let inserted = self.client.query_typed(sql, &params);
+            match inserted {
+                Ok(found)
+                    if found.first().map(|r| r.get::<_, i64>(0)) == Some(rows.len() as i64) =>
+                {
+                    self.schema_checked = true;
+                    return Ok(vec![Enqueued::Dispatched; rows.len()]);
+                }
+                // Another version of the schema: nothing was inserted.
+                Ok(_) => {}
+                // No schema yet, or one managed by hand (no `queue_migrations`).
+                Err(e) if !checked && e.code() == Some(&SqlState::UNDEFINED_TABLE) => {}
+                Err(e) => return Err(e.into()),
+            }
+            self.ensure_ready()?;
+        }
+        bail!(
+            "the schema of the store at {} changed while jobs were being dispatched: dispatch them again",
+            self.place
+        )
     }
 
     /// The usual end of an attempt in one statement (one round trip, one transaction): a
@@ -453,7 +646,13 @@ impl PostgresStore {
 
     /// Run `f` in one transaction whose `now` is the server's clock; retried on a
     /// serialization failure or deadlock. Statements inside may not swallow errors.
-    fn write<T>(&mut self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+    fn write<T>(&mut self, f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        self.ensure_ready()?;
+        self.transaction(f)
+    }
+
+    /// `write` without looking at the schema first (migrations run in this).
+    fn transaction<T>(&mut self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         loop {
             self.ensure_connected()?;
             let skew = self.skew()?;
@@ -508,6 +707,7 @@ impl PostgresStore {
 
     /// One statement on its own (its own transaction), with `$1` the test offset.
     fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>> {
+        self.ensure_ready()?;
         loop {
             self.ensure_connected()?;
             let stmt = prepare(&mut self.client, &mut self.statements, sql)?;
@@ -537,41 +737,203 @@ fn parse_payload(raw: &str, uuid: &str) -> Result<Payload> {
     serde_json::from_str(raw).with_context(|| format!("job {uuid} has an unreadable payload"))
 }
 
-/// The claim of up to `$5` jobs of queue `$2`: the first available ones in (available_at, id)
-/// order, where a job whose lease expired (its worker died) counts with its old place in line.
-/// Rows other workers are claiming are skipped, never waited for. Each attempt gets a new
-/// secret token. (Expired leases are found by the lease index alone, whatever the planner's
-/// statistics say about queues: there are almost never any.)
-const CLAIM: &str = concat!(
-    "WITH a AS (
-         SELECT id, available_at FROM jobs
+/// The claim of up to `$5` jobs of queue `$2` for worker `$4`, leased for `$3` ms, as the CTE
+/// `claimed`: the first available ones in (available_at, id) order. Rows other workers are
+/// claiming are skipped, never waited for. Each attempt gets a new secret token. Reservations
+/// whose lease ran out are freed by `FREE_EXPIRED` beforehand, so that this statement, which
+/// every job passes through, stays as small as it can be.
+macro_rules! claim_ctes {
+    () => {
+        concat!(
+            "c AS (
+         SELECT id FROM jobs
          WHERE queue = $2 AND reserved_at IS NULL AND available_at <= ",
-    now_ms!(),
-    "
+            now_ms!(),
+            "
          ORDER BY available_at, id LIMIT $5 FOR UPDATE SKIP LOCKED),
-     expired AS MATERIALIZED (
-         SELECT id FROM jobs WHERE reserved_at IS NOT NULL AND lease_expires_at <= ",
-    now_ms!(),
-    "),
-     b AS (
-         SELECT j.id, j.available_at FROM jobs j
-         WHERE j.id IN (SELECT id FROM expired) AND j.queue = $2
-           AND j.reserved_at IS NOT NULL AND j.lease_expires_at <= ",
-    now_ms!(),
-    "
-         ORDER BY j.available_at, j.id LIMIT $5 FOR UPDATE OF j SKIP LOCKED),
-     c AS (SELECT id FROM (SELECT * FROM a UNION ALL SELECT * FROM b) u
-           ORDER BY available_at, id LIMIT $5)
-     UPDATE jobs SET reserved_at = ",
-    now_ms!(),
-    ", lease_expires_at = ",
-    now_ms!(),
-    " + $3, worker_id = $4, token = replace(gen_random_uuid()::text, '-', ''), intent = NULL,
-         attempts = attempts + 1
-     FROM c WHERE jobs.id = c.id
-     RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
-               jobs.payload, jobs.available_at"
+     claimed AS (
+         UPDATE jobs SET reserved_at = ",
+            now_ms!(),
+            ", lease_expires_at = ",
+            now_ms!(),
+            " + $3, worker_id = $4, token = replace(gen_random_uuid()::text, '-', ''),
+             intent = NULL, attempts = attempts + 1
+         FROM c WHERE jobs.id = c.id
+         RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
+                   jobs.payload, jobs.available_at)"
+        )
+    };
+}
+
+/// The columns of a claimed job, in the order `reserved_from_row` reads them.
+macro_rules! claimed_columns {
+    () => {
+        "claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.exceptions,
+         claimed.token, claimed.payload, claimed.available_at"
+    };
+}
+
+/// A claim on its own (see `claim_ctes`).
+const CLAIM: &str = concat!(
+    "WITH ",
+    claim_ctes!(),
+    " SELECT ",
+    claimed_columns!(),
+    " FROM claimed"
 );
+
+/// Free the reservations whose lease ran out (their worker died): each job keeps its place in
+/// line, and its next claim is a new attempt. Idle workers of those queues are woken (`$2` is
+/// the wake-up channel).
+const FREE_EXPIRED: &str = concat!(
+    "WITH freed AS (
+         UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                token = NULL, intent = NULL
+         WHERE reserved_at IS NOT NULL AND lease_expires_at <= ",
+    now_ms!(),
+    " RETURNING queue)
+     SELECT pg_notify($2, q) FROM (SELECT DISTINCT queue AS q FROM freed) d"
+);
+
+/// How often, by the caller's clock, a claiming connection frees expired reservations. Leases
+/// last a minute or more, so a second more before a dead worker's job runs again is nothing.
+const FREE_EXPIRED_EVERY_MS: i64 = 1_000;
+
+/// Insert jobs (`$2` uuid, `$3` queue, `$4` name, `$5` payload, `$6` available_at and `$7`
+/// created_at on the host's clock, whose reading as the statement was sent is `$9`) and wake
+/// `$8`'s idle workers of their queues; the one column of the one row is the number of jobs
+/// inserted. The host's instants are moved onto the server's clock by the difference of the
+/// two readings, which counts as none below `$11` ms (SKEW_NOISE_MS) as a measured skew does:
+/// no clock sample needed first. `$guard` may keep the insert from happening; `$10` is the
+/// schema version this binary knows (ignored without a guard).
+///
+/// `$rows` is where the rows come from. One job's statement is kept small on purpose: on the
+/// new server process of a `queue dispatch`, every function and relation a statement names is
+/// looked up in the catalogs first, which costs milliseconds.
+macro_rules! insert_jobs {
+    ($select:literal, $rows:literal, $guard:expr, $result:literal) => {
+        concat!(
+            "WITH skew AS (
+                 SELECT CASE WHEN abs(d) < $11::bigint THEN 0 ELSE d END AS ms
+                 FROM (SELECT ",
+            now_ms!(),
+            " - $9::bigint AS d) x),
+             inserted AS (
+                 INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                 SELECT ",
+            $select,
+            ", available_at + (SELECT ms FROM skew), created_at + (SELECT ms FROM skew)
+                 FROM ",
+            $rows,
+            $guard,
+            " RETURNING queue) ",
+            $result
+        )
+    };
+}
+
+/// The guard: only into a schema at version `$10` (where `queue_migrations` exists).
+macro_rules! if_current {
+    () => {
+        " WHERE (SELECT COALESCE(MAX(version), 0) FROM queue_migrations) = $10::bigint"
+    };
+}
+
+/// Many jobs, from arrays, in the order given (ids follow it).
+macro_rules! insert_many {
+    ($guard:expr) => {
+        insert_jobs!(
+            "uuid, queue, name, payload",
+            "unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+                  WITH ORDINALITY AS t(uuid, queue, name, payload, available_at, created_at, n)",
+            $guard,
+            "SELECT (SELECT count(*) FROM inserted),
+                    (SELECT count(*) FROM (SELECT pg_notify($8, q)
+                                           FROM (SELECT DISTINCT queue AS q FROM inserted) d) w)"
+        )
+    };
+}
+
+/// One job, from scalars.
+macro_rules! insert_one {
+    ($guard:expr) => {
+        insert_jobs!(
+            "$2::text, $3::text, $4::text, $5::text",
+            "(SELECT $6::bigint AS available_at, $7::bigint AS created_at) t",
+            $guard,
+            "SELECT count(*) FROM (SELECT pg_notify($8, queue) FROM inserted) w"
+        )
+    };
+}
+
+const INSERT_JOBS: &str = insert_many!("");
+const INSERT_JOBS_IF_CURRENT: &str = insert_many!(if_current!());
+const INSERT_JOB: &str = insert_one!("");
+const INSERT_JOB_IF_CURRENT: &str = insert_one!(if_current!());
+
+/// A busy worker's usual step, in one statement (one round trip, one commit): complete the plain
+/// attempts that ended (`$6` ids, `$7` tokens, `$8` outputs; only those still held that asked
+/// for nothing from inside) and claim the next jobs as `CLAIM` does. Every row carries the
+/// uuids completed (NULL when none) after the claimed job's columns (NULL when none was
+/// claimed). The rows completed are reserved, so the claim, which takes only unreserved rows,
+/// never touches them: one statement must not change a row twice.
+const FINISH_AND_CLAIM: &str = concat!(
+    "WITH ending AS (
+         SELECT * FROM unnest($6::bigint[], $7::text[], $8::text[]) AS e(id, token, output)),
+     done AS (
+         DELETE FROM jobs USING ending
+         WHERE jobs.id = ending.id AND jobs.token = ending.token AND jobs.intent IS NULL
+         RETURNING jobs.uuid, jobs.queue, jobs.name, jobs.payload, jobs.attempts,
+                   jobs.exceptions, ending.output, jobs.created_at),
+     completed AS (
+         INSERT INTO finished_jobs
+             (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
+         SELECT uuid, queue, name, payload, attempts, exceptions, output, created_at, ",
+    now_ms!(),
+    " FROM done
+         ON CONFLICT (uuid) DO UPDATE SET
+             queue = excluded.queue, name = excluded.name, payload = excluded.payload,
+             attempts = excluded.attempts, exceptions = excluded.exceptions,
+             output = excluded.output, created_at = excluded.created_at,
+             finished_at = excluded.finished_at
+         RETURNING uuid),
+     ",
+    claim_ctes!(),
+    " SELECT ",
+    claimed_columns!(),
+    ", f.uuids
+     FROM (SELECT array_agg(uuid) AS uuids FROM completed) f LEFT JOIN claimed ON true"
+);
+
+/// A claimed job from the first eight columns of a claim's row; None for the empty row of
+/// `FINISH_AND_CLAIM` that claimed nothing.
+fn reserved_from_row(row: &Row) -> Result<Option<Reserved>> {
+    let Some(id) = row.get::<_, Option<i64>>(0) else {
+        return Ok(None);
+    };
+    let uuid: String = row.get(1);
+    let raw: String = row.get(6);
+    let payload = parse_payload(&raw, &uuid)?;
+    Ok(Some(Reserved {
+        id,
+        uuid,
+        queue: row.get(2),
+        attempts: row.get(3),
+        exceptions: row.get::<_, i64>(4) as u32,
+        token: row.get::<_, Option<String>>(5).unwrap_or_default(),
+        payload,
+    }))
+}
+
+/// Claimed rows in queue order (RETURNING has none): (available_at, id).
+fn in_queue_order(rows: &mut [Row]) {
+    rows.sort_by_key(|r| {
+        (
+            r.get::<_, Option<i64>>(7).unwrap_or(0),
+            r.get::<_, Option<i64>>(0).unwrap_or(0),
+        )
+    });
+}
 
 /// A job whose attempt's end changes nothing but its own row: no middleware, unique lock,
 /// chain or batch.
@@ -660,6 +1022,7 @@ impl Store for PostgresStore {
     }
 
     fn enqueue(&mut self, jobs: &[NewJob], _now_ms: i64) -> Result<Vec<Enqueued>> {
+        self.leave_worker_session()?;
         let rows: Vec<(String, &NewJob)> = jobs
             .iter()
             .map(|j| Ok((serde_json::to_string(&j.payload)?, j)))
@@ -668,46 +1031,7 @@ impl Store for PostgresStore {
             return Ok(vec![]);
         }
         if jobs.iter().all(|j| j.payload.unique.is_none()) {
-            // All at once, and the wake-up with them: one statement (one round trip, one
-            // transaction) however many jobs; ids follow the given order.
-            self.ensure_connected()?;
-            let skew = self.skew()?;
-            let uuids: Vec<&str> = rows.iter().map(|(_, j)| j.payload.uuid.as_str()).collect();
-            let queues: Vec<&str> = rows.iter().map(|(_, j)| j.queue.as_str()).collect();
-            let names: Vec<&str> = rows
-                .iter()
-                .map(|(_, j)| j.payload.display_name.as_str())
-                .collect();
-            let payloads: Vec<&str> = rows.iter().map(|(raw, _)| raw.as_str()).collect();
-            let available: Vec<i64> = rows
-                .iter()
-                .map(|(_, j)| rebase(j.available_at, skew))
-                .collect();
-            let created: Vec<i64> = rows
-                .iter()
-                .map(|(_, j)| rebase(j.payload.created_at, skew))
-                .collect();
-            // Typed parameters: no separate round trip to prepare (a dispatch runs this once).
-            self.client.query_typed(
-                "WITH inserted AS (
-                     INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
-                     SELECT uuid, queue, name, payload, available_at, created_at
-                     FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY
-                          AS t(uuid, queue, name, payload, available_at, created_at, n)
-                     ORDER BY n
-                     RETURNING queue)
-                 SELECT pg_notify($7, q) FROM (SELECT DISTINCT queue AS q FROM inserted) s",
-                &[
-                    (&uuids, Type::TEXT_ARRAY),
-                    (&queues, Type::TEXT_ARRAY),
-                    (&names, Type::TEXT_ARRAY),
-                    (&payloads, Type::TEXT_ARRAY),
-                    (&available, Type::INT8_ARRAY),
-                    (&created, Type::INT8_ARRAY),
-                    (&WAKE_CHANNEL, Type::TEXT),
-                ],
-            )?;
-            return Ok(vec![Enqueued::Dispatched; rows.len()]);
+            return self.insert_all(&rows);
         }
         self.write(|tx| {
             let skew = tx.skew;
@@ -749,6 +1073,7 @@ impl Store for PostgresStore {
     }
 
     fn claim_many(&mut self, claim: &Claim<'_>, limit: usize) -> Result<Vec<Reserved>> {
+        self.free_expired_if_due()?;
         let offset = self.offset();
         let mut jobs: Vec<Reserved> = Vec::new();
         // Strict priority: the next queue only for what the ones before could not fill.
@@ -761,23 +1086,106 @@ impl Store for PostgresStore {
                 CLAIM,
                 &[&offset, queue, &claim.lease_ms, &claim.worker_id, &want],
             )?;
-            rows.sort_by_key(|r| (r.get::<_, i64>(7), r.get::<_, i64>(0)));
-            for row in rows {
-                let uuid: String = row.get(1);
-                let raw: String = row.get(6);
-                let payload = parse_payload(&raw, &uuid)?;
-                jobs.push(Reserved {
-                    id: row.get(0),
-                    uuid,
-                    queue: row.get(2),
-                    attempts: row.get(3),
-                    exceptions: row.get::<_, i64>(4) as u32,
-                    token: row.get::<_, Option<String>>(5).unwrap_or_default(),
-                    payload,
-                });
+            in_queue_order(&mut rows);
+            for row in &rows {
+                jobs.extend(reserved_from_row(row)?);
             }
         }
         Ok(jobs)
+    }
+
+    fn finish_and_claim(
+        &mut self,
+        endings: &mut [Ending<'_>],
+        now_ms: i64,
+        next: Option<(&Claim<'_>, usize)>,
+    ) -> Result<(Vec<Finished>, Vec<Reserved>)> {
+        let Some((claim, limit)) = next.filter(|(c, limit)| *limit > 0 && !c.queues.is_empty())
+        else {
+            let finished = self.finish_many(endings, now_ms)?;
+            return Ok((finished, Vec::new()));
+        };
+        // Attempts whose end needs more than deleting their row (a release, a failure, a
+        // chain, a batch, middleware, an intent …) end first in their own transactions.
+        let mut finished: Vec<Option<Finished>> = vec![None; endings.len()];
+        let mut together: Vec<usize> = Vec::new();
+        for (i, e) in endings.iter_mut().enumerate() {
+            if is_plain(&e.job.payload) && (e.decide)(None).decision == Decision::Complete {
+                together.push(i);
+            } else {
+                finished[i] = Some(self.finish(e.job, e.output, now_ms, &mut *e.decide)?);
+            }
+        }
+        if together.is_empty() {
+            let finished = finished
+                .into_iter()
+                .map(|f| f.expect("set above"))
+                .collect();
+            return Ok((finished, self.claim_many(claim, limit)?));
+        }
+        self.free_expired_if_due()?;
+        let ids: Vec<i64> = together.iter().map(|&i| endings[i].job.id).collect();
+        let tokens: Vec<&str> = together
+            .iter()
+            .map(|&i| endings[i].job.token.as_str())
+            .collect();
+        // PostgreSQL text cannot hold NUL bytes, which a job's output may have.
+        let outputs: Vec<String> = together
+            .iter()
+            .map(|&i| without_nul(endings[i].output).into_owned())
+            .collect();
+        let offset = self.offset();
+        let want = limit as i64;
+        let mut rows = self.query(
+            FINISH_AND_CLAIM,
+            &[
+                &offset,
+                &claim.queues[0],
+                &claim.lease_ms,
+                &claim.worker_id,
+                &want,
+                &ids,
+                &tokens,
+                &outputs,
+            ],
+        )?;
+        for _ in &together {
+            self.vacuum_if_due();
+        }
+        let completed: HashSet<String> = rows
+            .first()
+            .and_then(|r| r.get::<_, Option<Vec<String>>>(8))
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        in_queue_order(&mut rows);
+        let mut jobs = Vec::new();
+        for row in &rows {
+            jobs.extend(reserved_from_row(row)?);
+        }
+        for i in together {
+            let e = &mut endings[i];
+            finished[i] = Some(if completed.contains(&e.job.uuid) {
+                Finished::Applied(Decision::Complete)
+            } else {
+                // It asked for something from inside, or its reservation is gone: the full
+                // transaction reads which and decides again.
+                self.finish(e.job, e.output, now_ms, &mut *e.decide)?
+            });
+        }
+        // Later queues only for what the first could not fill.
+        if jobs.len() < limit && claim.queues.len() > 1 {
+            let rest = Claim {
+                queues: &claim.queues[1..],
+                ..claim.clone()
+            };
+            jobs.extend(self.claim_many(&rest, limit - jobs.len())?);
+        }
+        let finished = finished
+            .into_iter()
+            .map(|f| f.expect("set above"))
+            .collect();
+        Ok((finished, jobs))
     }
 
     fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
@@ -1191,6 +1599,7 @@ impl Store for PostgresStore {
     }
 
     fn retry_failed(&mut self, selection: &RetrySelection, _now_ms: i64) -> Result<Vec<String>> {
+        self.leave_worker_session()?;
         self.write(|tx| {
             let now = tx.now;
             let retried: Vec<String> = match selection {
@@ -1360,6 +1769,7 @@ impl Store for PostgresStore {
     }
 
     fn create_batch(&mut self, batch: &NewBatch, jobs: &[NewJob]) -> Result<()> {
+        self.leave_worker_session()?;
         let options = serde_json::to_string(&batch.options)?;
         let total: i64 = jobs
             .iter()
@@ -1387,6 +1797,7 @@ impl Store for PostgresStore {
     }
 
     fn add_to_batch(&mut self, batch_id: &str, jobs: &[NewJob]) -> Result<()> {
+        self.leave_worker_session()?;
         let added: i64 = jobs
             .iter()
             .map(|j| 1 + j.payload.chained.len() as i64)
@@ -2078,6 +2489,133 @@ mod tests {
         assert_eq!(place, "db.example:5432/u");
         let err = parse_url("postgres://u:secret@db.example:notaport/x").unwrap_err();
         assert!(!format!("{err:#}").contains("secret"), "{err:#}");
+    }
+
+    fn hand_managed(db: &tests_support::TestDatabase) -> Result<PostgresStore> {
+        let options = StoreOptions {
+            connection: "main".into(),
+            discard_failed: false,
+            auto_migrate: false,
+            synchronous_full: false,
+        };
+        PostgresStore::open(
+            &db.url,
+            options,
+            Arc::new(crate::clock::SystemClock::default()),
+        )
+    }
+
+    fn job() -> NewJob {
+        crate::domain::job::build(
+            crate::domain::job::JobCommand::Argv(vec!["true".into()]),
+            &Default::default(),
+            "default",
+            std::path::Path::new("/"),
+            uuid::Uuid::new_v4().to_string(),
+            crate::clock::system_now_ms(),
+        )
+        .unwrap()
+    }
+
+    /// `auto_migrate = false` with the tables made by hand from the generated SQL (no
+    /// `queue_migrations`): dispatch and claim work; with a table missing, the first use says
+    /// which generator writes it.
+    #[test]
+    fn a_schema_made_by_hand_is_used_and_a_missing_table_is_named() {
+        let Some(db) = tests_support::TestDatabase::create() else {
+            return;
+        };
+        let err = hand_managed(&db).unwrap().enqueue(&[job()], 0).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("has no jobs table and auto_migrate is off: run `queue table`")
+                && text.contains("or `queue migrate`"),
+            "{text}"
+        );
+
+        let (config, place) = parse_url(&db.url).unwrap();
+        let mut admin = connect(&config, &place).unwrap();
+        let tables: Vec<&str> = migrate::TABLES
+            .iter()
+            .map(|(t, _)| *t)
+            .filter(|t| *t != "failed_jobs")
+            .collect();
+        for statement in migrate::statements_for(migrate::POSTGRES, &tables) {
+            admin.batch_execute(&statement).unwrap();
+        }
+        let err = hand_managed(&db).unwrap().failed_jobs(None).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains(
+                "has no failed_jobs table and auto_migrate is off: run `queue failed-table`"
+            ) && !text.contains("queue migrate"),
+            "{text}"
+        );
+
+        for statement in migrate::statements_for(migrate::POSTGRES, &["failed_jobs"]) {
+            admin.batch_execute(&statement).unwrap();
+        }
+        let mut store = hand_managed(&db).unwrap();
+        let new = job();
+        assert_eq!(
+            store.enqueue(std::slice::from_ref(&new), 0).unwrap(),
+            vec![Enqueued::Dispatched]
+        );
+        let queues = vec!["default".to_string()];
+        let claim = Claim {
+            queues: &queues,
+            worker_id: "w",
+            now_ms: crate::clock::system_now_ms(),
+            lease_ms: 60_000,
+        };
+        assert_eq!(store.claim(&claim).unwrap().unwrap().uuid, new.payload.uuid);
+        assert!(store.failed_jobs(None).unwrap().is_empty());
+    }
+
+    fn setting(store: &mut PostgresStore, name: &str) -> String {
+        store
+            .client
+            .query_one(&format!("SHOW {name}"), &[])
+            .unwrap()
+            .get(0)
+    }
+
+    /// A claiming connection commits without waiting for the WAL flush, unless
+    /// `synchronous = "full"`; a dispatch on it waits again.
+    #[test]
+    fn workers_commit_without_waiting_for_the_flush_unless_synchronous_is_full() {
+        let Some(db) = tests_support::TestDatabase::create() else {
+            return;
+        };
+        let queues = vec!["default".to_string()];
+        let claim = Claim {
+            queues: &queues,
+            worker_id: "w",
+            now_ms: crate::clock::system_now_ms(),
+            lease_ms: 60_000,
+        };
+        for full in [false, true] {
+            let options = StoreOptions {
+                connection: "main".into(),
+                discard_failed: false,
+                auto_migrate: true,
+                synchronous_full: full,
+            };
+            let clock = Arc::new(crate::clock::SystemClock::default());
+            let mut store = PostgresStore::open(&db.url, options, clock).unwrap();
+            store.enqueue(&[job()], 0).unwrap();
+            assert_eq!(setting(&mut store, "synchronous_commit"), "on");
+            assert!(store.claim(&claim).unwrap().is_some());
+            let want = if full { "on" } else { "off" };
+            assert_eq!(
+                setting(&mut store, "synchronous_commit"),
+                want,
+                "full: {full}"
+            );
+            assert_eq!(setting(&mut store, "plan_cache_mode"), "force_generic_plan");
+            store.enqueue(&[job()], 0).unwrap();
+            assert_eq!(setting(&mut store, "synchronous_commit"), "on");
+        }
     }
 
     #[test]

@@ -298,6 +298,7 @@ pub fn run(
         worker_id,
         tx,
         running: HashMap::new(),
+        ended: Vec::new(),
         next_slot: 0,
         popped: 0,
         stopping: None,
@@ -332,6 +333,9 @@ struct Worker<'a> {
     worker_id: String,
     tx: Sender<Message>,
     running: HashMap<u64, Running>,
+    /// Attempts that ended and are not yet recorded: the next claim records them in the same
+    /// store call.
+    ended: Vec<(Running, AttemptEnd)>,
     next_slot: u64,
     popped: u64,
     stopping: Option<Stop>,
@@ -359,6 +363,7 @@ impl Worker<'_> {
                         // Laravel's --once sleeps when it found nothing, then exits.
                         self.wait(rx, self.opts.sleep)?;
                     }
+                    self.settle(None)?;
                     return Ok(stop);
                 }
             }
@@ -393,38 +398,16 @@ impl Worker<'_> {
         }
     }
 
-    /// Claim jobs into free slots; returns true when a claim found nothing available.
+    /// Record the attempts that ended and claim jobs into the free slots, both in one store
+    /// call where the worker may claim; returns true when a claim found nothing available.
     fn take_jobs(&mut self) -> Result<bool> {
-        if self.stopping.is_some() || self.paused {
-            return Ok(false);
-        }
-        if self.running.len() >= self.opts.concurrency {
-            return Ok(false);
-        }
-        let controls = self.store.controls()?;
-        if controls.restart != self.restart_marker {
-            self.stopping = Some(Stop::Restart);
-            return Ok(false);
-        }
-        // Maintenance mode without --force, or every queue paused: take nothing, which counts
-        // as finding nothing (so --stop-when-empty still stops).
-        if controls.maintenance && !self.opts.force {
-            return Ok(true);
-        }
-        let queues: Vec<String> = self
-            .opts
-            .queues
-            .iter()
-            .filter(|q| {
-                !controls
-                    .paused
-                    .contains(&format!("{}:{q}", self.opts.connection))
-            })
-            .cloned()
-            .collect();
-        if queues.is_empty() {
-            return Ok(true);
-        }
+        let queues = match self.claimable_queues()? {
+            Ok(queues) => queues,
+            Err(found_nothing) => {
+                self.settle(None)?;
+                return Ok(found_nothing);
+            }
+        };
         while self.running.len() < self.opts.concurrency && self.stopping.is_none() {
             // Fill every free slot with one claim (one transaction).
             let mut limit = self.opts.concurrency - self.running.len();
@@ -434,13 +417,7 @@ impl Worker<'_> {
             if self.opts.max_jobs > 0 {
                 limit = limit.min(self.opts.max_jobs.saturating_sub(self.popped) as usize);
             }
-            let claim = Claim {
-                queues: &queues,
-                worker_id: &self.worker_id,
-                now_ms: self.clock.now_ms(),
-                lease_ms: self.opts.lease.as_millis() as i64,
-            };
-            let jobs = self.store.claim_many(&claim, limit)?;
+            let jobs = self.settle(Some((&queues, limit)))?;
             let got = jobs.len();
             for job in jobs {
                 self.popped += 1;
@@ -455,7 +432,43 @@ impl Worker<'_> {
                 return Ok(true);
             }
         }
+        self.settle(None)?;
         Ok(false)
+    }
+
+    /// The queues to claim from now, or Err(found_nothing) when the worker takes nothing:
+    /// stopping, paused, full, restarted, or (found nothing, so --stop-when-empty still stops)
+    /// in maintenance mode without --force or with every queue paused.
+    fn claimable_queues(&mut self) -> Result<Result<Vec<String>, bool>> {
+        if self.stopping.is_some() || self.paused {
+            return Ok(Err(false));
+        }
+        if self.running.len() >= self.opts.concurrency {
+            return Ok(Err(false));
+        }
+        let controls = self.store.controls()?;
+        if controls.restart != self.restart_marker {
+            self.stopping = Some(Stop::Restart);
+            return Ok(Err(false));
+        }
+        if controls.maintenance && !self.opts.force {
+            return Ok(Err(true));
+        }
+        let queues: Vec<String> = self
+            .opts
+            .queues
+            .iter()
+            .filter(|q| {
+                !controls
+                    .paused
+                    .contains(&format!("{}:{q}", self.opts.connection))
+            })
+            .cloned()
+            .collect();
+        if queues.is_empty() {
+            return Ok(Err(true));
+        }
+        Ok(Ok(queues))
     }
 
     /// How long to wait when there is nothing to take: --sleep, but no later than the moment
@@ -678,10 +691,10 @@ impl Worker<'_> {
             .get_or_insert_with(|| pool::Pool::new(size, run_handler))
     }
 
-    /// Wait up to `timeout` for messages, handling every one that arrives.
-    /// Ended attempts that arrived together are recorded in one transaction.
+    /// Wait up to `timeout` for messages, handling every one that arrives. Ended attempts
+    /// are kept for the next claim to record, unless the worker rests between jobs.
     fn wait(&mut self, rx: &mpsc::Receiver<Message>, timeout: Duration) -> Result<()> {
-        let mut ended = Vec::new();
+        let mut ended = std::mem::take(&mut self.ended);
         match rx.recv_timeout(timeout) {
             Ok(msg) => self.handle(msg, &mut ended),
             Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
@@ -690,12 +703,10 @@ impl Worker<'_> {
             self.handle(msg, &mut ended);
         }
         self.time_out_handlers(&mut ended);
-        if ended.is_empty() {
-            return Ok(());
-        }
         let count = ended.len();
-        self.record(ended)?;
-        if !self.opts.rest.is_zero() {
+        self.ended = ended;
+        if count > 0 && !self.opts.rest.is_zero() {
+            self.settle(None)?;
             std::thread::sleep(self.opts.rest * count as u32);
         }
         Ok(())
@@ -783,9 +794,29 @@ impl Worker<'_> {
         }
     }
 
-    /// Record ended attempts (all in one transaction) and report them.
-    fn record(&mut self, ended: Vec<(Running, AttemptEnd)>) -> Result<()> {
+    /// Record the ended attempts (all in one transaction) and report them, and claim up to
+    /// `next`'s limit of jobs from its queues in the same store call; returns the jobs claimed.
+    fn settle(&mut self, next: Option<(&[String], usize)>) -> Result<Vec<Reserved>> {
+        // One instant for both: a job released without delay is available to the claim.
         let now = self.clock.now_ms();
+        let worker_id = self.worker_id.clone();
+        let claim = next.map(|(queues, limit)| {
+            let claim = Claim {
+                queues,
+                worker_id: &worker_id,
+                now_ms: now,
+                lease_ms: self.opts.lease.as_millis() as i64,
+            };
+            (claim, limit)
+        });
+        let next = claim.as_ref().map(|(claim, limit)| (claim, *limit));
+        let ended = std::mem::take(&mut self.ended);
+        if ended.is_empty() {
+            return match next {
+                Some((claim, limit)) if limit > 0 => self.store.claim_many(claim, limit),
+                _ => Ok(Vec::new()),
+            };
+        }
         let opts = self.opts;
         let mut endings: Vec<Ending<'_>> = ended
             .iter()
@@ -824,12 +855,12 @@ impl Worker<'_> {
                 }
             })
             .collect();
-        let applied = self.store.finish_many(&mut endings, now)?;
+        let (applied, claimed) = self.store.finish_and_claim(&mut endings, now, next)?;
         drop(endings);
         for ((running, end), applied) in ended.iter().zip(applied) {
             self.report_finish(&running.job, applied, end.elapsed);
         }
-        Ok(())
+        Ok(claimed)
     }
 
     fn report_finish(&mut self, job: &Reserved, applied: Finished, elapsed: Duration) {
