@@ -871,6 +871,18 @@ const INSERT_JOBS_IF_CURRENT: &str = insert_many!(if_current!());
 const INSERT_JOB: &str = insert_one!("");
 const INSERT_JOB_IF_CURRENT: &str = insert_one!(if_current!());
 
+/// The end of an INSERT into finished_jobs: a job finished again (the same uuid dispatched
+/// anew) replaces its old row.
+macro_rules! replace_finished {
+    () => {
+        " ON CONFLICT (uuid) DO UPDATE SET
+             queue = excluded.queue, name = excluded.name, payload = excluded.payload,
+             attempts = excluded.attempts, exceptions = excluded.exceptions,
+             output = excluded.output, created_at = excluded.created_at,
+             finished_at = excluded.finished_at"
+    };
+}
+
 /// A busy worker's usual step, in one statement (one round trip, one commit): complete the plain
 /// attempts that ended (`$6` ids, `$7` tokens, `$8` outputs; only those still held that asked
 /// for nothing from inside) and claim the next jobs as `CLAIM` does. Every row carries the
@@ -890,13 +902,9 @@ const FINISH_AND_CLAIM: &str = concat!(
              (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
          SELECT uuid, queue, name, payload, attempts, exceptions, output, created_at, ",
     now_ms!(),
-    " FROM done
-         ON CONFLICT (uuid) DO UPDATE SET
-             queue = excluded.queue, name = excluded.name, payload = excluded.payload,
-             attempts = excluded.attempts, exceptions = excluded.exceptions,
-             output = excluded.output, created_at = excluded.created_at,
-             finished_at = excluded.finished_at
-         RETURNING uuid),
+    " FROM done",
+    replace_finished!(),
+    " RETURNING uuid),
      ",
     claim_ctes!(),
     " SELECT ",
@@ -955,13 +963,9 @@ const FINISH_COMPLETE: &str = concat!(
          (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
      SELECT uuid, queue, name, payload, attempts, exceptions, $4, created_at, ",
     now_ms!(),
-    " FROM done
-     ON CONFLICT (uuid) DO UPDATE SET
-         queue = excluded.queue, name = excluded.name, payload = excluded.payload,
-         attempts = excluded.attempts, exceptions = excluded.exceptions,
-         output = excluded.output, created_at = excluded.created_at,
-         finished_at = excluded.finished_at
-     RETURNING 1"
+    " FROM done",
+    replace_finished!(),
+    " RETURNING 1"
 );
 const FINISH_RELEASE: &str = concat!(
     "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL, token = NULL,
@@ -1395,14 +1399,13 @@ impl Store for PostgresStore {
                 Decision::Complete => {
                     tx.execute("DELETE FROM jobs WHERE id = $1", &[&job.id])?;
                     tx.execute(
-                        "INSERT INTO finished_jobs
-                             (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                         ON CONFLICT (uuid) DO UPDATE SET
-                             queue = excluded.queue, name = excluded.name,
-                             payload = excluded.payload, attempts = excluded.attempts,
-                             exceptions = excluded.exceptions, output = excluded.output,
-                             created_at = excluded.created_at, finished_at = excluded.finished_at",
+                        concat!(
+                            "INSERT INTO finished_jobs
+                                 (uuid, queue, name, payload, attempts, exceptions, output,
+                                  created_at, finished_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            replace_finished!()
+                        ),
                         &[
                             &job.uuid,
                             &job.queue,
@@ -2491,18 +2494,35 @@ mod tests {
         assert!(!format!("{err:#}").contains("secret"), "{err:#}");
     }
 
-    fn hand_managed(db: &tests_support::TestDatabase) -> Result<PostgresStore> {
+    fn open(
+        db: &tests_support::TestDatabase,
+        auto_migrate: bool,
+        synchronous_full: bool,
+    ) -> Result<PostgresStore> {
         let options = StoreOptions {
             connection: "main".into(),
             discard_failed: false,
-            auto_migrate: false,
-            synchronous_full: false,
+            auto_migrate,
+            synchronous_full,
         };
-        PostgresStore::open(
-            &db.url,
-            options,
-            Arc::new(crate::clock::SystemClock::default()),
-        )
+        let clock = Arc::new(crate::clock::SystemClock::default());
+        PostgresStore::open(&db.url, options, clock)
+    }
+
+    fn hand_managed(db: &tests_support::TestDatabase) -> Result<PostgresStore> {
+        open(db, false, false)
+    }
+
+    /// Claim the next job of the queue `default`.
+    fn claim_default(store: &mut PostgresStore) -> Option<Reserved> {
+        let queues = vec!["default".to_string()];
+        let claim = Claim {
+            queues: &queues,
+            worker_id: "w",
+            now_ms: crate::clock::system_now_ms(),
+            lease_ms: 60_000,
+        };
+        store.claim(&claim).unwrap()
     }
 
     fn job() -> NewJob {
@@ -2561,14 +2581,7 @@ mod tests {
             store.enqueue(std::slice::from_ref(&new), 0).unwrap(),
             vec![Enqueued::Dispatched]
         );
-        let queues = vec!["default".to_string()];
-        let claim = Claim {
-            queues: &queues,
-            worker_id: "w",
-            now_ms: crate::clock::system_now_ms(),
-            lease_ms: 60_000,
-        };
-        assert_eq!(store.claim(&claim).unwrap().unwrap().uuid, new.payload.uuid);
+        assert_eq!(claim_default(&mut store).unwrap().uuid, new.payload.uuid);
         assert!(store.failed_jobs(None).unwrap().is_empty());
     }
 
@@ -2587,25 +2600,11 @@ mod tests {
         let Some(db) = tests_support::TestDatabase::create() else {
             return;
         };
-        let queues = vec!["default".to_string()];
-        let claim = Claim {
-            queues: &queues,
-            worker_id: "w",
-            now_ms: crate::clock::system_now_ms(),
-            lease_ms: 60_000,
-        };
         for full in [false, true] {
-            let options = StoreOptions {
-                connection: "main".into(),
-                discard_failed: false,
-                auto_migrate: true,
-                synchronous_full: full,
-            };
-            let clock = Arc::new(crate::clock::SystemClock::default());
-            let mut store = PostgresStore::open(&db.url, options, clock).unwrap();
+            let mut store = open(&db, true, full).unwrap();
             store.enqueue(&[job()], 0).unwrap();
             assert_eq!(setting(&mut store, "synchronous_commit"), "on");
-            assert!(store.claim(&claim).unwrap().is_some());
+            assert!(claim_default(&mut store).is_some());
             let want = if full { "on" } else { "off" };
             assert_eq!(
                 setting(&mut store, "synchronous_commit"),
