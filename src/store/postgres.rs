@@ -482,8 +482,8 @@ impl PostgresStore {
     /// minute, so a busy worker vacuums the jobs table itself now and then (a few ms; skipped
     /// while another worker does it, and a no-op with a warning for a user that does not own
     /// the table).
-    fn vacuum_if_due(&mut self) {
-        self.finished += 1;
+    fn vacuum_if_due(&mut self, finished: u64) {
+        self.finished += finished;
         if self.finished < VACUUM_EVERY_JOBS
             || self.vacuumed.is_some_and(|at| at.elapsed() < VACUUM_GAP)
         {
@@ -494,9 +494,9 @@ impl PostgresStore {
         let _ = self.client.batch_execute("VACUUM (SKIP_LOCKED) jobs");
     }
 
-    /// Free expired reservations before a claim, unless this connection did in the last
-    /// second (a clock that moved back counts as due).
-    fn free_expired_if_due(&mut self) -> Result<()> {
+    /// Before a claim: the worker's session settings, and expired reservations freed unless
+    /// this connection did that in the last second (a clock that moved back counts as due).
+    fn before_claim(&mut self) -> Result<()> {
         self.ensure_connected()?;
         self.enter_worker_session();
         let now = self.clock.now_ms();
@@ -933,14 +933,19 @@ fn reserved_from_row(row: &Row) -> Result<Option<Reserved>> {
     }))
 }
 
-/// Claimed rows in queue order (RETURNING has none): (available_at, id).
-fn in_queue_order(rows: &mut [Row]) {
+/// The jobs of a claim's rows, in queue order (RETURNING has none): (available_at, id).
+fn claimed_jobs(mut rows: Vec<Row>) -> Result<Vec<Reserved>> {
     rows.sort_by_key(|r| {
         (
             r.get::<_, Option<i64>>(7).unwrap_or(0),
             r.get::<_, Option<i64>>(0).unwrap_or(0),
         )
     });
+    let mut jobs = Vec::with_capacity(rows.len());
+    for row in &rows {
+        jobs.extend(reserved_from_row(row)?);
+    }
+    Ok(jobs)
 }
 
 /// A job whose attempt's end changes nothing but its own row: no middleware, unique lock,
@@ -1077,7 +1082,7 @@ impl Store for PostgresStore {
     }
 
     fn claim_many(&mut self, claim: &Claim<'_>, limit: usize) -> Result<Vec<Reserved>> {
-        self.free_expired_if_due()?;
+        self.before_claim()?;
         let offset = self.offset();
         let mut jobs: Vec<Reserved> = Vec::new();
         // Strict priority: the next queue only for what the ones before could not fill.
@@ -1086,14 +1091,11 @@ impl Store for PostgresStore {
                 break;
             }
             let want = (limit - jobs.len()) as i64;
-            let mut rows = self.query(
+            let rows = self.query(
                 CLAIM,
                 &[&offset, queue, &claim.lease_ms, &claim.worker_id, &want],
             )?;
-            in_queue_order(&mut rows);
-            for row in &rows {
-                jobs.extend(reserved_from_row(row)?);
-            }
+            jobs.extend(claimed_jobs(rows)?);
         }
         Ok(jobs)
     }
@@ -1127,7 +1129,7 @@ impl Store for PostgresStore {
                 .collect();
             return Ok((finished, self.claim_many(claim, limit)?));
         }
-        self.free_expired_if_due()?;
+        self.before_claim()?;
         let ids: Vec<i64> = together.iter().map(|&i| endings[i].job.id).collect();
         let tokens: Vec<&str> = together
             .iter()
@@ -1140,7 +1142,7 @@ impl Store for PostgresStore {
             .collect();
         let offset = self.offset();
         let want = limit as i64;
-        let mut rows = self.query(
+        let rows = self.query(
             FINISH_AND_CLAIM,
             &[
                 &offset,
@@ -1153,20 +1155,14 @@ impl Store for PostgresStore {
                 &outputs,
             ],
         )?;
-        for _ in &together {
-            self.vacuum_if_due();
-        }
+        self.vacuum_if_due(together.len() as u64);
         let completed: HashSet<String> = rows
             .first()
             .and_then(|r| r.get::<_, Option<Vec<String>>>(8))
             .unwrap_or_default()
             .into_iter()
             .collect();
-        in_queue_order(&mut rows);
-        let mut jobs = Vec::new();
-        for row in &rows {
-            jobs.extend(reserved_from_row(row)?);
-        }
+        let mut jobs = claimed_jobs(rows)?;
         for i in together {
             let e = &mut endings[i];
             finished[i] = Some(if completed.contains(&e.job.uuid) {
@@ -1365,7 +1361,7 @@ impl Store for PostgresStore {
         _now_ms: i64,
         decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
     ) -> Result<Finished> {
-        self.vacuum_if_due();
+        self.vacuum_if_due(1);
         // PostgreSQL text cannot hold NUL bytes, which a job's output may have.
         let output = &*without_nul(output);
         if is_plain(&job.payload) {
@@ -2583,6 +2579,42 @@ mod tests {
         );
         assert_eq!(claim_default(&mut store).unwrap().uuid, new.payload.uuid);
         assert!(store.failed_jobs(None).unwrap().is_empty());
+    }
+
+    /// A dispatch folds the schema check into its insert: into a schema newer than this
+    /// binary knows it inserts nothing and says so, as every other first use does.
+    #[test]
+    fn a_dispatch_into_a_newer_schema_inserts_nothing() {
+        let Some(db) = tests_support::TestDatabase::create() else {
+            return;
+        };
+        open(&db, true, false)
+            .unwrap()
+            .enqueue(&[job()], 0)
+            .unwrap();
+        let (config, place) = parse_url(&db.url).unwrap();
+        let mut admin = connect(&config, &place).unwrap();
+        admin
+            .batch_execute(
+                "INSERT INTO queue_migrations (version, name, applied_at) VALUES (99, 'x', 0)",
+            )
+            .unwrap();
+        for jobs in [vec![job()], vec![job(), job()]] {
+            let err = open(&db, true, false)
+                .unwrap()
+                .enqueue(&jobs, 0)
+                .unwrap_err();
+            let text = format!("{err:#}");
+            assert!(
+                text.contains("has schema version 99, newer than this queue binary knows"),
+                "{text}"
+            );
+        }
+        let count: i64 = admin
+            .query_one("SELECT count(*) FROM jobs", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(count, 1, "only the job dispatched before");
     }
 
     fn setting(store: &mut PostgresStore, name: &str) -> String {
