@@ -144,6 +144,43 @@ pub struct Sealed {
 }
 
 impl Payload {
+    /// Whether an attempt must be admitted before it runs (a transaction that checks and takes
+    /// what its middleware needs, skips it in a cancelled batch, or frees an until-processing
+    /// unique lock). The rest start without one.
+    pub fn needs_admission(&self) -> bool {
+        !self.middleware.is_empty()
+            || self.batch_id.is_some()
+            || self.unique.as_ref().is_some_and(|u| u.until_processing)
+    }
+
+    /// Whether an attempt's end changes nothing but the job's own row: no middleware, unique
+    /// lock, chain or batch. Such ends may take a store's fast path.
+    pub fn ends_alone(&self) -> bool {
+        self.middleware.is_empty()
+            && self.unique.is_none()
+            && self.chained.is_empty()
+            && self.chain_catch.is_none()
+            && self.batch_id.is_none()
+    }
+
+    /// The next link of its chain as a job to insert when this one succeeds at `now_ms`: it
+    /// carries the rest of the chain, the chain's catch and the batch. None at the chain's end.
+    pub fn next_link(&self, now_ms: i64) -> Option<NewJob> {
+        let (next, rest) = self.chained.split_first()?;
+        let mut payload = next.payload.clone();
+        payload.chained = rest.to_vec();
+        payload.chain_catch = self.chain_catch.clone();
+        payload.batch_id = self.batch_id.clone();
+        payload.created_at = now_ms;
+        Some(NewJob {
+            queue: next.queue.clone(),
+            available_at: now_ms + next.delay_ms,
+            unique_expires_at: None,
+            encrypt: false,
+            payload,
+        })
+    }
+
     pub fn sealed(&self) -> Sealed {
         Sealed {
             command: self.command.clone(),

@@ -1,6 +1,71 @@
 //! The retry rules (reference §3.6–3.9 as PRODUCT.md §4–5 adapt them): what one attempt's outcome
 //! means for the job. Pure functions of the attempt count, the limits and the time.
 
+use serde::{Deserialize, Serialize};
+
+/// What a job asked for from inside, with `queue release` or `queue fail`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    Release { delay_secs: Option<u64> },
+    Fail { message: String },
+}
+
+/// The worker's verdict on an attempt, given what the job asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub decision: Decision,
+    /// The attempt ended in an exception (non-zero exit, signal, timeout): counts for
+    /// --throttle-exceptions even when the job is released rather than failed.
+    pub threw: bool,
+}
+
+/// What one attempt needs to be judged: its attempt and exception counts, its limits, and
+/// whether its exceptions are counted by --throttle-exceptions.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub attempts: i64,
+    pub exceptions: u32,
+    pub limits: Limits,
+    pub throttled: bool,
+}
+
+/// The verdict on an attempt that ended with `observed`, once the store has read what the job
+/// asked for from inside (`intent`, which wins over how it exited).
+pub fn verdict(
+    attempt: &Attempt,
+    observed: &Outcome,
+    intent: Option<Intent>,
+    now_ms: i64,
+) -> Verdict {
+    let outcome = match intent {
+        Some(Intent::Fail { message }) => Outcome::FailRequested { message },
+        Some(Intent::Release { delay_secs }) => Outcome::Released { delay_secs },
+        None => observed.clone(),
+    };
+    let threw = matches!(
+        outcome,
+        Outcome::Exception { .. } | Outcome::TimedOut { .. }
+    );
+    // Under --throttle-exceptions an exception is counted by the throttle and the job released
+    // with its backoff, as Laravel's ThrottlesExceptions does.
+    let outcome = if threw && attempt.throttled {
+        Outcome::Released { delay_secs: None }
+    } else {
+        outcome
+    };
+    Verdict {
+        decision: decide(
+            &outcome,
+            attempt.attempts,
+            attempt.exceptions,
+            &attempt.limits,
+            now_ms,
+        ),
+        threw,
+    }
+}
+
 /// The limits in force for one attempt: the job's own options, falling back to the worker's flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {

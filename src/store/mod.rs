@@ -11,8 +11,9 @@ pub mod sqlite;
 use crate::domain::batch::BatchOptions;
 use crate::domain::job::{JobState, NewJob, Payload};
 use crate::domain::policy::Decision;
+pub use crate::domain::policy::{Intent, Verdict};
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A job a worker has reserved for one attempt.
 #[derive(Debug, Clone)]
@@ -27,14 +28,6 @@ pub struct Reserved {
     /// Identifies this attempt; `queue release` / `queue fail` inside the job must present it.
     pub token: String,
     pub payload: Payload,
-}
-
-/// What a job asked for from inside, with `queue release` or `queue fail`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Intent {
-    Release { delay_secs: Option<u64> },
-    Fail { message: String },
 }
 
 /// Who is claiming and for how long the claim holds without a heartbeat.
@@ -139,15 +132,6 @@ pub enum Admission {
     Skip {
         reason: String,
     },
-}
-
-/// The worker's verdict on an attempt, given what the job asked for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    pub decision: Decision,
-    /// The attempt ended in an exception (non-zero exit, signal, timeout): counts for
-    /// --throttle-exceptions even when the job is released rather than failed.
-    pub threw: bool,
 }
 
 /// A batch about to be created.

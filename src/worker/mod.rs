@@ -15,7 +15,7 @@ use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::domain::job::JobCommand;
 use crate::domain::named::NamedJob;
-use crate::domain::policy::{decide, Decision, Limits, Outcome};
+use crate::domain::policy::{verdict, Attempt, Decision, Limits, Outcome};
 use crate::store::{
     Admission, Claim, Ending, Finished, Intent, Reserved, Store, Verdict, WorkerInfo,
 };
@@ -564,13 +564,9 @@ impl Worker<'_> {
             Err(reason) => return self.fail_unrun(&job, reason),
         };
         let lease_ms = self.opts.lease.as_millis() as i64;
-        let p = &job.payload;
         // Only jobs with middleware, a batch or an until-processing lock need admission: the
         // rest skip its transaction.
-        let needs_admission = !p.middleware.is_empty()
-            || p.batch_id.is_some()
-            || p.unique.as_ref().is_some_and(|u| u.until_processing);
-        let admission = if needs_admission {
+        let admission = if job.payload.needs_admission() {
             self.store.admit(&job, now, lease_ms)?
         } else {
             Admission::Run
@@ -822,32 +818,15 @@ impl Worker<'_> {
             .iter()
             .map(|(running, end)| {
                 let job = &running.job;
-                let limits = limits_for(job, opts);
-                let observed = end.outcome.clone();
-                let throttled = job.payload.middleware.throttle_exceptions.is_some();
-                let decide = move |intent: Option<Intent>| {
-                    // What the job asked for from inside wins over how it exited.
-                    let outcome = match intent {
-                        Some(Intent::Fail { message }) => Outcome::FailRequested { message },
-                        Some(Intent::Release { delay_secs }) => Outcome::Released { delay_secs },
-                        None => observed.clone(),
-                    };
-                    let threw = matches!(
-                        outcome,
-                        Outcome::Exception { .. } | Outcome::TimedOut { .. }
-                    );
-                    // Under --throttle-exceptions an exception is counted by the throttle and
-                    // the job released with its backoff, as Laravel's ThrottlesExceptions does.
-                    let outcome = if threw && throttled {
-                        Outcome::Released { delay_secs: None }
-                    } else {
-                        outcome
-                    };
-                    Verdict {
-                        decision: decide(&outcome, job.attempts, job.exceptions, &limits, now),
-                        threw,
-                    }
+                let attempt = Attempt {
+                    attempts: job.attempts,
+                    exceptions: job.exceptions,
+                    limits: limits_for(job, opts),
+                    throttled: job.payload.middleware.throttle_exceptions.is_some(),
                 };
+                let observed = end.outcome.clone();
+                let decide =
+                    move |intent: Option<Intent>| verdict(&attempt, &observed, intent, now);
                 Ending {
                     job,
                     output: &end.output,
