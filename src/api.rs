@@ -69,7 +69,11 @@ impl Queue {
 
     /// A connection to the store (one per thread that uses it).
     pub fn store(&self) -> Result<Box<dyn Store>> {
-        crate::store::open(&self.target, Arc::clone(&self.clock))
+        crate::store::open(
+            &self.target.location,
+            self.target.store_options(),
+            Arc::clone(&self.clock),
+        )
     }
 
     fn build(&self, job: Job, now: i64) -> Result<NewJob> {

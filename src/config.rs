@@ -99,6 +99,8 @@ impl LoadedConfig {
     }
 }
 
+pub use crate::store::location::{redact_url, Location};
+
 /// Where the store is and how to treat it: the outcome of the precedence rules.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -118,74 +120,18 @@ pub struct Target {
     pub config: Option<LoadedConfig>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Location {
-    Sqlite(PathBuf),
-    Postgres(String),
-}
-
-impl Location {
-    fn parse(text: &str, base: &Path) -> Location {
-        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-            return Location::Postgres(text.to_string());
-        }
-        let path = text.strip_prefix("sqlite://").unwrap_or(text);
-        let path = PathBuf::from(path);
-        Location::Sqlite(if path.is_absolute() {
-            path
-        } else {
-            base.join(path)
-        })
-    }
-
-    /// How messages name the store: the file, or the URL without its password.
-    pub fn describe(&self) -> String {
-        match self {
-            Location::Sqlite(p) => p.display().to_string(),
-            Location::Postgres(url) => redact_url(url),
-        }
-    }
-
-    /// The value given to jobs as QUEUE_DATABASE so that `queue` inside a job finds this store.
-    pub fn as_env(&self) -> String {
-        match self {
-            Location::Sqlite(p) => p.display().to_string(),
-            Location::Postgres(url) => url.clone(),
+impl Target {
+    /// What the store needs to know of this target when it is opened.
+    pub fn store_options(&self) -> crate::store::StoreOptions {
+        crate::store::StoreOptions {
+            connection: self.connection.clone(),
+            discard_failed: self.discard_failed,
+            auto_migrate: self.auto_migrate,
+            synchronous_full: self.synchronous_full,
         }
     }
 }
 
-/// A URL with its password (in the user part or a `password=` parameter) replaced by `***`.
-pub fn redact_url(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user, host)) => match user.split_once(':') {
-            Some((name, _)) => format!("{name}:***@{host}"),
-            None => authority.to_string(),
-        },
-        None => authority.to_string(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let query: Vec<String> = query
-                .split('&')
-                .map(|kv| match kv.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                    _ => kv.to_string(),
-                })
-                .collect();
-            format!("{path}?{}", query.join("&"))
-        }
-        None => tail.to_string(),
-    };
-    if scheme.is_empty() {
-        format!("{authority}{tail}")
-    } else {
-        format!("{scheme}://{authority}{tail}")
-    }
-}
 
 /// What the user said about the store, from flags and environment.
 #[derive(Debug, Clone, Default)]

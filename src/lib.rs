@@ -15,7 +15,6 @@ pub mod crypto;
 pub mod domain;
 pub mod output;
 pub mod store;
-pub mod wake;
 pub mod worker;
 
 use anyhow::Result;

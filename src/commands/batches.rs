@@ -191,8 +191,11 @@ pub fn prune(args: PruneArgs, ctx: &Ctx) -> Result<ExitCode> {
     let unfinished_before = args.unfinished.map(ago).transpose()?;
     let cancelled_before = args.cancelled.map(ago).transpose()?;
     let (_, mut store) = ctx.store()?;
-    let (finished, unfinished, cancelled) =
-        store.prune_batches(finished_before, unfinished_before, cancelled_before)?;
+    let crate::store::PrunedBatches {
+        finished,
+        unfinished,
+        cancelled,
+    } = store.prune_batches(finished_before, unfinished_before, cancelled_before)?;
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({
             "deleted": finished, "unfinished_deleted": unfinished, "cancelled_deleted": cancelled

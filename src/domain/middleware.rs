@@ -57,6 +57,19 @@ impl Middleware {
     pub fn is_empty(&self) -> bool {
         *self == Middleware::default()
     }
+
+    /// The keys whose checks and counts must not interleave between two attempts (a window
+    /// read and then counted, a funnel's slots tried one by one), in a fixed order so that
+    /// transactions taking turns on them cannot deadlock.
+    pub fn serial_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(self.rate_limit.as_ref().map(|r| rate_key(&r.key)));
+        keys.extend(self.throttle_exceptions.as_ref().map(|t| throttle_key(&t.key)));
+        keys.extend(self.funnel.as_ref().map(|f| funnel_key(&f.key)));
+        keys.extend(self.without_overlapping.as_ref().map(|k| overlap_key(k)));
+        keys.sort();
+        keys
+    }
 }
 
 /// Keys of the store's `locks` and `limiters` rows.
@@ -65,6 +78,10 @@ pub fn unique_key(job_name: &str, id: &str) -> String {
 }
 pub fn overlap_key(key: &str) -> String {
     format!("overlap:{key}")
+}
+/// What jobs held back by a full funnel park on (each slot is its own lock).
+pub fn funnel_key(key: &str) -> String {
+    format!("funnel:{key}")
 }
 pub fn funnel_slot_key(key: &str, slot: u32) -> String {
     format!("funnel:{key}:{slot}")

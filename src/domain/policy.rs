@@ -66,6 +66,16 @@ pub fn verdict(
     }
 }
 
+/// The text stored as a failed job's error: the reason on the first line, then the tail of the
+/// attempt's output.
+pub fn failure_text(reason: &str, output: &str) -> String {
+    if output.trim().is_empty() {
+        reason.to_string()
+    } else {
+        format!("{reason}\n--- output (last 64 KiB) ---\n{output}")
+    }
+}
+
 /// The limits in force for one attempt: the job's own options, falling back to the worker's flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {

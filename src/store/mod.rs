@@ -4,9 +4,15 @@
 
 #[cfg(test)]
 mod conformance;
+mod lifecycle;
+pub mod location;
 pub mod migrate;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
+mod verbs;
+
+pub use location::Location;
 
 use crate::domain::batch::BatchOptions;
 use crate::domain::job::{JobState, NewJob, Payload};
@@ -160,6 +166,14 @@ pub struct BatchView {
     pub options: BatchOptions,
 }
 
+/// How many batches `prune_batches` deleted, by why.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PrunedBatches {
+    pub finished: usize,
+    pub unfinished: usize,
+    pub cancelled: usize,
+}
+
 /// Which failed jobs `retry` puts back.
 #[derive(Debug, Clone)]
 pub enum RetrySelection {
@@ -194,6 +208,9 @@ pub type Wakeups = Box<dyn std::any::Any + Send>;
 pub trait Store: Send {
     /// The connection name recorded with failed jobs (`failed_jobs.connection`).
     fn connection_name(&self) -> &str;
+
+    /// Apply every pending migration; returns the names applied.
+    fn migrate(&mut self) -> Result<Vec<&'static str>>;
 
     /// Instant pickup: have `wake` called whenever another process may have made work for
     /// these queues available, or changed a control (`restart`, `resume`, `up`). Each store
@@ -336,7 +353,7 @@ pub trait Store: Send {
         finished_before: i64,
         unfinished_before: Option<i64>,
         cancelled_before: Option<i64>,
-    ) -> Result<(usize, usize, usize)>;
+    ) -> Result<PrunedBatches>;
 
     /// Take the lock `key` for `owner` until `expires_at_ms` (`queue lock`). Returns None when
     /// taken, or the current holder when it is busy. The same owner may renew it.
@@ -367,25 +384,31 @@ pub const RESTART_KEY: &str = "restart";
 pub const MAINTENANCE_KEY: &str = "down";
 pub const PAUSED_PREFIX: &str = "paused:";
 
-/// Open the store a target names: SQLite for a path, PostgreSQL for a URL.
+/// Open the store at `location` (SQLite for a path, PostgreSQL for a URL), migrating it unless
+/// told not to. `clock` is the caller's (PostgreSQL adds its test offset to the server's).
 pub fn open(
-    target: &crate::config::Target,
+    location: &Location,
+    options: StoreOptions,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
 ) -> Result<Box<dyn Store>> {
-    let options = StoreOptions {
-        connection: target.connection.clone(),
-        discard_failed: target.discard_failed,
-        auto_migrate: target.auto_migrate,
-        synchronous_full: target.synchronous_full,
-    };
-    match &target.location {
-        crate::config::Location::Sqlite(path) => {
-            Ok(Box::new(sqlite::SqliteStore::open(path, options)?))
-        }
-        crate::config::Location::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(sqlite::SqliteStore::open(path, options)?),
+        Location::Postgres(url) => Box::new(postgres::PostgresStore::open(url, options, clock)?),
+    })
+}
+
+/// Open without looking at the schema, for `queue migrate` (which then calls `migrate`).
+pub fn open_unmigrated(
+    location: &Location,
+    options: StoreOptions,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+) -> Result<Box<dyn Store>> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(sqlite::SqliteStore::open_unmigrated(path, options)?),
+        Location::Postgres(url) => Box::new(postgres::PostgresStore::open_unmigrated(
             url, options, clock,
-        )?)),
-    }
+        )?),
+    })
 }
 
 /// Options every backend honours when it is opened.

@@ -91,7 +91,7 @@ pub fn parse_url(url: &str) -> Result<(Config, String)> {
     let mut config: Config = url.parse().map_err(|e: postgres::Error| {
         anyhow!(
             "invalid PostgreSQL URL {}: {}",
-            crate::config::redact_url(url),
+            super::location::redact_url(url),
             error_text(&e)
         )
     })?;
@@ -1003,6 +1003,10 @@ impl Store for PostgresStore {
         &self.options.connection
     }
 
+    fn migrate(&mut self) -> Result<Vec<&'static str>> {
+        PostgresStore::migrate(self)
+    }
+
     fn subscribe(
         &mut self,
         _worker_id: &str,
@@ -1862,7 +1866,7 @@ impl Store for PostgresStore {
         finished_before: i64,
         unfinished_before: Option<i64>,
         cancelled_before: Option<i64>,
-    ) -> Result<(usize, usize, usize)> {
+    ) -> Result<super::PrunedBatches> {
         self.write(|tx| {
             let skew = tx.skew;
             let finished = tx.execute(
@@ -1883,7 +1887,11 @@ impl Store for PostgresStore {
                 )?,
                 None => 0,
             };
-            Ok((finished as usize, unfinished as usize, cancelled as usize))
+            Ok(super::PrunedBatches {
+                finished: finished as usize,
+                unfinished: unfinished as usize,
+                cancelled: cancelled as usize,
+            })
         })
     }
 }
@@ -2432,7 +2440,7 @@ pub(crate) mod tests_support {
                 Err(e) => {
                     crate::store::conformance::say_skipped_once(&format!(
                         "no PostgreSQL server to test against at {} ({e:#})",
-                        crate::config::redact_url(&admin)
+                        crate::store::location::redact_url(&admin)
                     ));
                     None
                 }

@@ -1,0 +1,438 @@
+//! The lifecycle of a job, written once for every store: what a dispatch inserts and which
+//! unique locks it takes, what an attempt's admission checks and takes, and everything an
+//! attempt's end changes in the same transaction (its own row, the locks it held, the limiters
+//! it counts, the next link of its chain, its chain's catch, its batch's counters and callbacks)
+//! and whom that wakes. Each function runs inside one transaction the store opened, and speaks
+//! to the database only through `Verbs`, one statement at a time; the rules themselves are pure
+//! functions of `domain`.
+
+use super::verbs::{
+    BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow, Requeue, Verbs,
+};
+use super::{Admission, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict};
+use crate::clock::new_uuid;
+use crate::domain::batch::{callback_job, chain_catch_job, tally, Counts, FailedInfo, Tally};
+use crate::domain::job::NewJob;
+use crate::domain::middleware::{
+    funnel_key, funnel_slot_key, overlap_key, rate_key, throttle_key, Middleware,
+};
+use crate::domain::policy::{failure_text, Decision, Intent};
+use anyhow::Result;
+
+/// A job to insert, serialized before the transaction opens (so a retried transaction does not
+/// serialize again).
+pub struct Serialized<'a> {
+    pub job: &'a NewJob,
+    pub payload: String,
+}
+
+impl<'a> Serialized<'a> {
+    pub fn all(jobs: &'a [NewJob]) -> Result<Vec<Serialized<'a>>> {
+        jobs.iter()
+            .map(|job| {
+                Ok(Serialized {
+                    job,
+                    payload: serde_json::to_string(&job.payload)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// On which clock a job's instants were computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Times {
+    /// The caller's (a dispatch): moved onto the store's clock.
+    Caller,
+    /// The transaction's `now` (a chain link, a callback): already on it.
+    Store,
+}
+
+/// Insert one job and wake the idle workers of its queue at the commit.
+fn insert(v: &mut dyn Verbs, job: &NewJob, payload: &str, times: Times) -> Result<()> {
+    let at = |t: i64| match times {
+        Times::Caller => v.rebase(t),
+        Times::Store => t,
+    };
+    let row = JobRow {
+        uuid: &job.payload.uuid,
+        queue: &job.queue,
+        name: &job.payload.display_name,
+        payload,
+        available_at: at(job.available_at),
+        created_at: at(job.payload.created_at),
+    };
+    v.insert_job(&row)?;
+    // Delayed jobs too: an idle worker sleeping out a long --sleep must learn that it now has
+    // to wake when this job's delay passes.
+    v.wake(&job.queue);
+    Ok(())
+}
+
+/// A job the lifecycle made itself (a chain link, a catch or callback job), timed by `now`.
+fn insert_made(v: &mut dyn Verbs, job: &NewJob) -> Result<()> {
+    insert(v, job, &serde_json::to_string(&job.payload)?, Times::Store)
+}
+
+/// Dispatch: insert the jobs in order; a unique job whose lock is held is skipped.
+pub fn enqueue(v: &mut dyn Verbs, jobs: &[Serialized<'_>]) -> Result<Vec<Enqueued>> {
+    let mut results = Vec::with_capacity(jobs.len());
+    for Serialized { job, payload } in jobs {
+        if let Some(unique) = &job.payload.unique {
+            let expires = v.rebase(job.unique_expires_at.unwrap_or(i64::MAX));
+            if let Some(holder) = v.take_lock(&unique.key, &job.payload.uuid, expires)? {
+                results.push(Enqueued::Skipped { held_by: holder });
+                continue;
+            }
+        }
+        insert(v, job, payload, Times::Caller)?;
+        results.push(Enqueued::Dispatched);
+    }
+    Ok(results)
+}
+
+/// Store a batch and its jobs (each chain's first link); total_jobs counts every link.
+pub fn create_batch(v: &mut dyn Verbs, batch: &NewBatch, jobs: &[Serialized<'_>]) -> Result<()> {
+    let options = serde_json::to_string(&batch.options)?;
+    let created_at = v.rebase(batch.created_at);
+    v.insert_batch(&BatchRow {
+        id: &batch.id,
+        name: &batch.name,
+        options: &options,
+        total_jobs: links(jobs),
+        created_at,
+    })?;
+    for s in jobs {
+        insert(v, s.job, &s.payload, Times::Caller)?;
+    }
+    Ok(())
+}
+
+/// Add jobs to a batch, re-opening it if it had finished (as Laravel's add() does).
+pub fn add_to_batch(v: &mut dyn Verbs, batch_id: &str, jobs: &[Serialized<'_>]) -> Result<()> {
+    if !v.grow_batch(batch_id, links(jobs))? {
+        anyhow::bail!("no batch with id {batch_id} (see `queue batches`)");
+    }
+    for s in jobs {
+        insert(v, s.job, &s.payload, Times::Caller)?;
+    }
+    Ok(())
+}
+
+/// Every link of every chain counts as a job of its batch.
+fn links(jobs: &[Serialized<'_>]) -> i64 {
+    jobs.iter()
+        .map(|s| 1 + s.job.payload.chained.len() as i64)
+        .sum()
+}
+
+/// Before an attempt runs: skip it in a cancelled batch; check and take what its middleware
+/// needs, or hold it back; free an until-processing unique lock.
+pub fn admit(v: &mut dyn Verbs, job: &Reserved, lease_ms: i64) -> Result<Admission> {
+    let p = &job.payload;
+    if let Some(batch_id) = &p.batch_id {
+        // A failed job put back with `retry` / `retry-batch` runs even in its cancelled
+        // batch: it is what the user asked for (it is still in failed_job_ids).
+        if let Some(batch) = v.batch(batch_id, BatchLock::Share)? {
+            if batch.cancelled_at.is_some() && !batch.failed_job_ids.contains(&job.uuid) {
+                return Ok(Admission::Skip {
+                    reason: format!("skipped: batch {batch_id} was cancelled"),
+                });
+            }
+        }
+    }
+    let mw = &p.middleware;
+    v.serialize(&mw.serial_keys())?;
+    if let Some(held) = admission_check(v, job, mw)? {
+        let delay_ms = held.delay_ms.unwrap_or(lease_ms);
+        let available_at = v.now() + delay_ms;
+        v.hold_back(&HoldBack {
+            id: job.id,
+            token: &job.token,
+            available_at,
+            parked_on: held.park_on.as_deref(),
+        })?;
+        return Ok(Admission::HeldBack {
+            delay_ms,
+            reason: held.reason,
+        });
+    }
+    if let Some(unique) = p.unique.as_ref().filter(|u| u.until_processing) {
+        v.release_lock(&unique.key, &job.uuid)?;
+    }
+    // It runs, so it waits on no lock any more (it may have come back by its delay rather than
+    // by a wake-up): a later release must not cut short its backoff.
+    if mw.funnel.is_some() || mw.without_overlapping.is_some() {
+        v.unpark(job.id)?;
+    }
+    Ok(Admission::Run)
+}
+
+/// Why middleware holds an attempt back.
+struct Held {
+    /// None: until a lease's length (or the lock it parks on is released, if sooner).
+    delay_ms: Option<i64>,
+    /// The lock whose release lets it go at once.
+    park_on: Option<String>,
+    reason: String,
+}
+
+/// The middleware checks, in order; the first that holds the job back decides. When it may
+/// run, what it needs is taken: a funnel slot, the overlap lock, a rate-limit hit.
+fn admission_check(v: &mut dyn Verbs, job: &Reserved, mw: &Middleware) -> Result<Option<Held>> {
+    let now = v.now();
+    if let Some(t) = &mw.throttle_exceptions {
+        if let Some(w) = v.window(&throttle_key(&t.key))? {
+            if w.hits >= t.max as i64 {
+                return Ok(Some(Held {
+                    delay_ms: Some(w.ends_at - now),
+                    park_on: None,
+                    reason: format!(
+                        "throttled: {} exceptions for '{}' within {}s",
+                        w.hits, t.key, t.seconds
+                    ),
+                }));
+            }
+        }
+    }
+    if let Some(r) = &mw.rate_limit {
+        if let Some(w) = v.window(&rate_key(&r.key))? {
+            if w.hits >= r.max as i64 {
+                return Ok(Some(Held {
+                    delay_ms: Some(w.ends_at - now),
+                    park_on: None,
+                    reason: format!(
+                        "rate limit '{}': {} per {}s reached",
+                        r.key, r.max, r.seconds
+                    ),
+                }));
+            }
+        }
+    }
+    let mut slot_taken = None;
+    if let Some(f) = &mw.funnel {
+        for slot in 1..=f.max {
+            let key = funnel_slot_key(&f.key, slot);
+            if v.take_lock(&key, &job.token, i64::MAX)?.is_none() {
+                slot_taken = Some(key);
+                break;
+            }
+        }
+        if slot_taken.is_none() {
+            return Ok(Some(Held {
+                delay_ms: None,
+                park_on: Some(funnel_key(&f.key)),
+                reason: format!("funnel '{}': {} running", f.key, f.max),
+            }));
+        }
+    }
+    if let Some(key) = &mw.without_overlapping {
+        let lock = overlap_key(key);
+        if v.take_lock(&lock, &job.token, i64::MAX)?.is_some() {
+            if let Some(slot) = slot_taken {
+                v.release_lock(&slot, &job.token)?;
+            }
+            return Ok(Some(Held {
+                delay_ms: None,
+                park_on: Some(lock),
+                reason: format!("without-overlapping '{key}': another job holds it"),
+            }));
+        }
+    }
+    if let Some(r) = &mw.rate_limit {
+        v.hit(&rate_key(&r.key), r.seconds)?;
+    }
+    Ok(None)
+}
+
+/// End an attempt: read what the job asked for from inside, let `decide` turn that into a
+/// verdict, and apply it with everything it implies. LeaseLost when the attempt no longer holds
+/// the job (its lease ran out and someone else has it, or it was cleared): nothing changes.
+pub fn finish(
+    v: &mut dyn Verbs,
+    job: &Reserved,
+    output: &str,
+    decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
+    options: &StoreOptions,
+) -> Result<Finished> {
+    let Some(row) = v.attempt_row(job.id, &job.token)? else {
+        return Ok(Finished::LeaseLost);
+    };
+    let verdict = decide(row.intent.clone());
+    release_after_attempt(v, job, &verdict)?;
+    let now = v.now();
+    match &verdict.decision {
+        Decision::Complete => {
+            v.delete_job(job.id)?;
+            v.insert_finished(&FinishedRow {
+                uuid: &job.uuid,
+                queue: &job.queue,
+                name: &row.name,
+                payload: &row.payload,
+                attempts: job.attempts,
+                exceptions: job.exceptions,
+                output,
+                created_at: row.created_at,
+                finished_at: now,
+            })?;
+            after_success(v, job)?;
+        }
+        Decision::Release {
+            delay_ms,
+            exception,
+        } => {
+            v.requeue(&Requeue {
+                id: job.id,
+                available_at: now + delay_ms,
+                exception: *exception,
+                output,
+            })?;
+            v.wake(&job.queue);
+        }
+        Decision::Fail { reason } => {
+            v.delete_job(job.id)?;
+            let error = failure_text(reason, output);
+            if !options.discard_failed {
+                v.insert_failed(&FailedRow {
+                    uuid: &job.uuid,
+                    connection: &options.connection,
+                    queue: &job.queue,
+                    name: &row.name,
+                    payload: &row.payload,
+                    exception: &error,
+                    attempts: job.attempts,
+                    failed_at: now,
+                })?;
+            }
+            let failed = FailedInfo {
+                uuid: &job.uuid,
+                name: &row.name,
+                error: &error,
+            };
+            after_failure(v, job, &failed)?;
+        }
+    }
+    Ok(Finished::Applied(verdict.decision))
+}
+
+/// After an attempt, whatever its end: give back the locks it held (waking the first job
+/// parked on each) and count what its middleware counts.
+fn release_after_attempt(v: &mut dyn Verbs, job: &Reserved, verdict: &Verdict) -> Result<()> {
+    let p = &job.payload;
+    let mw = &p.middleware;
+    v.serialize(&mw.serial_keys())?;
+    if let Some(key) = &mw.without_overlapping {
+        let lock = overlap_key(key);
+        v.release_lock(&lock, &job.token)?;
+        wake_parked(v, &lock)?;
+    }
+    if let Some(f) = &mw.funnel {
+        for slot in 1..=f.max {
+            v.release_lock(&funnel_slot_key(&f.key, slot), &job.token)?;
+        }
+        wake_parked(v, &funnel_key(&f.key))?;
+    }
+    let ended = matches!(verdict.decision, Decision::Complete | Decision::Fail { .. });
+    if let Some(unique) = p.unique.as_ref().filter(|_| ended) {
+        v.release_lock(&unique.key, &job.uuid)?;
+    }
+    if let Some(t) = &mw.throttle_exceptions {
+        let key = throttle_key(&t.key);
+        if verdict.threw {
+            v.hit(&key, t.seconds)?;
+        } else if verdict.decision == Decision::Complete {
+            // It counts consecutive exceptions: a success starts over.
+            v.reset_limiter(&key)?;
+        }
+    }
+    Ok(())
+}
+
+fn wake_parked(v: &mut dyn Verbs, key: &str) -> Result<()> {
+    if let Some(queue) = v.wake_parked(key)? {
+        v.wake(&queue);
+    }
+    Ok(())
+}
+
+/// A success goes on: the next link of its chain, and its batch's count.
+fn after_success(v: &mut dyn Verbs, job: &Reserved) -> Result<()> {
+    let p = &job.payload;
+    if let Some(link) = p.next_link(v.now()) {
+        insert_made(v, &link)?;
+    }
+    if let Some(batch_id) = &p.batch_id {
+        count_in_batch(v, batch_id, &job.uuid, None)?;
+    }
+    Ok(())
+}
+
+/// A failure for good stops its chain (whose catch runs) and counts in its batch.
+fn after_failure(v: &mut dyn Verbs, job: &Reserved, failed: &FailedInfo<'_>) -> Result<()> {
+    let p = &job.payload;
+    if let Some(command) = &p.chain_catch {
+        let catch = chain_catch_job(command, failed, &job.queue, &p.cwd, new_uuid(), v.now());
+        insert_made(v, &catch)?;
+    }
+    if let Some(batch_id) = &p.batch_id {
+        count_in_batch(v, batch_id, &job.uuid, Some(failed))?;
+    }
+    Ok(())
+}
+
+/// Count a batched job's success (failed = None) or final failure, and queue the callbacks
+/// this update fires. The batch row is locked first, so that concurrent ends of jobs of one
+/// batch count one after another and each callback is queued exactly once.
+fn count_in_batch(
+    v: &mut dyn Verbs,
+    batch_id: &str,
+    uuid: &str,
+    failed: Option<&FailedInfo<'_>>,
+) -> Result<()> {
+    let Some(batch) = v.batch(batch_id, BatchLock::ForUpdate)? else {
+        return Ok(()); // pruned meanwhile: nothing to count
+    };
+    let Tally {
+        counts,
+        failed_job_ids,
+        effects,
+        cancelled,
+    } = tally(
+        Counts {
+            total: batch.total_jobs,
+            pending: batch.pending_jobs,
+            failed: batch.failed_jobs,
+        },
+        &batch.failed_job_ids,
+        batch.cancelled_at.is_some(),
+        batch.options.allow_failures,
+        uuid,
+        failed.is_some(),
+    );
+    v.update_batch(&BatchUpdate {
+        id: batch_id,
+        pending: counts.pending,
+        failed: counts.failed,
+        failed_job_ids: &failed_job_ids,
+        finish: effects.finish,
+        cancel: effects.cancel,
+    })?;
+    let now = v.now();
+    for kind in effects.callbacks {
+        let job = callback_job(
+            kind,
+            batch_id,
+            &batch.name,
+            &batch.options,
+            counts,
+            cancelled,
+            failed,
+            new_uuid(),
+            now,
+        );
+        if let Some(job) = job {
+            insert_made(v, &job)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! The statements every job passes through: the claim, the heartbeat, and the look for the next
+//! delayed job. Each is kept to what an index answers in its own order, so its cost does not
+//! grow with the number of jobs queued (a test checks the claim's plan).
+
+use super::super::rows::parse_payload;
+use super::super::{Claim, Reserved};
+use anyhow::Result;
+use rusqlite::{params, Connection, Transaction};
+
+/// Reserve up to ?5 jobs of queue ?1, each with its own token. The inner SELECT is answered by
+/// the `jobs_pending` index in its own order, so it costs the same with 100 or 100,000 jobs
+/// queued.
+pub const CLAIM_SQL: &str = "UPDATE jobs SET reserved_at = ?2, lease_expires_at = ?3, worker_id = ?4,
+        token = lower(hex(randomblob(16))), intent = NULL, attempts = attempts + 1
+ WHERE id IN (SELECT id FROM jobs
+              WHERE queue = ?1 AND reserved_at IS NULL AND available_at <= ?2
+              ORDER BY available_at, id LIMIT ?5)
+ RETURNING id, uuid, queue, attempts, exceptions, token, payload";
+
+/// Extend the leases of every job a worker holds (through the partial index of reserved rows).
+pub const HEARTBEAT_SQL: &str =
+    "UPDATE jobs SET lease_expires_at = ?2 WHERE worker_id = ?1 AND reserved_at IS NOT NULL";
+
+/// A claimed row before its payload is parsed (parsing happens outside the transaction).
+pub struct ClaimedRow {
+    id: i64,
+    uuid: String,
+    queue: String,
+    attempts: i64,
+    exceptions: u32,
+    token: Option<String>,
+    payload: String,
+}
+
+fn claimed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedRow> {
+    Ok(ClaimedRow {
+        id: r.get("id")?,
+        uuid: r.get("uuid")?,
+        queue: r.get("queue")?,
+        attempts: r.get("attempts")?,
+        exceptions: r.get("exceptions")?,
+        token: r.get("token")?,
+        payload: r.get("payload")?,
+    })
+}
+
+/// Free the reservations of workers that stopped heartbeating, then reserve up to `limit` jobs
+/// in strict queue priority: later queues only fill what the earlier ones could not.
+pub fn claim_rows(tx: &Transaction<'_>, claim: &Claim<'_>, limit: usize) -> Result<Vec<ClaimedRow>> {
+    // A dead worker's job keeps its place in line; its next reservation is a new attempt.
+    tx.prepare_cached(
+        "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                token = NULL, intent = NULL
+         WHERE reserved_at IS NOT NULL AND lease_expires_at <= ?1",
+    )?
+    .execute([claim.now_ms])?;
+    let mut reserve = tx.prepare_cached(CLAIM_SQL)?;
+    let mut rows = Vec::new();
+    for queue in claim.queues {
+        let wanted = limit - rows.len();
+        if wanted == 0 {
+            break;
+        }
+        let found = reserve.query_map(
+            params![
+                queue,
+                claim.now_ms,
+                claim.now_ms + claim.lease_ms,
+                claim.worker_id,
+                wanted as i64
+            ],
+            claimed_row,
+        )?;
+        let mut found = found.collect::<rusqlite::Result<Vec<_>>>()?;
+        // RETURNING has no order: put them back in queue order.
+        found.sort_by_key(|row| row.id);
+        rows.extend(found);
+    }
+    Ok(rows)
+}
+
+/// The claimed jobs, payloads parsed.
+pub fn reserved(rows: Vec<ClaimedRow>) -> Result<Vec<Reserved>> {
+    rows.into_iter()
+        .map(|row| {
+            let payload = parse_payload(&row.payload, &row.uuid)?;
+            Ok(Reserved {
+                id: row.id,
+                uuid: row.uuid,
+                queue: row.queue,
+                attempts: row.attempts,
+                exceptions: row.exceptions,
+                token: row.token.unwrap_or_default(),
+                payload,
+            })
+        })
+        .collect()
+}
+
+/// When the earliest waiting job of these queues becomes available.
+pub fn next_available_at(conn: &Connection, queues: &[String]) -> Result<Option<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT MIN(available_at) FROM jobs WHERE queue = ?1 AND reserved_at IS NULL",
+    )?;
+    let mut earliest: Option<i64> = None;
+    for queue in queues {
+        let at: Option<i64> = stmt.query_row([queue], |r| r.get(0))?;
+        earliest = match (earliest, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(earliest)
+}
+
+pub fn heartbeat(
+    tx: &Transaction<'_>,
+    worker_id: &str,
+    now_ms: i64,
+    lease_until_ms: i64,
+    alive_until_ms: i64,
+) -> Result<()> {
+    tx.prepare_cached(HEARTBEAT_SQL)?
+        .execute(params![worker_id, lease_until_ms])?;
+    tx.prepare_cached("UPDATE workers SET last_seen_at = ?2, alive_until = ?3 WHERE id = ?1")?
+        .execute(params![worker_id, now_ms, alive_until_ms])?;
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! The embedded SQLite store: WAL mode, a busy timeout, and every write transaction opened with
+//! BEGIN IMMEDIATE so that a writer never has to upgrade a read lock (the source of Laravel's
+//! "database is locked"). A busy database is waited for, however long that takes.
+//!
+//! The rules of a job's life are `lifecycle`'s; this folder says how SQLite does each step:
+//! `schema` (the file, its modes, migrations), `verbs` (the lifecycle's statements), `hot`
+//! (claims, heartbeats, a busy worker's fused finish-and-claim), `queries` (what `status`,
+//! `show`, `failed` and `batches` read) and `wake` (idle workers on this host, woken through
+//! unix sockets after a commit that made work available).
+
+mod hot;
+mod queries;
+mod schema;
+#[cfg(test)]
+mod tests;
+mod verbs;
+mod wake;
+
+use super::lifecycle::{self, Serialized};
+use super::{
+    Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,
+    NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict,
+    WakeFn, Wakeups, WorkerInfo,
+};
+use crate::domain::job::NewJob;
+use anyhow::Result;
+use rusqlite::{params, Connection, ErrorCode, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use verbs::SqliteTx;
+
+/// The `now` of a transaction whose steps read no time (settings, lock releases, a batch's
+/// growth).
+const UNTIMED: i64 = 0;
+
+/// How long one attempt waits on SQLite's busy handler before we retry the whole transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    options: StoreOptions,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed, 0600 in a 0700 directory) and migrate unless told not to.
+    pub fn open(path: &Path, options: StoreOptions) -> Result<Self> {
+        let mut store = Self::open_unmigrated(path, options)?;
+        store.ensure_schema()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Run `f` in a BEGIN IMMEDIATE transaction, waiting out a busy database as long as needed.
+    fn write<T>(&mut self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        loop {
+            let attempt = (|| {
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&tx)?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            match attempt {
+                Err(e) if is_busy(&e) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// `write` for the lifecycle's steps, whose transaction's instant is `now`: the idle workers
+    /// it asked to wake are woken once it has committed.
+    fn write_at<T>(
+        &mut self,
+        now: i64,
+        mut f: impl FnMut(&mut SqliteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut wake = false;
+        let value = self.write(|tx| {
+            let mut v = SqliteTx::new(tx, now);
+            let value = f(&mut v)?;
+            wake = v.wakes();
+            Ok(value)
+        })?;
+        if wake {
+            wake::notify(&self.path);
+        }
+        Ok(value)
+    }
+
+    /// Run a read-only query, retrying while the database is busy.
+    fn read<T>(&self, mut f: impl FnMut(&Connection) -> Result<T>) -> Result<T> {
+        loop {
+            match f(&self.conn) {
+                Err(e) if is_busy(&e) => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        )
+    })
+}
+
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {}
+            other => return other,
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn connection_name(&self) -> &str {
+        &self.options.connection
+    }
+
+    fn migrate(&mut self) -> Result<Vec<&'static str>> {
+        self.apply_migrations()
+    }
+
+    fn subscribe(
+        &mut self,
+        worker_id: &str,
+        _queues: &[String],
+        wake: WakeFn,
+    ) -> Result<Option<Wakeups>> {
+        Ok(wake::listen(&self.path, worker_id, wake).map(|l| Box::new(l) as Wakeups))
+    }
+
+    fn enqueue(&mut self, jobs: &[NewJob], now_ms: i64) -> Result<Vec<Enqueued>> {
+        let jobs = Serialized::all(jobs)?;
+        let results = self.write_at(now_ms, |v| lifecycle::enqueue(v, &jobs))?;
+        self.keep_wal_short();
+        Ok(results)
+    }
+
+    fn admit(&mut self, job: &Reserved, now_ms: i64, lease_ms: i64) -> Result<Admission> {
+        if !job.payload.needs_admission() {
+            return Ok(Admission::Run);
+        }
+        self.write_at(now_ms, |v| lifecycle::admit(v, job, lease_ms))
+    }
+
+    fn claim(&mut self, claim: &Claim<'_>) -> Result<Option<Reserved>> {
+        Ok(self.claim_many(claim, 1)?.pop())
+    }
+
+    fn claim_many(&mut self, claim: &Claim<'_>, limit: usize) -> Result<Vec<Reserved>> {
+        let rows = self.write(|tx| hot::claim_rows(tx, claim, limit))?;
+        hot::reserved(rows)
+    }
+
+    fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
+        self.read(|conn| hot::next_available_at(conn, queues))
+    }
+
+    fn heartbeat(
+        &mut self,
+        worker_id: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        alive_until_ms: i64,
+    ) -> Result<()> {
+        self.write(|tx| hot::heartbeat(tx, worker_id, now_ms, lease_until_ms, alive_until_ms))
+    }
+
+    fn register_worker(&mut self, w: &WorkerInfo, alive_until_ms: i64) -> Result<()> {
+        self.write(|tx| queries::register_worker(tx, w, alive_until_ms))
+    }
+
+    fn unregister_worker(&mut self, worker_id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM workers WHERE id = ?1", [worker_id])?;
+            Ok(())
+        })
+    }
+
+    fn workers(&mut self, now_ms: i64) -> Result<Vec<WorkerInfo>> {
+        self.write(|tx| queries::workers(tx, now_ms))
+    }
+
+    fn finish(
+        &mut self,
+        job: &Reserved,
+        output: &str,
+        now_ms: i64,
+        decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
+    ) -> Result<Finished> {
+        let options = self.options.clone();
+        self.write_at(now_ms, |v| {
+            lifecycle::finish(v, job, output, decide, &options)
+        })
+    }
+
+    fn finish_many(&mut self, endings: &mut [Ending<'_>], now_ms: i64) -> Result<Vec<Finished>> {
+        let options = self.options.clone();
+        self.write_at(now_ms, |v| {
+            endings
+                .iter_mut()
+                .map(|e| lifecycle::finish(v, e.job, e.output, &mut *e.decide, &options))
+                .collect()
+        })
+    }
+
+    fn finish_and_claim(
+        &mut self,
+        endings: &mut [Ending<'_>],
+        now_ms: i64,
+        next: Option<(&Claim<'_>, usize)>,
+    ) -> Result<(Vec<Finished>, Vec<Reserved>)> {
+        let options = self.options.clone();
+        // One transaction, so a busy worker pays one BEGIN IMMEDIATE and one commit per step
+        // instead of two; the claim sees what the finishes released.
+        let (finished, rows) = self.write_at(now_ms, |v| {
+            let finished = endings
+                .iter_mut()
+                .map(|e| lifecycle::finish(v, e.job, e.output, &mut *e.decide, &options))
+                .collect::<Result<Vec<_>>>()?;
+            let rows = match next {
+                Some((claim, limit)) if limit > 0 => hot::claim_rows(v.tx(), claim, limit)?,
+                _ => Vec::new(),
+            };
+            Ok((finished, rows))
+        })?;
+        Ok((finished, hot::reserved(rows)?))
+    }
+
+    fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool> {
+        let text = serde_json::to_string(intent)?;
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE jobs SET intent = ?3 WHERE uuid = ?1 AND token = ?2 AND reserved_at IS NOT NULL",
+                params![uuid, token, text],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    fn queue_stats(&mut self, now_ms: i64) -> Result<Vec<QueueStats>> {
+        let connection = self.options.connection.clone();
+        self.read(|conn| queries::queue_stats(conn, now_ms, &connection))
+    }
+
+    fn show(&mut self, uuid: &str, now_ms: i64) -> Result<Option<JobView>> {
+        let connection = self.options.connection.clone();
+        self.read(|conn| queries::show(conn, uuid, now_ms, &connection))
+    }
+
+    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
+        self.read(|conn| queries::failed_jobs(conn, queue))
+    }
+
+    fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
+        self.write_at(now_ms, |v| verbs::retry_failed(v, selection))
+    }
+
+    fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])? == 1))
+    }
+
+    fn flush_failed(&mut self, before_ms: Option<i64>) -> Result<usize> {
+        self.write(|tx| {
+            Ok(match before_ms {
+                Some(before) => {
+                    tx.execute("DELETE FROM failed_jobs WHERE failed_at <= ?1", [before])?
+                }
+                None => tx.execute("DELETE FROM failed_jobs", [])?,
+            })
+        })
+    }
+
+    fn clear(&mut self, queue: &str) -> Result<usize> {
+        self.write(|tx| {
+            // The unique locks of the cleared jobs go with them.
+            tx.execute(
+                "DELETE FROM locks WHERE key LIKE 'unique:%'
+                   AND owner IN (SELECT uuid FROM jobs WHERE queue = ?1)",
+                [queue],
+            )?;
+            Ok(tx.execute("DELETE FROM jobs WHERE queue = ?1", [queue])?)
+        })
+    }
+
+    fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "DELETE FROM finished_jobs WHERE finished_at < ?1",
+                [before_ms],
+            )?)
+        })
+    }
+
+    fn controls(&mut self) -> Result<Controls> {
+        self.read(queries::controls)
+    }
+
+    fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        // `restart`, `resume` and `up` must reach idle workers at once.
+        self.write_at(UNTIMED, |v| verbs::set_setting(v, key, value))
+    }
+
+    fn create_batch(&mut self, batch: &NewBatch, jobs: &[NewJob]) -> Result<()> {
+        let jobs = Serialized::all(jobs)?;
+        self.write_at(batch.created_at, |v| lifecycle::create_batch(v, batch, &jobs))
+    }
+
+    fn add_to_batch(&mut self, batch_id: &str, jobs: &[NewJob]) -> Result<()> {
+        let jobs = Serialized::all(jobs)?;
+        self.write_at(UNTIMED, |v| lifecycle::add_to_batch(v, batch_id, &jobs))
+    }
+
+    fn batches(&mut self) -> Result<Vec<BatchView>> {
+        self.read(queries::batches)
+    }
+
+    fn batch(&mut self, id: &str) -> Result<Option<BatchView>> {
+        self.read(|conn| queries::batch(conn, id))
+    }
+
+    fn cancel_batch(&mut self, id: &str, now_ms: i64) -> Result<bool> {
+        self.write(|tx| {
+            let exists = tx.execute(
+                "UPDATE job_batches SET cancelled_at = COALESCE(cancelled_at, ?2),
+                        finished_at = COALESCE(finished_at, ?2)
+                 WHERE id = ?1",
+                params![id, now_ms],
+            )?;
+            Ok(exists == 1)
+        })
+    }
+
+    fn prune_batches(
+        &mut self,
+        finished_before: i64,
+        unfinished_before: Option<i64>,
+        cancelled_before: Option<i64>,
+    ) -> Result<PrunedBatches> {
+        self.write(|tx| {
+            queries::prune_batches(tx, finished_before, unfinished_before, cancelled_before)
+        })
+    }
+
+    fn acquire_lock(
+        &mut self,
+        key: &str,
+        owner: &str,
+        expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<String>> {
+        use super::verbs::Verbs;
+        self.write_at(now_ms, |v| v.take_lock(key, owner, expires_at_ms))
+    }
+
+    fn release_lock(&mut self, key: &str, owner: &str) -> Result<()> {
+        use super::verbs::Verbs;
+        self.write_at(UNTIMED, |v| v.release_lock(key, owner))
+    }
+}

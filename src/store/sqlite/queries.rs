@@ -1,0 +1,210 @@
+//! What `status`, `show`, `failed`, `batches` and the worker registry read, and the clean-ups
+//! of batches; rows are read by column name into `store::rows`, which shapes them.
+
+use super::super::rows::{
+    self, ShowRow, StatsRow, StoredFailure, StoredWorker, Table, BATCH_COLUMNS,
+};
+use super::super::{
+    BatchView, Controls, FailedJob, JobView, PrunedBatches, QueueStats, WorkerInfo,
+};
+use super::verbs::stored_batch;
+use anyhow::Result;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+pub fn queue_stats(conn: &Connection, now_ms: i64, connection: &str) -> Result<Vec<QueueStats>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT queue,
+                SUM(reserved_at IS NULL AND available_at <= ?1) AS pending,
+                SUM(reserved_at IS NULL AND available_at > ?1) AS delayed,
+                SUM(reserved_at IS NOT NULL) AS reserved,
+                MIN(CASE WHEN reserved_at IS NULL AND available_at <= ?1 THEN available_at END)
+                    AS oldest_pending_at,
+                0 AS failed
+         FROM jobs GROUP BY queue
+         UNION ALL
+         SELECT queue, 0, 0, 0, NULL, COUNT(*) FROM failed_jobs GROUP BY queue",
+    )?;
+    let found = stmt.query_map([now_ms], |r| {
+        Ok(StatsRow {
+            queue: r.get("queue")?,
+            pending: r.get("pending")?,
+            delayed: r.get("delayed")?,
+            reserved: r.get("reserved")?,
+            oldest_pending_at: r.get("oldest_pending_at")?,
+            failed: r.get("failed")?,
+        })
+    })?;
+    let found = found.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows::queue_stats(found, now_ms, connection))
+}
+
+/// A job is in exactly one of the three tables; one query reads it in one shape.
+pub fn show(conn: &Connection, uuid: &str, now_ms: i64, connection: &str) -> Result<Option<JobView>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT 'queued' AS source, queue, name, payload, attempts, exceptions, reserved_at,
+                    available_at, created_at, NULL AS finished_at, NULL AS failed_at,
+                    NULL AS error, last_output AS output, NULL AS connection
+             FROM jobs WHERE uuid = ?1
+             UNION ALL
+             SELECT 'failed', queue, name, payload, attempts, 0, NULL,
+                    NULL, NULL, NULL, failed_at, exception, NULL, connection
+             FROM failed_jobs WHERE uuid = ?1
+             UNION ALL
+             SELECT 'done', queue, name, payload, attempts, exceptions, NULL,
+                    NULL, created_at, finished_at, NULL, NULL, output, NULL
+             FROM finished_jobs WHERE uuid = ?1
+             LIMIT 1",
+        )?
+        .query_row([uuid], |r| {
+            Ok(ShowRow {
+                table: Table::from_source(&r.get::<_, String>("source")?),
+                queue: r.get("queue")?,
+                name: r.get("name")?,
+                payload: r.get("payload")?,
+                attempts: r.get("attempts")?,
+                exceptions: r.get("exceptions")?,
+                reserved_at: r.get("reserved_at")?,
+                available_at: r.get("available_at")?,
+                created_at: r.get("created_at")?,
+                finished_at: r.get("finished_at")?,
+                failed_at: r.get("failed_at")?,
+                error: r.get("error")?,
+                output: r.get("output")?,
+                connection: r.get("connection")?,
+            })
+        })
+        .optional()?;
+    row.map(|row| rows::job_view(row, uuid, now_ms, connection))
+        .transpose()
+}
+
+pub fn failed_jobs(conn: &Connection, queue: Option<&str>) -> Result<Vec<FailedJob>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT uuid, connection, queue, name, failed_at, attempts, exception, payload
+         FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1) ORDER BY id DESC",
+    )?;
+    let found = stmt.query_map([queue], |r| {
+        Ok(StoredFailure {
+            uuid: r.get("uuid")?,
+            connection: r.get("connection")?,
+            queue: r.get("queue")?,
+            name: r.get("name")?,
+            failed_at: r.get("failed_at")?,
+            attempts: r.get("attempts")?,
+            exception: r.get("exception")?,
+            payload: r.get("payload")?,
+        })
+    })?;
+    found
+        .map(|f| Ok(FailedJob::from(f?)))
+        .collect::<Result<Vec<_>>>()
+}
+
+pub fn controls(conn: &Connection) -> Result<Controls> {
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM settings")?;
+    let settings = stmt
+        .query_map([], |r| Ok((r.get("key")?, r.get("value")?)))?
+        .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+    Ok(rows::controls(settings))
+}
+
+pub fn register_worker(tx: &Transaction<'_>, w: &WorkerInfo, alive_until_ms: i64) -> Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO workers
+             (id, name, host, pid, queues, concurrency, started_at, last_seen_at, alive_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            w.id,
+            w.name,
+            w.host,
+            w.pid,
+            w.queues.join(","),
+            w.concurrency as i64,
+            w.started_at,
+            w.last_seen_at,
+            alive_until_ms
+        ],
+    )?;
+    Ok(())
+}
+
+/// The live workers; rows of workers whose heartbeat stopped are deleted first.
+pub fn workers(tx: &Transaction<'_>, now_ms: i64) -> Result<Vec<WorkerInfo>> {
+    tx.execute("DELETE FROM workers WHERE alive_until < ?1", [now_ms])?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT w.id, w.name, w.host, w.pid, w.queues, w.concurrency, w.started_at,
+                w.last_seen_at,
+                (SELECT group_concat(uuid, ',') FROM jobs j
+                 WHERE j.worker_id = w.id AND j.reserved_at IS NOT NULL) AS jobs
+         FROM workers w ORDER BY w.started_at, w.id",
+    )?;
+    let found = stmt.query_map([], |r| {
+        Ok(StoredWorker {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            host: r.get("host")?,
+            pid: r.get("pid")?,
+            queues: r.get("queues")?,
+            concurrency: r.get("concurrency")?,
+            started_at: r.get("started_at")?,
+            last_seen_at: r.get("last_seen_at")?,
+            jobs: r.get("jobs")?,
+        })
+    })?;
+    found
+        .map(|w| Ok(WorkerInfo::from(w?)))
+        .collect::<Result<Vec<_>>>()
+}
+
+/// All batches, newest first.
+pub fn batches(conn: &Connection) -> Result<Vec<BatchView>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {BATCH_COLUMNS} FROM job_batches ORDER BY created_at DESC, id DESC"
+    ))?;
+    let found = stmt.query_map([], stored_batch)?;
+    found
+        .map(|b| Ok(BatchView::from(b?)))
+        .collect::<Result<Vec<_>>>()
+}
+
+pub fn batch(conn: &Connection, id: &str) -> Result<Option<BatchView>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {BATCH_COLUMNS} FROM job_batches WHERE id = ?1"
+        ))?
+        .query_row([id], stored_batch)
+        .optional()?
+        .map(BatchView::from))
+}
+
+pub fn prune_batches(
+    tx: &Transaction<'_>,
+    finished_before: i64,
+    unfinished_before: Option<i64>,
+    cancelled_before: Option<i64>,
+) -> Result<PrunedBatches> {
+    let finished = tx.execute(
+        "DELETE FROM job_batches WHERE finished_at IS NOT NULL AND finished_at < ?1",
+        [finished_before],
+    )?;
+    let unfinished = match unfinished_before {
+        Some(t) => tx.execute(
+            "DELETE FROM job_batches WHERE finished_at IS NULL AND created_at < ?1",
+            [t],
+        )?,
+        None => 0,
+    };
+    let cancelled = match cancelled_before {
+        Some(t) => tx.execute(
+            "DELETE FROM job_batches WHERE cancelled_at IS NOT NULL AND created_at < ?1",
+            [t],
+        )?,
+        None => 0,
+    };
+    Ok(PrunedBatches {
+        finished,
+        unfinished,
+        cancelled,
+    })
+}

@@ -1,0 +1,388 @@
+//! SQLite's statements for the lifecycle (`store::verbs`), inside one BEGIN IMMEDIATE
+//! transaction. SQLite's writers already take turns, so `serialize` is nothing here; time is the
+//! caller's clock, so `rebase` is nothing too.
+
+use super::super::rows::{StoredBatch, BATCH_COLUMNS};
+use super::super::verbs::{
+    AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow,
+    Requeue, Verbs, Window,
+};
+use super::super::{BatchView, Intent, RetrySelection};
+use anyhow::{bail, Result};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// A write transaction and its instant; remembers whether a commit should wake idle workers.
+pub struct SqliteTx<'t> {
+    tx: &'t Transaction<'t>,
+    now: i64,
+    wake: bool,
+}
+
+impl<'t> SqliteTx<'t> {
+    pub fn new(tx: &'t Transaction<'t>, now: i64) -> Self {
+        SqliteTx {
+            tx,
+            now,
+            wake: false,
+        }
+    }
+
+    pub fn tx(&self) -> &'t Transaction<'t> {
+        self.tx
+    }
+
+    /// Some step made work available or changed a control: wake this host's idle workers
+    /// after the commit (they all share the file's socket directory, whatever their queues).
+    pub fn wakes(&self) -> bool {
+        self.wake
+    }
+}
+
+/// The columns of a batch row, by name.
+pub fn stored_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredBatch> {
+    Ok(StoredBatch {
+        id: r.get("id")?,
+        name: r.get("name")?,
+        total_jobs: r.get("total_jobs")?,
+        pending_jobs: r.get("pending_jobs")?,
+        failed_jobs: r.get("failed_jobs")?,
+        failed_job_ids: r.get("failed_job_ids")?,
+        options: r.get("options")?,
+        cancelled_at: r.get("cancelled_at")?,
+        finished_at: r.get("finished_at")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+impl Verbs for SqliteTx<'_> {
+    fn now(&self) -> i64 {
+        self.now
+    }
+
+    fn wake(&mut self, _queue: &str) {
+        self.wake = true;
+    }
+
+    fn wake_all(&mut self) {
+        self.wake = true;
+    }
+
+    fn insert_job(&mut self, row: &JobRow<'_>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                row.uuid,
+                row.queue,
+                row.name,
+                row.payload,
+                row.available_at,
+                row.created_at
+            ])?;
+        Ok(())
+    }
+
+    fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT intent, payload, name, created_at FROM jobs WHERE id = ?1 AND token = ?2",
+            )?
+            .query_row(params![id, token], |r| {
+                let intent: Option<String> = r.get("intent")?;
+                Ok(AttemptRow {
+                    intent: intent.and_then(|text| serde_json::from_str::<Intent>(&text).ok()),
+                    payload: r.get("payload")?,
+                    name: r.get("name")?,
+                    created_at: r.get("created_at")?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn delete_job(&mut self, id: i64) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    fn insert_finished(&mut self, row: &FinishedRow<'_>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO finished_jobs
+                     (uuid, queue, name, payload, attempts, exceptions, output, created_at,
+                      finished_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                row.uuid,
+                row.queue,
+                row.name,
+                row.payload,
+                row.attempts,
+                row.exceptions,
+                row.output,
+                row.created_at,
+                row.finished_at
+            ])?;
+        Ok(())
+    }
+
+    fn insert_failed(&mut self, row: &FailedRow<'_>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO failed_jobs
+                     (uuid, connection, queue, name, payload, exception, attempts, failed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (uuid) DO UPDATE SET
+                     connection = excluded.connection, queue = excluded.queue,
+                     name = excluded.name, payload = excluded.payload,
+                     exception = excluded.exception, attempts = excluded.attempts,
+                     failed_at = excluded.failed_at",
+            )?
+            .execute(params![
+                row.uuid,
+                row.connection,
+                row.queue,
+                row.name,
+                row.payload,
+                row.exception,
+                row.attempts,
+                row.failed_at
+            ])?;
+        Ok(())
+    }
+
+    fn requeue(&mut self, r: &Requeue<'_>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                        token = NULL, intent = NULL, available_at = ?2,
+                        exceptions = exceptions + ?3, last_output = ?4
+                 WHERE id = ?1",
+            )?
+            .execute(params![r.id, r.available_at, r.exception as i64, r.output])?;
+        Ok(())
+    }
+
+    fn hold_back(&mut self, h: &HoldBack<'_>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                        token = NULL, intent = NULL, available_at = ?2, parked_on = ?3
+                 WHERE id = ?1 AND token = ?4",
+            )?
+            .execute(params![h.id, h.available_at, h.parked_on, h.token])?;
+        Ok(())
+    }
+
+    fn unpark(&mut self, id: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE jobs SET parked_on = NULL WHERE id = ?1 AND parked_on IS NOT NULL",
+            )?
+            .execute([id])?;
+        Ok(())
+    }
+
+    fn wake_parked(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "UPDATE jobs SET available_at = ?2, parked_on = NULL
+                 WHERE id = (SELECT id FROM jobs WHERE parked_on = ?1 AND reserved_at IS NULL
+                             ORDER BY available_at, id LIMIT 1)
+                 RETURNING queue",
+            )?
+            .query_row(params![key, self.now], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn take_lock(&mut self, key: &str, owner: &str, expires_at: i64) -> Result<Option<String>> {
+        self.tx
+            .prepare_cached(
+                "DELETE FROM locks WHERE key = ?1 AND owner <> ?2 AND (
+                     expires_at <= ?3
+                     OR (key LIKE 'unique:%'
+                         AND NOT EXISTS (SELECT 1 FROM jobs WHERE uuid = locks.owner))
+                     OR ((key LIKE 'overlap:%' OR key LIKE 'funnel:%') AND NOT EXISTS (
+                         SELECT 1 FROM jobs WHERE token = locks.owner AND reserved_at IS NOT NULL
+                                              AND lease_expires_at > ?3)))",
+            )?
+            .execute(params![key, owner, self.now])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO locks (key, owner, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+                 WHERE locks.owner = excluded.owner",
+            )?
+            .execute(params![key, owner, expires_at])?;
+        let holder: String = self
+            .tx
+            .prepare_cached("SELECT owner FROM locks WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))?;
+        Ok((holder != owner).then_some(holder))
+    }
+
+    fn release_lock(&mut self, key: &str, owner: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM locks WHERE key = ?1 AND owner = ?2")?
+            .execute(params![key, owner])?;
+        Ok(())
+    }
+
+    fn window(&mut self, key: &str) -> Result<Option<Window>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT hits, window_ends_at FROM limiters WHERE key = ?1 AND window_ends_at > ?2",
+            )?
+            .query_row(params![key, self.now], |r| {
+                Ok(Window {
+                    hits: r.get("hits")?,
+                    ends_at: r.get("window_ends_at")?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn hit(&mut self, key: &str, seconds: u64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO limiters (key, hits, window_ends_at) VALUES (?1, 1, ?2 + ?3)
+                 ON CONFLICT (key) DO UPDATE SET
+                     hits = CASE WHEN window_ends_at > ?2 THEN hits + 1 ELSE 1 END,
+                     window_ends_at = CASE WHEN window_ends_at > ?2 THEN window_ends_at
+                                           ELSE ?2 + ?3 END",
+            )?
+            .execute(params![key, self.now, seconds as i64 * 1000])?;
+        Ok(())
+    }
+
+    fn reset_limiter(&mut self, key: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM limiters WHERE key = ?1")?
+            .execute([key])?;
+        Ok(())
+    }
+
+    fn batch(&mut self, id: &str, _lock: BatchLock) -> Result<Option<BatchView>> {
+        // The write transaction already holds the database's one write lock.
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {BATCH_COLUMNS} FROM job_batches WHERE id = ?1"
+            ))?
+            .query_row([id], stored_batch)
+            .optional()?
+            .map(BatchView::from))
+    }
+
+    fn update_batch(&mut self, u: &BatchUpdate<'_>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE job_batches SET pending_jobs = ?2, failed_jobs = ?3, failed_job_ids = ?4,
+                        finished_at = CASE WHEN ?5 THEN ?7
+                                           WHEN ?6 THEN COALESCE(finished_at, ?7)
+                                           ELSE finished_at END,
+                        cancelled_at = CASE WHEN ?6 THEN COALESCE(cancelled_at, ?7)
+                                            ELSE cancelled_at END
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                u.id,
+                u.pending,
+                u.failed,
+                serde_json::to_string(u.failed_job_ids)?,
+                u.finish,
+                u.cancel,
+                self.now
+            ])?;
+        Ok(())
+    }
+
+    fn insert_batch(&mut self, b: &BatchRow<'_>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO job_batches (id, name, total_jobs, pending_jobs, failed_jobs,
+                                          failed_job_ids, options, created_at)
+                 VALUES (?1, ?2, ?3, ?3, 0, '[]', ?4, ?5)",
+            )?
+            .execute(params![b.id, b.name, b.total_jobs, b.options, b.created_at])?;
+        Ok(())
+    }
+
+    fn grow_batch(&mut self, id: &str, added: i64) -> Result<bool> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE job_batches SET total_jobs = total_jobs + ?2,
+                        pending_jobs = pending_jobs + ?2, finished_at = NULL
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, added])?;
+        Ok(changed == 1)
+    }
+}
+
+/// Put failed jobs back on their queues (same uuid and payload, attempts and exceptions
+/// reset), newest failure first; an id given that names no failed job undoes the whole retry.
+pub fn retry_failed(v: &mut SqliteTx<'_>, selection: &RetrySelection) -> Result<Vec<String>> {
+    let tx = v.tx;
+    let uuids: Vec<String> = match selection {
+        RetrySelection::All => tx
+            .prepare("SELECT uuid FROM failed_jobs ORDER BY id DESC")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?,
+        RetrySelection::Queue(q) => tx
+            .prepare("SELECT uuid FROM failed_jobs WHERE queue = ?1 ORDER BY id DESC")?
+            .query_map([q], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?,
+        RetrySelection::Uuids(list) => list.clone(),
+    };
+    let mut retried: Vec<String> = Vec::new();
+    for uuid in &uuids {
+        if retried.contains(uuid) {
+            continue;
+        }
+        let queue: Option<String> = tx
+            .prepare_cached(
+                "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                 SELECT uuid, queue, name, payload, ?2, ?2 FROM failed_jobs WHERE uuid = ?1
+                 RETURNING queue",
+            )?
+            .query_row(params![uuid, v.now], |r| r.get(0))
+            .optional()?;
+        match queue {
+            Some(queue) => {
+                tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])?;
+                tx.execute("DELETE FROM finished_jobs WHERE uuid = ?1", [uuid])?;
+                v.wake(&queue);
+                retried.push(uuid.clone());
+            }
+            None if matches!(selection, RetrySelection::Uuids(_)) => {
+                bail!("no failed job with id {uuid} (see `queue failed`); nothing was retried");
+            }
+            None => {}
+        }
+    }
+    Ok(retried)
+}
+
+/// Set (Some) or remove (None) one setting; the controls are read at every worker's loop, so
+/// `restart`, `resume` and `up` wake the idle ones.
+pub fn set_setting(v: &mut SqliteTx<'_>, key: &str, value: Option<&str>) -> Result<()> {
+    match value {
+        Some(value) => v.tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?,
+        None => v.tx.execute("DELETE FROM settings WHERE key = ?1", [key])?,
+    };
+    v.wake_all();
+    Ok(())
+}
