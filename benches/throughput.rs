@@ -1,5 +1,18 @@
 //! `cargo bench`: every figure of `queue bench` on this machine, each beside its limit measured
 //! in the same run. `cargo bench -- --quick` uses smaller counts.
+//!
+//! The measuring code is `queue bench`'s own, `src/bench.rs`, compiled in here as a module (it
+//! is not library API). It reaches the library only through its public modules, which the two
+//! modules below give it under the paths it uses inside the crate.
+
+mod api {
+    pub use queue::api::*;
+}
+mod clock {
+    pub use queue::clock::*;
+}
+#[path = "../src/bench.rs"]
+mod bench;
 
 fn main() {
     // `cargo test --benches` passes --test: keep that run short too.
@@ -9,12 +22,12 @@ fn main() {
     // dispatching there too (`-- --pg-pickup` measures only that).
     if let Ok(url) = std::env::var("QUEUE_BENCH_PG_URL") {
         let n = if quick { 30 } else { 100 };
-        let (p50, p99) = queue::bench::pickup_at(exe, &url, n).expect("benchmark");
+        let (p50, p99) = bench::pickup_at(exe, &url, n).expect("benchmark");
         println!("idle pickup, --sleep 3, library dispatch, PostgreSQL: p50 {p50:.1} ms, p99 {p99:.1} ms");
         if std::env::args().any(|a| a == "--pg-pickup") {
             return;
         }
     }
-    let figures = queue::bench::run_all(Some(exe), quick).expect("benchmark");
-    print!("{}", queue::commands::bench::render(&figures));
+    let figures = bench::run_all(Some(exe), quick).expect("benchmark");
+    print!("{}", bench::render(&figures));
 }

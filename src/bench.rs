@@ -1,6 +1,10 @@
 //! `queue bench` and `cargo bench`: measure this machine, each figure of the queue beside the
 //! machine's own limit for the same work, measured in the same run. Everything runs in a
 //! temporary directory with its own store.
+//!
+//! Not library API: `benches/throughput.rs` compiles this file into the benchmark as a module
+//! of its own, so it may use only the library's public modules (`api`, `clock`) and the
+//! package's dependencies.
 
 use crate::api::{Job, Queue};
 use anyhow::{Context, Result};
@@ -8,7 +12,7 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 /// One measured figure and the limit it is compared with.
 #[derive(Debug, Clone, Serialize)]
@@ -25,6 +29,24 @@ impl Figure {
     pub fn ratio(&self) -> Option<f64> {
         self.limit.map(|l| self.value / l)
     }
+}
+
+/// The figures as a plain table.
+pub fn render(figures: &[Figure]) -> String {
+    let mut out = String::new();
+    for f in figures {
+        let limit = match (&f.limit_what, f.limit, f.ratio()) {
+            (Some(what), Some(limit), Some(ratio)) => {
+                format!("   vs {what}: {limit:.1} {} ({ratio:.2}x)", f.unit)
+            }
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{:<60} {:>10.1} {}{limit}\n",
+            f.what, f.value, f.unit
+        ));
+    }
+    out
 }
 
 fn rate(n: usize, took: Duration) -> f64 {
@@ -230,7 +252,7 @@ pub fn pickup_at(exe: &Path, store: &str, n: usize) -> Result<(f64, f64)> {
     let mut sent = Vec::new();
     for i in 0..n {
         let file = scratch.root.join(format!("job-{i}"));
-        let t0 = std::time::SystemTime::now();
+        let t0 = crate::clock::system_now_us();
         q.dispatch(Job::command([
             "touch".to_string(),
             file.display().to_string(),
@@ -247,8 +269,13 @@ pub fn pickup_at(exe: &Path, store: &str, n: usize) -> Result<(f64, f64)> {
     let mut ms: Vec<f64> = sent
         .iter()
         .filter_map(|(f, t0)| {
+            // The file's time against the system clock (unshifted, as file times are).
             let ran = std::fs::metadata(f).ok()?.modified().ok()?;
-            Some(ran.duration_since(*t0).unwrap_or_default().as_secs_f64() * 1000.0)
+            let ran_us = ran
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_micros() as i64;
+            Some((ran_us - t0).max(0) as f64 / 1000.0)
         })
         .collect();
     anyhow::ensure!(

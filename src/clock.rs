@@ -106,6 +106,16 @@ pub fn format_rfc3339(ms: i64) -> String {
     }
 }
 
+/// A migration file's stamp for a unix-ms time, `YYYY_MM_DD_HHMMSS` in UTC as Laravel names
+/// them.
+pub fn format_stamp(ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Utc.timestamp_millis_opt(ms) {
+        chrono::LocalResult::Single(t) => t.format("%Y_%m_%d_%H%M%S").to_string(),
+        _ => ms.to_string(),
+    }
+}
+
 /// A new job (or batch) id: a UUIDv7, time-ordered, so that inserting jobs appends to the
 /// uuid index instead of writing to random pages of it. (It reads the system clock, hence here.)
 pub fn new_uuid() -> String {

@@ -3,27 +3,45 @@
 //! Layers: `cli` and `commands` (the command line) → `app` (what commands share) →
 //! `domain` (the rules, no I/O), `store` (persistence behind one trait), `worker` (processes,
 //! timeouts, signals) and `output` (tables and JSON). Only `clock` reads the wall clock.
+//!
+//! As a library: [`api`] opens a store, dispatches jobs and runs workers with Rust handlers.
+//! The command line is private to the crate; the `queue` binary runs it through [`main_cli`].
 
 pub mod api;
-pub mod app;
-pub mod bench;
-pub mod cli;
+mod app;
+mod bench;
+mod cli;
 pub mod clock;
-pub mod commands;
+mod commands;
 pub mod config;
 pub mod crypto;
 pub mod domain;
-pub mod output;
+mod output;
 pub mod store;
 pub mod worker;
 
 use anyhow::Result;
+use clap::Parser;
 use cli::{Cli, Command};
 use commands::*;
 use std::process::ExitCode;
 
-/// Run a parsed command line; errors are reported by `main`.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+/// The `queue` command line: parse the arguments, run the command, and turn an error into one
+/// line on stderr with exit status 1 (clap's usage errors exit 2).
+pub fn main_cli() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // `{:#}` joins the context chain into one line: "what failed: why".
+            eprintln!("queue: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Run a parsed command line; errors are reported by `main_cli`.
+fn run(cli: Cli) -> Result<ExitCode> {
     let out = output::Output::new(cli.json, cli.quiet, cli.verbose, cli.no_color);
     let selection = config::Selection {
         database: cli.database.filter(|d| !d.is_empty()),

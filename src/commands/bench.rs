@@ -2,7 +2,7 @@
 //! the queue beside the machine's own limit for the same work, measured in the same run.
 
 use crate::app::Ctx;
-use crate::bench::{run_all, Figure};
+use crate::bench::{render, run_all};
 use anyhow::{Context, Result};
 use std::process::ExitCode;
 
@@ -11,24 +11,6 @@ pub struct Args {
     /// Smaller counts: a rough figure in a few seconds.
     #[arg(long)]
     pub quick: bool,
-}
-
-/// The figures as a plain table.
-pub fn render(figures: &[Figure]) -> String {
-    let mut out = String::new();
-    for f in figures {
-        let limit = match (&f.limit_what, f.limit, f.ratio()) {
-            (Some(what), Some(limit), Some(ratio)) => {
-                format!("   vs {what}: {limit:.1} {} ({ratio:.2}x)", f.unit)
-            }
-            _ => String::new(),
-        };
-        out.push_str(&format!(
-            "{:<60} {:>10.1} {}{limit}\n",
-            f.what, f.value, f.unit
-        ));
-    }
-    out
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {

@@ -71,7 +71,7 @@ pub fn run(which: Which, args: Args, ctx: &Ctx) -> Result<ExitCode> {
     }
     let tables = which.tables();
     let sql = statements_for(migrations, &tables).join("\n\n");
-    let stamp = chrono::Utc::now().format("%Y_%m_%d_%H%M%S");
+    let stamp = crate::clock::format_stamp(ctx.now_ms());
     let file = dir.join(format!("{stamp}{suffix}"));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let text = format!(

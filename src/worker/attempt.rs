@@ -1,0 +1,87 @@
+//! An attempt as the loop sees it: one in flight (`Running`), how it ended as its thread saw it
+//! (`AttemptEnd`), and the two together until the next store call records them (`Ended`).
+//! Turning a process's exit or a handler's result into a policy `Outcome` happens here, once.
+
+use super::{handler, process, EXIT_RELEASE};
+use crate::domain::policy::Outcome;
+use crate::store::Reserved;
+use std::time::{Duration, Instant};
+
+/// An attempt in flight, in its slot.
+pub(super) struct Running {
+    pub job: Reserved,
+    /// The job's process group, once its thread has spawned it.
+    pub pgid: Option<u32>,
+    /// A handler's deadline, enforced by the loop (a process's by its own thread).
+    pub handler_deadline: Option<Instant>,
+}
+
+/// How an attempt ended, as its thread saw it.
+pub(super) struct AttemptEnd {
+    pub outcome: Outcome,
+    pub output: String,
+    pub elapsed: Duration,
+}
+
+/// An attempt that ended and is not yet recorded.
+pub(super) struct Ended {
+    pub running: Running,
+    pub end: AttemptEnd,
+}
+
+impl AttemptEnd {
+    pub fn from_process(done: process::Finished, timeout_secs: u64) -> AttemptEnd {
+        let outcome = match &done.exit {
+            process::Exit::Code(0) => Outcome::Succeeded,
+            process::Exit::Code(EXIT_RELEASE) => Outcome::Released { delay_secs: None },
+            process::Exit::TimedOut => Outcome::TimedOut { timeout_secs },
+            other => Outcome::Exception {
+                message: other.describe(),
+            },
+        };
+        AttemptEnd {
+            outcome,
+            output: done.output,
+            elapsed: done.elapsed,
+        }
+    }
+
+    pub fn from_handler(
+        result: std::thread::Result<handler::HandlerResult>,
+        elapsed: Duration,
+    ) -> AttemptEnd {
+        let outcome = match result {
+            Ok(Ok(())) => Outcome::Succeeded,
+            Ok(Err(handler::JobError::Release(delay))) => Outcome::Released {
+                delay_secs: delay.map(|d| d.as_secs_f64().round() as u64),
+            },
+            Ok(Err(handler::JobError::Fail(message))) => Outcome::FailRequested { message },
+            Ok(Err(handler::JobError::Exception(message))) => Outcome::Exception { message },
+            Err(panic) => Outcome::Exception {
+                message: format!("the handler panicked: {}", panic_text(&panic)),
+            },
+        };
+        AttemptEnd {
+            outcome,
+            output: String::new(),
+            elapsed,
+        }
+    }
+
+    /// A timed-out attempt, as the loop records a handler past its deadline.
+    pub fn timed_out(timeout_secs: u64) -> AttemptEnd {
+        AttemptEnd {
+            outcome: Outcome::TimedOut { timeout_secs },
+            output: String::new(),
+            elapsed: Duration::from_secs(timeout_secs),
+        }
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}

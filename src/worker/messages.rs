@@ -1,0 +1,99 @@
+//! What reaches the loop over its channel (a job's process group, an attempt's end, a signal, a
+//! store wake-up) and how the loop handles it: waiting, collecting ended attempts, and the
+//! stop, pause and resume signals.
+
+use super::attempt::{AttemptEnd, Ended};
+use super::main_loop::Worker;
+use super::{process, signals, Stop};
+use crate::domain::policy::Outcome;
+use anyhow::Result;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+pub(super) enum Message {
+    Spawned {
+        slot: u64,
+        pgid: u32,
+    },
+    Done {
+        slot: u64,
+        end: AttemptEnd,
+    },
+    Signal(signals::Signal),
+    /// The store says work may have come (a dispatch, a retry, restart / resume / up).
+    Wake,
+}
+
+impl Worker<'_> {
+    /// Wait up to `timeout` for messages, handling every one that arrives. Ended attempts
+    /// are kept for the next claim to record, unless the worker rests between jobs.
+    pub(super) fn wait(&mut self, rx: &mpsc::Receiver<Message>, timeout: Duration) -> Result<()> {
+        let mut ended = std::mem::take(&mut self.ended);
+        match rx.recv_timeout(timeout) {
+            Ok(msg) => self.handle(msg, &mut ended),
+            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
+        }
+        while let Ok(msg) = rx.try_recv() {
+            self.handle(msg, &mut ended);
+        }
+        self.time_out_handlers(&mut ended);
+        let count = ended.len();
+        self.ended = ended;
+        if count > 0 && !self.opts.rest.is_zero() {
+            self.settle(None)?;
+            std::thread::sleep(self.opts.rest * count as u32);
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, msg: Message, ended: &mut Vec<Ended>) {
+        match msg {
+            Message::Spawned { slot, pgid } => {
+                if let Some(r) = self.running.get_mut(&slot) {
+                    r.pgid = Some(pgid);
+                    if self.stop_signals >= 2 {
+                        // Started just as the second signal came: it goes too.
+                        process::signal_group(pgid, libc::SIGTERM);
+                    }
+                }
+            }
+            Message::Done { slot, mut end } => {
+                if let Some(running) = self.running.remove(&slot) {
+                    // A handler that returned after its deadline still timed out.
+                    if running
+                        .handler_deadline
+                        .is_some_and(|d| d <= Instant::now())
+                    {
+                        end.outcome = Outcome::TimedOut {
+                            timeout_secs: running
+                                .job
+                                .payload
+                                .timeout
+                                .unwrap_or(self.opts.timeout_secs),
+                        };
+                    }
+                    ended.push(Ended { running, end });
+                }
+            }
+            Message::Signal(signals::Signal::Stop) => {
+                self.stop_signals += 1;
+                self.stopping = Some(Stop::Interrupted);
+                if self.stop_signals == 2 {
+                    // A second stop signal: terminate the running jobs (SIGKILL for those still
+                    // there after the grace) and go; their attempts are recorded as they end.
+                    self.signal_jobs(libc::SIGTERM);
+                    self.kill_at = Some(Instant::now() + process::KILL_GRACE);
+                }
+            }
+            Message::Wake => {}
+            Message::Signal(signals::Signal::Pause) => self.paused = true,
+            Message::Signal(signals::Signal::Resume) => self.paused = false,
+        }
+    }
+
+    pub(super) fn signal_jobs(&self, signal: i32) {
+        for pgid in self.running.values().filter_map(|r| r.pgid) {
+            process::signal_group(pgid, signal);
+        }
+    }
+}

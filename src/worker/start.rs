@@ -1,0 +1,213 @@
+//! The start of an attempt: fail it at once when it is past its limits or cannot run (unknown
+//! named job, undecryptable, commands not allowed), resolve what it runs (its command, a named
+//! job of this worker's config, or a Rust handler) and the environment a command gets, pass it
+//! through admission when it needs one, then hand it to a thread and give it a slot.
+
+use super::attempt::{AttemptEnd, Running};
+use super::handler_pool::HandlerTask;
+use super::main_loop::Worker;
+use super::messages::Message;
+use super::{guard, handler, limits_for, process, Event};
+use crate::domain::job::JobCommand;
+use crate::domain::policy::{Decision, Limits};
+use crate::store::{Admission, Reserved, Verdict};
+use anyhow::Result;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What a job runs: a command, or a Rust handler of this worker.
+enum Resolved {
+    Command(Vec<String>),
+    Handler(handler::Handler),
+}
+
+impl Worker<'_> {
+    /// Start an attempt: fail it at once if it is already past its limits or cannot run, hold
+    /// it back if its middleware says so, else run it.
+    pub(super) fn start(&mut self, mut job: Reserved) -> Result<()> {
+        let limits = limits_for(&job, self.opts);
+        let now = self.clock.now_ms();
+        self.reporter.report(Event::Started { job: &job });
+        if let Some(reason) = limits.exceeded_before_run(job.attempts, now) {
+            return self.fail_unrun(&job, reason);
+        }
+        let resolved = match self.resolve(&mut job) {
+            Ok(resolved) => resolved,
+            Err(reason) => return self.fail_unrun(&job, reason),
+        };
+        let lease_ms = self.opts.lease.as_millis() as i64;
+        // Only jobs with middleware, a batch or an until-processing lock need admission: the
+        // rest skip its transaction.
+        let admission = if job.payload.needs_admission() {
+            self.store.admit(&job, now, lease_ms)?
+        } else {
+            Admission::Run
+        };
+        match admission {
+            Admission::Run => {}
+            Admission::HeldBack { delay_ms, reason } => {
+                self.reporter.report(Event::HeldBack {
+                    job: &job,
+                    delay_ms,
+                    reason: &reason,
+                });
+                return Ok(());
+            }
+            Admission::Skip { reason } => {
+                // Ends as a success without running (Laravel's SkipIfBatchCancelled).
+                let verdict = Verdict {
+                    decision: Decision::Complete,
+                    threw: false,
+                };
+                let applied = self
+                    .store
+                    .finish(&job, &reason, now, &mut |_| verdict.clone())?;
+                self.report_finish(&job, applied, Duration::ZERO);
+                return Ok(());
+            }
+        }
+        self.run_attempt(job, resolved, &limits)
+    }
+
+    /// Give an admitted attempt a slot and a thread: its own for a process, the pool's for a
+    /// handler.
+    fn run_attempt(&mut self, job: Reserved, resolved: Resolved, limits: &Limits) -> Result<()> {
+        let timeout_secs = job.payload.timeout.unwrap_or(self.opts.timeout_secs);
+        let timeout = (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs));
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        let mut handler_deadline = None;
+        match resolved {
+            Resolved::Command(argv) => {
+                let spec = process::Spec {
+                    argv,
+                    cwd: job.payload.cwd.clone(),
+                    env: self.job_env(&job, limits),
+                    stdin: serde_json::to_vec(&job.payload.data)?,
+                    timeout,
+                    capture: true,
+                    die_with_parent: self.guard.is_none(),
+                };
+                self.spawn_process(slot, spec, timeout_secs)?;
+            }
+            Resolved::Handler(handler) => {
+                let deadline = timeout.map(|t| Instant::now() + t);
+                handler_deadline = deadline;
+                let task = HandlerTask {
+                    slot,
+                    job: job.clone(),
+                    handler,
+                    deadline,
+                    done: self.tx.clone(),
+                };
+                self.handler_pool().send(task)?;
+            }
+        }
+        self.running.insert(
+            slot,
+            Running {
+                job,
+                pgid: None,
+                handler_deadline,
+            },
+        );
+        Ok(())
+    }
+
+    /// Run a command on a thread of its own, which tells the loop the process group it spawned
+    /// (for signals, and to the guard) and then how it ended.
+    fn spawn_process(&self, slot: u64, spec: process::Spec, timeout_secs: u64) -> Result<()> {
+        let tx = self.tx.clone();
+        let guard = self.guard.as_ref().map(guard::Guard::handle);
+        std::thread::Builder::new()
+            .name(format!("job-{slot}"))
+            .spawn(move || {
+                let spawned = tx.clone();
+                let mut group = None;
+                let done = process::run(&spec, |pgid| {
+                    if let Some(guard) = &guard {
+                        guard.watch(pgid);
+                    }
+                    group = Some(pgid);
+                    let _ = spawned.send(Message::Spawned { slot, pgid });
+                });
+                if let (Some(guard), Some(pgid)) = (&guard, group) {
+                    guard.forget(pgid);
+                }
+                let end = AttemptEnd::from_process(done, timeout_secs);
+                let _ = tx.send(Message::Done { slot, end });
+            })?;
+        Ok(())
+    }
+
+    /// Fail an attempt before it runs (limits passed, undecryptable, unknown named job …).
+    fn fail_unrun(&mut self, job: &Reserved, reason: String) -> Result<()> {
+        let now = self.clock.now_ms();
+        let verdict = Verdict {
+            decision: Decision::Fail { reason },
+            threw: false,
+        };
+        let applied = self.store.finish(job, "", now, &mut |_| verdict.clone())?;
+        self.report_finish(job, applied, Duration::ZERO);
+        Ok(())
+    }
+
+    /// The argv to run: the job's own command, or its named job resolved from this worker's
+    /// config. Decrypts an encrypted job in place. Err is the reason the job fails unrun.
+    fn resolve(&self, job: &mut Reserved) -> Result<Resolved, String> {
+        if let Some(secret) = job.payload.secret.clone() {
+            let sealed = self
+                .opts
+                .keys
+                .open(&secret, &job.uuid)
+                .map_err(|e| format!("{e:#}"))?;
+            job.payload.unseal(sealed);
+        }
+        match &job.payload.command {
+            JobCommand::Named(name) if self.opts.handlers.get(name).is_some() => Ok(
+                Resolved::Handler(Arc::clone(self.opts.handlers.get(name).expect("checked"))),
+            ),
+            JobCommand::Named(name) => {
+                let named = self.opts.named_jobs.get(name).ok_or_else(|| {
+                    format!("unknown job '{name}': this worker's queue.toml has no [jobs.{name}] (restart workers after a deploy)")
+                })?;
+                crate::domain::named::fill(&named.command, &job.payload.data)
+                    .map(Resolved::Command)
+                    .map_err(|e| format!("job '{name}': {e}"))
+            }
+            _ if !self.opts.allow_commands => Err(
+                "this worker runs only named jobs ([worker] allow_commands = false in its queue.toml)"
+                    .to_string(),
+            ),
+            command => command
+                .argv()
+                .filter(|argv| !argv.is_empty())
+                .map(Resolved::Command)
+                .ok_or_else(|| "the job has no command".to_string()),
+        }
+    }
+
+    /// The environment a command job gets: its own, then the QUEUE_* variables.
+    fn job_env(&self, job: &Reserved, limits: &Limits) -> Vec<(String, String)> {
+        let p = &job.payload;
+        let mut env: Vec<(String, String)> =
+            p.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        env.extend([
+            ("QUEUE_JOB_ID".into(), job.uuid.clone()),
+            ("QUEUE_JOB_NAME".into(), p.display_name.clone()),
+            ("QUEUE_ATTEMPT".into(), job.attempts.to_string()),
+            (
+                "QUEUE_MAX_TRIES".into(),
+                limits.max_tries.max(0).to_string(),
+            ),
+            ("QUEUE_QUEUE".into(), job.queue.clone()),
+            ("QUEUE_CONNECTION".into(), self.opts.connection.clone()),
+            ("QUEUE_DATABASE".into(), self.opts.database_env.clone()),
+            ("QUEUE_JOB_TOKEN".into(), job.token.clone()),
+        ]);
+        if let Some(batch_id) = &p.batch_id {
+            env.push(("QUEUE_BATCH_ID".into(), batch_id.clone()));
+        }
+        env
+    }
+}
