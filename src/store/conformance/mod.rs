@@ -12,24 +12,32 @@
 //! `store::conformance::<store>::<family>::<scenario>` (so `cargo test sqlite::wakeups` runs one
 //! family on one store).
 
+mod admission;
+mod batches;
+mod chains;
 mod claims;
 mod controls;
 mod endings;
 mod failed;
+mod unique;
 mod wakeups;
 
 use super::postgres::PostgresStore;
 use super::sqlite::SqliteStore;
 use super::*;
 use crate::clock::{system_now_ms, Clock};
+use crate::domain::batch::BatchOptions;
 use crate::domain::job::{build, JobCommand, JobOptions, NewJob};
 use std::collections::HashSet;
 use std::io::Write;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const LEASE: i64 = 2_000;
+/// The lease `admit` is given: how long a job held back on a lock (a funnel, an overlap) stays
+/// away unless the lock's release wakes it.
+const PARK: i64 = 60_000;
 
 /// The system clock plus an offset the test moves.
 #[derive(Default)]
@@ -107,11 +115,18 @@ impl Env {
     }
 
     fn job_at(&self, queue: &str, available_at: i64) -> NewJob {
+        let mut job = self.job_with(queue, JobOptions::default());
+        job.available_at = available_at;
+        job
+    }
+
+    /// A job of `true` on `queue` with these options, built as `queue dispatch` builds it.
+    fn job_with(&self, queue: &str, opts: JobOptions) -> NewJob {
         let opts = JobOptions {
             queue: Some(queue.into()),
-            ..Default::default()
+            ..opts
         };
-        let mut job = build(
+        build(
             JobCommand::Argv(vec!["true".into()]),
             &opts,
             "default",
@@ -119,9 +134,18 @@ impl Env {
             uuid::Uuid::new_v4().to_string(),
             self.now(),
         )
-        .unwrap();
-        job.available_at = available_at;
-        job
+        .unwrap()
+    }
+
+    /// A job named `name` on `queue`, for scenarios that tell jobs apart by name.
+    fn named(&self, queue: &str, name: &str) -> NewJob {
+        self.job_with(
+            queue,
+            JobOptions {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+        )
     }
 
     fn claim(&self, store: &mut dyn Store, queues: &[&str], worker: &str) -> Option<Reserved> {
@@ -138,6 +162,27 @@ impl Env {
 
     fn finish(&self, store: &mut dyn Store, job: &Reserved, decision: Decision) -> Finished {
         self.finish_seeing(store, job, decision, &mut None)
+    }
+
+    /// Finish an attempt that ended in an exception (what --throttle-exceptions counts).
+    fn finish_threw(&self, store: &mut dyn Store, job: &Reserved, decision: Decision) -> Finished {
+        store
+            .finish(job, "out\n", self.now(), &mut |_| Verdict {
+                decision: decision.clone(),
+                threw: true,
+            })
+            .unwrap()
+    }
+
+    /// Admit an attempt as the worker does before running it; a job held back on a lock waits
+    /// `PARK` at most, long enough that only a wake-up can bring it back within a test.
+    fn admit(&self, store: &mut dyn Store, job: &Reserved) -> Admission {
+        store.admit(job, self.now(), PARK).unwrap()
+    }
+
+    /// Claim every job available on `queue`, one claim each.
+    fn claim_all(&self, store: &mut dyn Store, queue: &str) -> Vec<Reserved> {
+        std::iter::from_fn(|| self.claim(store, &[queue], "w")).collect()
     }
 
     /// Finish, and record the intent the store handed to the decision.
@@ -276,9 +321,96 @@ conformance! {
         controls_and_settings,
         locks_are_exclusive_until_released_or_expired,
     ],
-    wakeups: [
-        idle_workers_are_woken_by_commits_elsewhere,
+    admission: [
+        a_rate_limit_holds_back_starts_beyond_its_window,
+        throttle_exceptions_holds_back_while_its_window_is_full,
+        a_success_resets_the_exception_count,
+        a_funnel_runs_n_at_once_and_frees_a_slot_when_one_ends,
+        without_overlapping_parks_jobs_until_the_holder_ends,
+        a_job_held_back_by_its_lock_takes_no_slot_and_no_hit,
+        an_until_processing_unique_lock_is_released_when_the_job_starts,
+        a_cancelled_batch_skips_its_jobs_but_runs_a_retried_failure,
     ],
+    unique: [
+        a_unique_job_is_queued_once_while_its_lock_is_held,
+        the_unique_lock_outlives_releases_and_ends_with_the_job,
+        a_unique_lock_whose_job_left_the_queue_does_not_block,
+        unique_for_lapses_while_the_job_waits,
+    ],
+    chains: [
+        a_completed_link_queues_the_next_on_its_queue_after_its_delay,
+        a_link_that_fails_for_good_queues_the_catch_and_stops_the_chain,
+        a_released_link_neither_advances_nor_catches,
+        a_retried_failed_link_resumes_the_chain,
+    ],
+    batches: [
+        a_batch_counts_successes_and_fires_then_and_finally_once,
+        callbacks_carry_the_batch_in_their_environment,
+        the_first_failure_cancels_catches_once_and_finally_waits_for_the_rest,
+        allowed_failures_keep_the_batch_going_and_catch_only_the_first,
+        a_cancelled_batch_keeps_counting_its_skipped_jobs,
+        adding_to_a_finished_batch_reopens_it,
+        a_chain_in_a_batch_carries_the_batch_and_counts_every_link,
+        callbacks_fire_once_when_connections_end_jobs_at_once,
+    ],
+    wakeups: [
+        a_dispatch_wakes_an_idle_worker_of_its_queue,
+        a_retried_failed_job_wakes_an_idle_worker_of_its_queue,
+        a_release_wakes_an_idle_worker_of_its_queue,
+        a_delayed_release_wakes_an_idle_worker_of_its_queue,
+        a_chains_next_link_wakes_an_idle_worker_of_its_queue,
+        a_chains_next_link_ended_in_a_workers_loop_wakes_its_queue,
+        a_chains_catch_job_wakes_an_idle_worker_of_its_queue,
+        a_batch_callback_wakes_an_idle_worker_of_its_queue,
+        a_batch_and_jobs_added_to_it_wake_an_idle_worker_of_their_queue,
+        a_job_freed_from_its_lock_wakes_an_idle_worker_of_its_queue,
+        restart_resume_and_up_wake_idle_workers_of_every_queue,
+    ],
+}
+
+fn fail() -> Decision {
+    Decision::Fail {
+        reason: "boom".into(),
+    }
+}
+
+fn release(delay_ms: i64) -> Decision {
+    Decision::Release {
+        delay_ms,
+        exception: false,
+    }
+}
+
+/// Whether `instant` is `expected`, within the second a test's own run may take.
+fn about(instant: i64, expected: i64) -> bool {
+    (instant - expected).abs() < 1_000
+}
+
+/// A batch named `name` with every callback, each a shell command named after its kind
+/// (`then`, `catch`, `finally`, `progress`), queued on `callbacks`.
+fn new_batch(env: &Env, name: &str, callbacks: &str, allow_failures: bool) -> NewBatch {
+    NewBatch {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: name.into(),
+        options: BatchOptions {
+            then: Some("then".into()),
+            catch: Some("catch".into()),
+            finally: Some("finally".into()),
+            progress: Some("progress".into()),
+            allow_failures,
+            queue: callbacks.into(),
+            cwd: "/".into(),
+        },
+        created_at: env.now(),
+    }
+}
+
+/// These jobs as jobs of `batch` (each stays on its own queue), as `queue batch` marks them.
+fn in_batch(batch: &NewBatch, mut jobs: Vec<NewJob>) -> Vec<NewJob> {
+    for job in &mut jobs {
+        job.payload.batch_id = Some(batch.id.clone());
+    }
+    jobs
 }
 
 /// Say once, on the real stderr (past the test harness's capture), why PostgreSQL was skipped.
