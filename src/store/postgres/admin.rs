@@ -1,0 +1,239 @@
+//! The state changes people and scripts make from the command line rather than a worker's loop:
+//! retrying, forgetting and flushing failed jobs, clearing a queue, pruning, settings, and
+//! batches (create, add to, cancel, prune). Each is one transaction; instants the caller gives
+//! on its own clock are moved onto the server's (`rebase`).
+
+use super::attempt::insert_job;
+use super::clock::rebase;
+use super::PostgresStore;
+use crate::domain::job::NewJob;
+use crate::store::{NewBatch, RetrySelection};
+use anyhow::{bail, Result};
+
+/// `Store::retry_failed`.
+pub(super) fn retry_failed(
+    store: &mut PostgresStore,
+    selection: &RetrySelection,
+) -> Result<Vec<String>> {
+    store.leave_worker_session()?;
+    store.write(|tx| {
+        let now = tx.now;
+        let retried: Vec<String> = match selection {
+            RetrySelection::All | RetrySelection::Queue(_) => {
+                let queue = match selection {
+                    RetrySelection::Queue(q) => Some(q.as_str()),
+                    _ => None,
+                };
+                // Newest failure first, as SQLite's store puts them back.
+                tx.query(
+                    "WITH moved AS (
+                         DELETE FROM failed_jobs WHERE ($1::text IS NULL OR queue = $1)
+                         RETURNING id, uuid, queue, name, payload),
+                     inserted AS (
+                         INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                         SELECT uuid, queue, name, payload, $2, $2 FROM moved ORDER BY id DESC),
+                     forgotten AS (
+                         DELETE FROM finished_jobs WHERE uuid IN (SELECT uuid FROM moved))
+                     SELECT uuid FROM moved ORDER BY id DESC",
+                    &[&queue, &now],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+            }
+            RetrySelection::Uuids(list) => {
+                let mut retried: Vec<String> = Vec::new();
+                for uuid in list {
+                    if retried.contains(uuid) {
+                        continue;
+                    }
+                    // The job goes back with its uuid and payload, attempts and exceptions reset.
+                    let moved = tx.query(
+                        "WITH moved AS (
+                             DELETE FROM failed_jobs WHERE uuid = $1
+                             RETURNING uuid, queue, name, payload)
+                         INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+                         SELECT uuid, queue, name, payload, $2, $2 FROM moved
+                         RETURNING uuid",
+                        &[uuid, &now],
+                    )?;
+                    if moved.is_empty() {
+                        // An id that names no failed job is an error, and the whole retry
+                        // is undone.
+                        bail!(
+                            "no failed job with id {uuid} (see `queue failed`); nothing was retried"
+                        );
+                    }
+                    tx.execute("DELETE FROM finished_jobs WHERE uuid = $1", &[uuid])?;
+                    retried.push(uuid.clone());
+                }
+                retried
+            }
+        };
+        tx.notify = !retried.is_empty();
+        Ok(retried)
+    })
+}
+
+/// `Store::flush_failed`.
+pub(super) fn flush_failed(store: &mut PostgresStore, before_ms: Option<i64>) -> Result<usize> {
+    store.write(|tx| {
+        let n = match before_ms {
+            Some(before) => tx.execute(
+                "DELETE FROM failed_jobs WHERE failed_at <= $1",
+                &[&rebase(before, tx.skew)],
+            )?,
+            None => tx.execute("DELETE FROM failed_jobs", &[])?,
+        };
+        Ok(n as usize)
+    })
+}
+
+/// `Store::clear`.
+pub(super) fn clear(store: &mut PostgresStore, queue: &str) -> Result<usize> {
+    store.write(|tx| {
+        // The unique locks of the cleared jobs go with them.
+        tx.execute(
+            "DELETE FROM locks WHERE key LIKE 'unique:%'
+               AND owner IN (SELECT uuid FROM jobs WHERE queue = $1)",
+            &[&queue],
+        )?;
+        Ok(tx.execute("DELETE FROM jobs WHERE queue = $1", &[&queue])? as usize)
+    })
+}
+
+/// `Store::prune_finished`.
+pub(super) fn prune_finished(store: &mut PostgresStore, before_ms: i64) -> Result<usize> {
+    store.write(|tx| {
+        let before = rebase(before_ms, tx.skew);
+        Ok(tx.execute(
+            "DELETE FROM finished_jobs WHERE finished_at < $1",
+            &[&before],
+        )? as usize)
+    })
+}
+
+/// `Store::set_setting`.
+pub(super) fn set_setting(store: &mut PostgresStore, key: &str, value: Option<&str>) -> Result<()> {
+    store.write(|tx| {
+        match value {
+            Some(v) => tx.execute(
+                "INSERT INTO settings (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&key, &v],
+            )?,
+            None => tx.execute("DELETE FROM settings WHERE key = $1", &[&key])?,
+        };
+        // `restart`, `resume` and `up` must reach idle workers on every host at once.
+        tx.notify = true;
+        Ok(())
+    })
+}
+
+/// `Store::create_batch`.
+pub(super) fn create_batch(
+    store: &mut PostgresStore,
+    batch: &NewBatch,
+    jobs: &[NewJob],
+) -> Result<()> {
+    store.leave_worker_session()?;
+    let options = serde_json::to_string(&batch.options)?;
+    let total: i64 = jobs
+        .iter()
+        .map(|j| 1 + j.payload.chained.len() as i64)
+        .sum();
+    store.write(|tx| {
+        let skew = tx.skew;
+        tx.execute(
+            "INSERT INTO job_batches (id, name, total_jobs, pending_jobs, failed_jobs,
+                                      failed_job_ids, options, created_at)
+             VALUES ($1, $2, $3, $3, 0, '[]', $4, $5)",
+            &[
+                &batch.id,
+                &batch.name,
+                &total,
+                &options,
+                &rebase(batch.created_at, skew),
+            ],
+        )?;
+        for job in jobs {
+            insert_job(tx, job, skew)?;
+        }
+        Ok(())
+    })
+}
+
+/// `Store::add_to_batch`.
+pub(super) fn add_to_batch(
+    store: &mut PostgresStore,
+    batch_id: &str,
+    jobs: &[NewJob],
+) -> Result<()> {
+    store.leave_worker_session()?;
+    let added: i64 = jobs
+        .iter()
+        .map(|j| 1 + j.payload.chained.len() as i64)
+        .sum();
+    store.write(|tx| {
+        // Adding re-opens a finished batch, as Laravel's add() does.
+        let changed = tx.execute(
+            "UPDATE job_batches SET total_jobs = total_jobs + $2,
+                    pending_jobs = pending_jobs + $2, finished_at = NULL
+             WHERE id = $1",
+            &[&batch_id, &added],
+        )?;
+        if changed == 0 {
+            bail!("no batch with id {batch_id} (see `queue batches`)");
+        }
+        let skew = tx.skew;
+        for job in jobs {
+            insert_job(tx, job, skew)?;
+        }
+        Ok(())
+    })
+}
+
+/// `Store::cancel_batch`.
+pub(super) fn cancel_batch(store: &mut PostgresStore, id: &str) -> Result<bool> {
+    store.write(|tx| {
+        let now = tx.now;
+        let exists = tx.execute(
+            "UPDATE job_batches SET cancelled_at = COALESCE(cancelled_at, $2),
+                    finished_at = COALESCE(finished_at, $2)
+             WHERE id = $1",
+            &[&id, &now],
+        )?;
+        Ok(exists == 1)
+    })
+}
+
+/// `Store::prune_batches`: (finished, unfinished, cancelled) batches deleted.
+pub(super) fn prune_batches(
+    store: &mut PostgresStore,
+    finished_before: i64,
+    unfinished_before: Option<i64>,
+    cancelled_before: Option<i64>,
+) -> Result<(usize, usize, usize)> {
+    store.write(|tx| {
+        let skew = tx.skew;
+        let finished = tx.execute(
+            "DELETE FROM job_batches WHERE finished_at IS NOT NULL AND finished_at < $1",
+            &[&rebase(finished_before, skew)],
+        )?;
+        let unfinished = match unfinished_before {
+            Some(t) => tx.execute(
+                "DELETE FROM job_batches WHERE finished_at IS NULL AND created_at < $1",
+                &[&rebase(t, skew)],
+            )?,
+            None => 0,
+        };
+        let cancelled = match cancelled_before {
+            Some(t) => tx.execute(
+                "DELETE FROM job_batches WHERE cancelled_at IS NOT NULL AND created_at < $1",
+                &[&rebase(t, skew)],
+            )?,
+            None => 0,
+        };
+        Ok((finished as usize, unfinished as usize, cancelled as usize))
+    })
+}
