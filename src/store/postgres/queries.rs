@@ -1,0 +1,170 @@
+//! What the read-only commands see (`show`, `status`, `monitor`, `failed`, `batches`) and what a
+//! worker reads at each loop (`controls`, `next_available_at`): statements and the assembly of
+//! their rows into the store's view types, reading columns by name.
+
+use super::sql::{BATCH, BATCHES, QUEUE_STATS, SHOW, WORKERS};
+use super::PostgresStore;
+use crate::store::rows::{
+    self, ShowRow, StatsRow, StoredBatch, StoredFailure, StoredWorker, Table,
+};
+use crate::store::{BatchView, Controls, FailedJob, JobView, QueueStats, WorkerInfo};
+use anyhow::Result;
+use postgres::Row;
+use std::sync::atomic::Ordering;
+
+/// `Store::next_available_at`, on the caller's clock.
+pub(super) fn next_available_at(
+    store: &mut PostgresStore,
+    queues: &[String],
+) -> Result<Option<i64>> {
+    let skew = store.skew()?;
+    let rows = store.query(
+        "SELECT MIN(x.available_at) FROM unnest($1::text[]) AS q(name),
+             LATERAL (SELECT available_at FROM jobs
+                      WHERE queue = q.name AND reserved_at IS NULL
+                      ORDER BY available_at LIMIT 1) x",
+        &[&queues],
+    )?;
+    let at: Option<i64> = rows.first().and_then(|r| r.get(0));
+    Ok(at.map(|at| at - skew))
+}
+
+/// `Store::workers`.
+pub(super) fn workers(store: &mut PostgresStore) -> Result<Vec<WorkerInfo>> {
+    let rows = store.query(WORKERS, &[])?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            WorkerInfo::from(StoredWorker {
+                id: r.get("id"),
+                name: r.get("name"),
+                host: r.get("host"),
+                pid: r.get("pid"),
+                queues: r.get("queues"),
+                concurrency: r.get("concurrency"),
+                started_at: r.get("started_at"),
+                last_seen_at: r.get("last_seen_at"),
+                jobs: r.get("jobs"),
+            })
+        })
+        .collect())
+}
+
+/// `Store::queue_stats`: the rows of jobs and of failed jobs added up per queue, as of the
+/// server's now.
+pub(super) fn queue_stats(store: &mut PostgresStore) -> Result<Vec<QueueStats>> {
+    let found = store.query(QUEUE_STATS, &[])?;
+    let now = found.first().map_or(0, |r| r.get::<_, i64>("now"));
+    let stats = found.iter().map(|r| StatsRow {
+        queue: r.get("queue"),
+        pending: r.get("pending"),
+        delayed: r.get("delayed"),
+        reserved: r.get("reserved"),
+        oldest_pending_at: r.get("oldest_pending_at"),
+        failed: r.get("failed"),
+    });
+    Ok(rows::queue_stats(stats, now, &store.options.connection))
+}
+
+/// `Store::show`, the job's state as of the server's now.
+pub(super) fn show(store: &mut PostgresStore, uuid: &str) -> Result<Option<JobView>> {
+    let found = store.query(SHOW, &[&uuid])?;
+    let Some(r) = found.first() else {
+        return Ok(None);
+    };
+    let row = ShowRow {
+        table: Table::from_source(r.get("source")),
+        queue: r.get("queue"),
+        name: r.get("name"),
+        payload: r.get("payload"),
+        attempts: r.get("attempts"),
+        exceptions: r.get::<_, i64>("exceptions") as u32,
+        reserved_at: r.get("reserved_at"),
+        available_at: r.get("available_at"),
+        created_at: r.get("created_at"),
+        finished_at: r.get("finished_at"),
+        failed_at: r.get("failed_at"),
+        error: r.get("error"),
+        output: r.get("output"),
+        connection: r.get("connection"),
+    };
+    let now: i64 = r.get("now");
+    rows::job_view(row, uuid, now, &store.options.connection).map(Some)
+}
+
+/// `Store::failed_jobs`, newest first.
+pub(super) fn failed_jobs(
+    store: &mut PostgresStore,
+    queue: Option<&str>,
+) -> Result<Vec<FailedJob>> {
+    let found = store.query(
+        "SELECT uuid, connection, queue, name, failed_at, attempts, exception, payload
+         FROM failed_jobs WHERE ($1::text IS NULL OR queue = $1) ORDER BY id DESC",
+        &[&queue],
+    )?;
+    Ok(found
+        .iter()
+        .map(|r| {
+            FailedJob::from(StoredFailure {
+                uuid: r.get("uuid"),
+                connection: r.get("connection"),
+                queue: r.get("queue"),
+                name: r.get("name"),
+                failed_at: r.get("failed_at"),
+                attempts: r.get("attempts"),
+                exception: r.get("exception"),
+                payload: r.get("payload"),
+            })
+        })
+        .collect())
+}
+
+/// `Store::controls`. A listening worker reads the settings again only when told they changed
+/// (every change notifies): one round trip less per job.
+pub(super) fn controls(store: &mut PostgresStore) -> Result<Controls> {
+    if let Some(watch) = &store.watch {
+        let trusted = watch.listening.load(Ordering::SeqCst);
+        let changed = watch.changed.swap(false, Ordering::SeqCst);
+        if let (true, false, Some(controls)) = (trusted, changed, &store.controls) {
+            return Ok(controls.clone());
+        }
+    }
+    let settings = store.query("SELECT key, value FROM settings", &[])?;
+    let controls = rows::controls(
+        settings
+            .iter()
+            .map(|r| (r.get::<_, String>("key"), r.get::<_, String>("value"))),
+    );
+    if store.watch.is_some() {
+        store.controls = Some(controls.clone());
+    }
+    Ok(controls)
+}
+
+/// `Store::batches`, newest first.
+pub(super) fn batches(store: &mut PostgresStore) -> Result<Vec<BatchView>> {
+    let found = store.query(BATCHES, &[])?;
+    Ok(found.iter().map(|r| stored_batch(r).into()).collect())
+}
+
+/// `Store::batch`.
+pub(super) fn batch(store: &mut PostgresStore, id: &str) -> Result<Option<BatchView>> {
+    let found = store.query(BATCH, &[&id])?;
+    Ok(found.first().map(|r| stored_batch(r).into()))
+}
+
+/// A batch row of `BATCHES`, `BATCH` or `BATCH_FOR_UPDATE`, by column name.
+pub(super) fn stored_batch(r: &Row) -> StoredBatch {
+    StoredBatch {
+        id: r.get("id"),
+        name: r.get("name"),
+        total_jobs: r.get("total_jobs"),
+        pending_jobs: r.get("pending_jobs"),
+        failed_jobs: r.get("failed_jobs"),
+        failed_job_ids: r.get("failed_job_ids"),
+        options: r.get("options"),
+        cancelled_at: r.get("cancelled_at"),
+        finished_at: r.get("finished_at"),
+        created_at: r.get("created_at"),
+    }
+}

@@ -1,0 +1,319 @@
+//! The statement texts that are more than a line or two: the worker's hot path (claims, the
+//! fused finish-and-claim, the one-statement finishes), the dispatch's inserts, every statement
+//! that reads the server's clock, and those used in more than one place. A short statement used
+//! once inside a transaction stays beside its code.
+//!
+//! Each text is whole, as the server receives it; a few lines repeat between statements (the
+//! claim inside `FINISH_AND_CLAIM`, the ON CONFLICT of finished_jobs) so that each can be read on
+//! its own. The server's clock in unix milliseconds reads
+//! `floor(extract(epoch from statement_timestamp()) * 1000)::bigint`; under a test offset every
+//! `statement_timestamp()` is moved by it before the text is prepared (see `clock.rs`).
+
+/// Claim up to `$4` jobs of queue `$1` for worker `$3`, leased for `$2` ms: the first available
+/// ones in (available_at, id) order. Rows other workers are claiming are skipped, never waited
+/// for. Each attempt gets a new secret token. Reservations whose lease ran out are freed by
+/// `FREE_EXPIRED` beforehand, so that this statement, which every job passes through, stays as
+/// small as it can be. The columns are those `hot::reserved_from_row` reads.
+pub const CLAIM: &str = "
+WITH c AS (
+         SELECT id FROM jobs
+         WHERE queue = $1 AND reserved_at IS NULL
+           AND available_at <= floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+         ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
+     claimed AS (
+         UPDATE jobs
+         SET reserved_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint,
+             lease_expires_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $2,
+             worker_id = $3, token = replace(gen_random_uuid()::text, '-', ''),
+             intent = NULL, attempts = attempts + 1
+         FROM c WHERE jobs.id = c.id
+         RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
+                   jobs.payload, jobs.available_at)
+SELECT claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.exceptions,
+       claimed.token, claimed.payload, claimed.available_at
+FROM claimed";
+
+/// A busy worker's usual step, in one statement (one round trip, one commit): complete the
+/// plain attempts that ended (`$5` ids, `$6` tokens, `$7` outputs; only those still held that
+/// asked for nothing from inside) and claim the next jobs exactly as `CLAIM` does (`$1` queue,
+/// `$2` lease in ms, `$3` worker id, `$4` how many). Every row carries the uuids completed
+/// (`uuids`, NULL when none) after the claimed job's columns (NULL when none was claimed). The
+/// rows completed are reserved, so the claim, which takes only unreserved rows, never touches
+/// them: one statement must not change a row twice.
+pub const FINISH_AND_CLAIM: &str = "
+WITH ending AS (
+         SELECT * FROM unnest($5::bigint[], $6::text[], $7::text[]) AS e(id, token, output)),
+     done AS (
+         DELETE FROM jobs USING ending
+         WHERE jobs.id = ending.id AND jobs.token = ending.token AND jobs.intent IS NULL
+         RETURNING jobs.uuid, jobs.queue, jobs.name, jobs.payload, jobs.attempts,
+                   jobs.exceptions, ending.output, jobs.created_at),
+     completed AS (
+         INSERT INTO finished_jobs
+             (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
+         SELECT uuid, queue, name, payload, attempts, exceptions, output, created_at,
+                floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+         FROM done
+         ON CONFLICT (uuid) DO UPDATE SET
+             queue = excluded.queue, name = excluded.name, payload = excluded.payload,
+             attempts = excluded.attempts, exceptions = excluded.exceptions,
+             output = excluded.output, created_at = excluded.created_at,
+             finished_at = excluded.finished_at
+         RETURNING uuid),
+     c AS (
+         SELECT id FROM jobs
+         WHERE queue = $1 AND reserved_at IS NULL
+           AND available_at <= floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+         ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
+     claimed AS (
+         UPDATE jobs
+         SET reserved_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint,
+             lease_expires_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $2,
+             worker_id = $3, token = replace(gen_random_uuid()::text, '-', ''),
+             intent = NULL, attempts = attempts + 1
+         FROM c WHERE jobs.id = c.id
+         RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
+                   jobs.payload, jobs.available_at)
+SELECT claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.exceptions,
+       claimed.token, claimed.payload, claimed.available_at, f.uuids
+FROM (SELECT array_agg(uuid) AS uuids FROM completed) f LEFT JOIN claimed ON true";
+
+/// Free the reservations whose lease ran out (their worker died): each job keeps its place in
+/// line, and its next claim is a new attempt. Idle workers of those queues are woken (`$1` is
+/// the wake-up channel).
+pub const FREE_EXPIRED: &str = "
+WITH freed AS (
+         UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                token = NULL, intent = NULL
+         WHERE reserved_at IS NOT NULL
+           AND lease_expires_at <= floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+         RETURNING queue)
+SELECT pg_notify($1, q) FROM (SELECT DISTINCT queue AS q FROM freed) d";
+
+// The plain ends of an attempt, each one statement, only while the attempt holds the job
+// (`$1` the job's id, `$2` its attempt's token) and asked for nothing from inside; each returns
+// a row when it applied.
+
+/// Complete: the job moves to finished_jobs with output `$3` (replacing the row of an earlier
+/// job with the same uuid).
+pub const FINISH_COMPLETE: &str = "
+WITH done AS (
+         DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL
+         RETURNING uuid, queue, name, payload, attempts, exceptions, created_at)
+INSERT INTO finished_jobs
+    (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
+SELECT uuid, queue, name, payload, attempts, exceptions, $3, created_at,
+       floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+FROM done
+ON CONFLICT (uuid) DO UPDATE SET
+    queue = excluded.queue, name = excluded.name, payload = excluded.payload,
+    attempts = excluded.attempts, exceptions = excluded.exceptions,
+    output = excluded.output, created_at = excluded.created_at,
+    finished_at = excluded.finished_at
+RETURNING 1";
+
+/// Release: available again in `$3` ms, `$4` more exceptions counted (0 or 1), output `$5`
+/// kept as its last; idle workers of its queue are woken on channel `$6` (a delayed one must
+/// learn when to look again).
+pub const FINISH_RELEASE: &str = "
+WITH released AS (
+         UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                token = NULL, intent = NULL,
+                available_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $3,
+                exceptions = exceptions + $4, last_output = $5
+         WHERE id = $1 AND token = $2 AND intent IS NULL
+         RETURNING queue)
+SELECT pg_notify($6, queue) FROM released";
+
+/// Fail: the job moves to failed_jobs with connection `$3` and failure text `$4` (replacing
+/// an earlier failure with the same uuid).
+pub const FINISH_FAIL: &str = "
+WITH gone AS (
+         DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL
+         RETURNING uuid, queue, name, payload, attempts)
+INSERT INTO failed_jobs
+    (uuid, connection, queue, name, payload, exception, attempts, failed_at)
+SELECT uuid, $3, queue, name, payload, $4, attempts,
+       floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+FROM gone
+ON CONFLICT (uuid) DO UPDATE SET
+    connection = excluded.connection, queue = excluded.queue, name = excluded.name,
+    payload = excluded.payload, exception = excluded.exception,
+    attempts = excluded.attempts, failed_at = excluded.failed_at
+RETURNING 1";
+
+/// Fail with failed jobs discarded (`[failed] driver = "null"`): the job is deleted.
+pub const FINISH_DISCARD: &str =
+    "DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL RETURNING 1";
+
+// A dispatch's insert, in four variants: one job or many, and with or without the guard that
+// inserts only into a schema at version `$9` (the one this binary knows; `queue_migrations`
+// must exist). The jobs are `$1` uuid, `$2` queue, `$3` name, `$4` payload, `$5` available_at
+// and `$6` created_at on the host's clock (scalars for one job, arrays for many), whose reading
+// as the statement was sent is `$8`; idle workers of their queues hear of them on channel
+// `$7`. The host's instants are moved onto the server's clock by the difference of the two
+// readings, which counts as none below `$10` ms (SKEW_NOISE_MS) as a measured skew does: no
+// clock sample needed first. The one column of the one row is the number of jobs inserted (0
+// when the guard kept them out). The four take the same ten parameters (typed by the caller;
+// the unguarded ones ignore `$9`).
+//
+// One job's statement is kept small on purpose: on the new server process of a `queue
+// dispatch`, every function and relation a statement names is looked up in the catalogs
+// first, which costs milliseconds.
+
+/// One job, into any schema.
+pub const INSERT_JOB: &str = "
+WITH skew AS (
+         SELECT CASE WHEN abs(d) < $10::bigint THEN 0 ELSE d END AS ms
+         FROM (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+                      - $8::bigint AS d) x),
+     inserted AS (
+         INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+         SELECT $1::text, $2::text, $3::text, $4::text,
+                available_at + (SELECT ms FROM skew), created_at + (SELECT ms FROM skew)
+         FROM (SELECT $5::bigint AS available_at, $6::bigint AS created_at) t
+         RETURNING queue)
+SELECT count(*) FROM (SELECT pg_notify($7, queue) FROM inserted) w";
+
+/// One job, only into a schema at version `$9`.
+pub const INSERT_JOB_IF_CURRENT: &str = "
+WITH skew AS (
+         SELECT CASE WHEN abs(d) < $10::bigint THEN 0 ELSE d END AS ms
+         FROM (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+                      - $8::bigint AS d) x),
+     inserted AS (
+         INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+         SELECT $1::text, $2::text, $3::text, $4::text,
+                available_at + (SELECT ms FROM skew), created_at + (SELECT ms FROM skew)
+         FROM (SELECT $5::bigint AS available_at, $6::bigint AS created_at) t
+         WHERE (SELECT COALESCE(MAX(version), 0) FROM queue_migrations) = $9::bigint
+         RETURNING queue)
+SELECT count(*) FROM (SELECT pg_notify($7, queue) FROM inserted) w";
+
+/// Many jobs, from arrays, in the order given (ids follow it), into any schema.
+pub const INSERT_JOBS: &str = "
+WITH skew AS (
+         SELECT CASE WHEN abs(d) < $10::bigint THEN 0 ELSE d END AS ms
+         FROM (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+                      - $8::bigint AS d) x),
+     inserted AS (
+         INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+         SELECT uuid, queue, name, payload,
+                available_at + (SELECT ms FROM skew), created_at + (SELECT ms FROM skew)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+              WITH ORDINALITY AS t(uuid, queue, name, payload, available_at, created_at, n)
+         RETURNING queue)
+SELECT (SELECT count(*) FROM inserted),
+       (SELECT count(*) FROM (SELECT pg_notify($7, q)
+                              FROM (SELECT DISTINCT queue AS q FROM inserted) d) w)";
+
+/// Many jobs, only into a schema at version `$9`.
+pub const INSERT_JOBS_IF_CURRENT: &str = "
+WITH skew AS (
+         SELECT CASE WHEN abs(d) < $10::bigint THEN 0 ELSE d END AS ms
+         FROM (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+                      - $8::bigint AS d) x),
+     inserted AS (
+         INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+         SELECT uuid, queue, name, payload,
+                available_at + (SELECT ms FROM skew), created_at + (SELECT ms FROM skew)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+              WITH ORDINALITY AS t(uuid, queue, name, payload, available_at, created_at, n)
+         WHERE (SELECT COALESCE(MAX(version), 0) FROM queue_migrations) = $9::bigint
+         RETURNING queue)
+SELECT (SELECT count(*) FROM inserted),
+       (SELECT count(*) FROM (SELECT pg_notify($7, q)
+                              FROM (SELECT DISTINCT queue AS q FROM inserted) d) w)";
+
+/// Inside a finishing transaction: a completed job's row in finished_jobs (`$1` uuid, `$2`
+/// queue, `$3` name, `$4` payload, `$5` attempts, `$6` exceptions, `$7` output, `$8`
+/// created_at, `$9` finished_at), replacing the row of an earlier job with the same uuid.
+pub const INSERT_FINISHED: &str = "
+INSERT INTO finished_jobs
+    (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (uuid) DO UPDATE SET
+    queue = excluded.queue, name = excluded.name, payload = excluded.payload,
+    attempts = excluded.attempts, exceptions = excluded.exceptions,
+    output = excluded.output, created_at = excluded.created_at,
+    finished_at = excluded.finished_at";
+
+/// A worker's heartbeat (`$1` its id): the leases of the jobs it holds last `$2` ms more, and
+/// its own row `$3` ms.
+pub const HEARTBEAT: &str = "
+WITH j AS (
+         UPDATE jobs
+         SET lease_expires_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $2
+         WHERE worker_id = $1 AND reserved_at IS NOT NULL)
+UPDATE workers
+SET last_seen_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint,
+    alive_until = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $3
+WHERE id = $1";
+
+/// The live workers, each with the uuids of the jobs it holds (`jobs`, comma-separated, NULL
+/// when none); the rows of workers whose heartbeat stopped are deleted. No parameters.
+pub const WORKERS: &str = "
+WITH gone AS (
+         DELETE FROM workers
+         WHERE alive_until < floor(extract(epoch from statement_timestamp()) * 1000)::bigint)
+SELECT w.id, w.name, w.host, w.pid, w.queues, w.concurrency, w.started_at, w.last_seen_at,
+       (SELECT string_agg(uuid, ',' ORDER BY id) FROM jobs j
+        WHERE j.worker_id = w.id AND j.reserved_at IS NOT NULL) AS jobs
+FROM workers w
+WHERE w.alive_until >= floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+ORDER BY w.started_at, w.id";
+
+/// Counts per queue, a row per queue of jobs and one per queue of failed jobs (the caller adds
+/// them up), each with the server's `now`. No parameters.
+pub const QUEUE_STATS: &str = "
+WITH n AS (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint AS now)
+SELECT queue,
+       COUNT(*) FILTER (WHERE reserved_at IS NULL AND available_at <= n.now) AS pending,
+       COUNT(*) FILTER (WHERE reserved_at IS NULL AND available_at > n.now) AS delayed,
+       COUNT(*) FILTER (WHERE reserved_at IS NOT NULL) AS reserved,
+       MIN(available_at) FILTER (WHERE reserved_at IS NULL AND available_at <= n.now)
+           AS oldest_pending_at,
+       0::bigint AS failed,
+       MIN(n.now) AS now
+FROM jobs, n GROUP BY queue
+UNION ALL
+SELECT queue, 0, 0, 0, NULL, COUNT(*), MIN(n.now) FROM failed_jobs, n GROUP BY queue";
+
+/// The job with uuid `$1` wherever it is: a job is in exactly one of the three tables, and one
+/// query reads it in one shape (`source` says which; `now` is the server's, for a queued job).
+pub const SHOW: &str = "
+SELECT 'queued' AS source, queue, name, payload, attempts, exceptions, reserved_at,
+       available_at, created_at, NULL::bigint AS finished_at, NULL::bigint AS failed_at,
+       NULL::text AS error, last_output AS output, NULL::text AS connection,
+       floor(extract(epoch from statement_timestamp()) * 1000)::bigint AS now
+FROM jobs WHERE uuid = $1
+UNION ALL
+SELECT 'failed', queue, name, payload, attempts, 0, NULL,
+       NULL, NULL, NULL, failed_at, exception, NULL, connection, 0
+FROM failed_jobs WHERE uuid = $1
+UNION ALL
+SELECT 'done', queue, name, payload, attempts, exceptions, NULL,
+       NULL, created_at, finished_at, NULL, NULL, output, NULL, 0
+FROM finished_jobs WHERE uuid = $1
+LIMIT 1";
+
+// Batches, with the columns `queries::batch_from_row` reads.
+
+/// All batches, newest first. No parameters.
+pub const BATCHES: &str = "
+SELECT id, name, total_jobs, pending_jobs, failed_jobs, failed_job_ids, options,
+       cancelled_at, finished_at, created_at
+FROM job_batches ORDER BY created_at DESC, id DESC";
+
+/// The batch with id `$1`.
+pub const BATCH: &str = "
+SELECT id, name, total_jobs, pending_jobs, failed_jobs, failed_job_ids, options,
+       cancelled_at, finished_at, created_at
+FROM job_batches WHERE id = $1";
+
+/// The batch with id `$1`, locked until the transaction ends: concurrent ends of jobs of one
+/// batch count one after another.
+pub const BATCH_FOR_UPDATE: &str = "
+SELECT id, name, total_jobs, pending_jobs, failed_jobs, failed_job_ids, options,
+       cancelled_at, finished_at, created_at
+FROM job_batches WHERE id = $1 FOR UPDATE";
