@@ -9,7 +9,7 @@
 use super::verbs::{
     BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow, Requeue, Verbs,
 };
-use super::{Admission, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict};
+use super::{Admission, Ending, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict};
 use crate::clock::new_uuid;
 use crate::domain::batch::{callback_job, chain_catch_job, tally, Counts, FailedInfo, Tally};
 use crate::domain::job::NewJob;
@@ -313,6 +313,18 @@ pub fn finish(
         }
     }
     Ok(Finished::Applied(verdict.decision))
+}
+
+/// `finish` for each of several attempts, in the same transaction.
+pub fn finish_all(
+    v: &mut dyn Verbs,
+    endings: &mut [Ending<'_>],
+    options: &StoreOptions,
+) -> Result<Vec<Finished>> {
+    endings
+        .iter_mut()
+        .map(|e| finish(v, e.job, e.output, &mut *e.decide, options))
+        .collect()
 }
 
 /// After an attempt, whatever its end: give back the locks it held (waking the first job

@@ -208,12 +208,7 @@ impl Store for SqliteStore {
 
     fn finish_many(&mut self, endings: &mut [Ending<'_>], now_ms: i64) -> Result<Vec<Finished>> {
         let options = self.options.clone();
-        self.write_at(now_ms, |v| {
-            endings
-                .iter_mut()
-                .map(|e| lifecycle::finish(v, e.job, e.output, &mut *e.decide, &options))
-                .collect()
-        })
+        self.write_at(now_ms, |v| lifecycle::finish_all(v, endings, &options))
     }
 
     fn finish_and_claim(
@@ -226,10 +221,7 @@ impl Store for SqliteStore {
         // One transaction, so a busy worker pays one BEGIN IMMEDIATE and one commit per step
         // instead of two; the claim sees what the finishes released.
         let (finished, rows) = self.write_at(now_ms, |v| {
-            let finished = endings
-                .iter_mut()
-                .map(|e| lifecycle::finish(v, e.job, e.output, &mut *e.decide, &options))
-                .collect::<Result<Vec<_>>>()?;
+            let finished = lifecycle::finish_all(v, endings, &options)?;
             let rows = match next {
                 Some((claim, limit)) if limit > 0 => hot::claim_rows(v.tx(), claim, limit)?,
                 _ => Vec::new(),
@@ -315,7 +307,9 @@ impl Store for SqliteStore {
 
     fn create_batch(&mut self, batch: &NewBatch, jobs: &[NewJob]) -> Result<()> {
         let jobs = Serialized::all(jobs)?;
-        self.write_at(batch.created_at, |v| lifecycle::create_batch(v, batch, &jobs))
+        self.write_at(batch.created_at, |v| {
+            lifecycle::create_batch(v, batch, &jobs)
+        })
     }
 
     fn add_to_batch(&mut self, batch_id: &str, jobs: &[NewJob]) -> Result<()> {

@@ -13,20 +13,20 @@ fn plan(conn: &Connection, sql: &str) -> String {
     rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("\n")
 }
 
+fn options(synchronous_full: bool) -> StoreOptions {
+    StoreOptions {
+        connection: "default".into(),
+        discard_failed: false,
+        auto_migrate: true,
+        synchronous_full,
+    }
+}
+
 #[test]
 fn a_dispatch_truncates_a_long_wal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.sqlite");
-    let mut store = SqliteStore::open(
-        &path,
-        StoreOptions {
-            connection: "default".into(),
-            discard_failed: false,
-            auto_migrate: true,
-            synchronous_full: false,
-        },
-    )
-    .unwrap();
+    let mut store = SqliteStore::open(&path, options(false)).unwrap();
     let job = |i: usize| {
         crate::domain::job::build(
             crate::domain::job::JobCommand::Argv(vec!["true".into(), "x".repeat(500)]),
@@ -61,16 +61,7 @@ fn a_dispatch_truncates_a_long_wal() {
 fn synchronous_full_is_applied() {
     let dir = tempfile::tempdir().unwrap();
     for (full, want) in [(false, 1), (true, 2)] {
-        let store = SqliteStore::open(
-            &dir.path().join("q.sqlite"),
-            StoreOptions {
-                connection: "default".into(),
-                discard_failed: false,
-                auto_migrate: true,
-                synchronous_full: full,
-            },
-        )
-        .unwrap();
+        let store = SqliteStore::open(&dir.path().join("q.sqlite"), options(full)).unwrap();
         let level: i64 = store
             .conn
             .query_row("PRAGMA synchronous", [], |r| r.get(0))
@@ -82,16 +73,7 @@ fn synchronous_full_is_applied() {
 #[test]
 fn the_claim_uses_the_pending_index_in_order_without_sorting() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(
-        &dir.path().join("q.sqlite"),
-        StoreOptions {
-            connection: "default".into(),
-            discard_failed: false,
-            auto_migrate: true,
-            synchronous_full: false,
-        },
-    )
-    .unwrap();
+    let store = SqliteStore::open(&dir.path().join("q.sqlite"), options(false)).unwrap();
     let claim = plan(&store.conn, CLAIM_SQL);
     assert!(claim.contains("jobs_pending"), "{claim}");
     assert!(!claim.contains("TEMP B-TREE"), "the claim sorts: {claim}");
