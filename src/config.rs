@@ -132,7 +132,6 @@ impl Target {
     }
 }
 
-
 /// What the user said about the store, from flags and environment.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -240,6 +239,30 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         retain_done_ms,
         config,
     })
+}
+
+/// A connection named on the command line (`queue work emails`, `monitor conn:queue`) must be
+/// one that queue.toml defines, even when --database or QUEUE_DATABASE chose the store: a queue
+/// name given where a connection goes must not quietly work the default queue. Without a
+/// queue.toml only `default`, the name of the store's one connection, is known.
+pub fn check_named_connection(target: &Target, name: &str) -> Result<()> {
+    let defined = target
+        .config
+        .as_ref()
+        .map(|c| &c.file.connections)
+        .filter(|c| !c.is_empty());
+    match defined {
+        Some(connections) if connections.contains_key(name) => Ok(()),
+        None if name == "default" => Ok(()),
+        Some(connections) => bail!(
+            "unknown connection '{name}': {} defines {}; did you mean `--queue {name}`?",
+            target.config.as_ref().expect("defined").path.display(),
+            describe_names(connections.keys())
+        ),
+        None => bail!(
+            "unknown connection '{name}': no queue.toml defines connections (the store's one connection is `default`); did you mean `--queue {name}`?"
+        ),
+    }
 }
 
 fn connection_location(conn: &ConnectionConfig, cfg: &LoadedConfig) -> Result<Location> {

@@ -4,6 +4,41 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by a worker: a closed stdout must not stop it (its jobs are recorded in the store), so
+/// its lines are then dropped instead of ending the process.
+static KEEP_RUNNING_ON_CLOSED_PIPE: AtomicBool = AtomicBool::new(false);
+
+/// A worker keeps running when its stdout is closed (`queue work | head`).
+pub fn keep_running_on_closed_pipe() {
+    KEEP_RUNNING_ON_CLOSED_PIPE.store(true, Ordering::Relaxed);
+}
+
+/// Write data to stdout. A closed pipe (`queue failed | head`, `queue completions bash | head`)
+/// ends the command quietly, as it ends other Unix tools: by SIGPIPE (a worker drops the line).
+pub fn write_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let result = out.write_all(bytes).and_then(|()| out.flush());
+    if let Err(e) = result {
+        if e.kind() == std::io::ErrorKind::BrokenPipe
+            && !KEEP_RUNNING_ON_CLOSED_PIPE.load(Ordering::Relaxed)
+        {
+            // SAFETY: restoring the default action and raising the signal is what a tool that
+            // never ignored SIGPIPE would have had happen at this write.
+            unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                libc::raise(libc::SIGPIPE);
+            }
+            std::process::exit(141);
+        }
+    }
+}
+
+/// One line on stderr; a closed stderr is ignored (never a panic).
+pub fn error_line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -54,10 +89,7 @@ impl Output {
 
     /// A data line on stdout.
     pub fn line(&self, text: &str) {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (`queue failed | head`) is not an error worth a message.
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
+        write_stdout(format!("{text}\n").as_bytes());
     }
 
     /// A human message (not data): stdout, suppressed by --quiet and in JSON mode.
@@ -70,7 +102,7 @@ impl Output {
     /// A notice on stderr (skips, warnings); suppressed by --quiet.
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            error_line(text);
         }
     }
 

@@ -113,7 +113,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         }
     }
     if jobs.is_empty() {
-        bail!("a batch needs at least one job: queue batch 'CMD1' 'CMD2' … or --file BATCH.json");
+        return Err(crate::app::usage_error(
+            "a batch needs at least one job: queue batch 'CMD1' 'CMD2' … or --file BATCH.json",
+        ));
     }
     if args.control.sync {
         return now::batch(&batch.id, &batch.name, &batch.options, &jobs, &target, ctx);

@@ -18,11 +18,16 @@ pub struct ManArgs {}
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "queue", &mut std::io::stdout());
+    // Rendered in memory first: clap_complete panics on a failed write (a closed pipe).
+    let mut text = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "queue", &mut text);
+    crate::output::write_stdout(&text);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn man(_args: ManArgs) -> Result<ExitCode> {
-    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+    let mut text = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut text)?;
+    crate::output::write_stdout(&text);
     Ok(ExitCode::SUCCESS)
 }

@@ -22,19 +22,19 @@ pub struct JobFlags {
     #[arg(long, value_name = "Q")]
     pub queue: Option<String>,
     /// Run no earlier than this: 30, 30s, 5m, 2h, 1d, or an RFC 3339 time.
-    #[arg(long, value_name = "D")]
+    #[arg(long, value_name = "D", value_parser = instant_arg)]
     pub delay: Option<String>,
     /// Attempts allowed (0 or -1 = unlimited; default: the worker's --tries).
-    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = tries_arg)]
     pub tries: Option<i64>,
     /// Seconds to wait before each retry, by attempt, the last repeating: 1,5,10.
-    #[arg(long, value_name = "LIST")]
+    #[arg(long, value_name = "LIST", value_parser = backoff_arg)]
     pub backoff: Option<String>,
     /// Seconds the job may run (default: the worker's --timeout; 0 = none).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = duration_arg)]
     pub timeout: Option<String>,
     /// Retry until this time (a duration from now or an RFC 3339 time), whatever --tries says.
-    #[arg(long, value_name = "D")]
+    #[arg(long, value_name = "D", value_parser = instant_arg)]
     pub retry_until: Option<String>,
     /// Fail the job once it has thrown this many exceptions (non-zero exits, timeouts).
     #[arg(long, value_name = "N")]
@@ -56,7 +56,7 @@ pub struct JobFlags {
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
     pub unique: Option<String>,
     /// The unique lock lapses after this long even if the job has not finished.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = duration_arg)]
     pub unique_for: Option<String>,
     /// Release the unique lock when the job starts instead of when it ends.
     #[arg(long)]
@@ -78,7 +78,55 @@ pub struct JobFlags {
     pub encrypt: bool,
 }
 
+/// `--tries`: a whole number, 0 or -1 for unlimited (checked while parsing: a usage error).
+pub fn tries_arg(text: &str) -> Result<i64, String> {
+    match text.trim().parse::<i64>() {
+        Ok(n) if n >= -1 => Ok(n),
+        _ => Err("use a number of attempts, or 0 (or -1) for unlimited".into()),
+    }
+}
+
+/// `--backoff 1,5,10`.
+pub fn backoff_arg(text: &str) -> Result<String, String> {
+    crate::domain::duration::parse_backoff(text)?;
+    Ok(text.to_string())
+}
+
+/// A duration flag (`--timeout`, `--unique-for`).
+pub fn duration_arg(text: &str) -> Result<String, String> {
+    crate::domain::duration::parse_duration(text)?;
+    Ok(text.to_string())
+}
+
+/// A moment flag (`--delay`, `--retry-until`): a duration from now or an RFC 3339 time.
+pub fn instant_arg(text: &str) -> Result<String, String> {
+    crate::domain::duration::parse_instant(text, 0)?;
+    Ok(text.to_string())
+}
+
 impl JobFlags {
+    /// `--delay 5 minutes` unquoted: the shell gave `minutes` as a separate word, which would
+    /// be taken for a named job. Say what happened instead (a usage error).
+    pub fn check_split_unit(&self, word: &str) -> Result<()> {
+        if !crate::domain::duration::is_unit_word(word) {
+            return Ok(());
+        }
+        let flags = [
+            ("--delay", &self.delay),
+            ("--timeout", &self.timeout),
+            ("--retry-until", &self.retry_until),
+            ("--unique-for", &self.unique_for),
+        ];
+        for (flag, value) in flags {
+            if let Some(v) = value.as_deref().filter(|v| v.parse::<f64>().is_ok()) {
+                return Err(crate::app::usage_error(format!(
+                    "{flag} {v} {word}: the unit was split from its number; write {flag} {v}{word} or {flag} '{v} {word}'"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The flags as job options (the same shape a JSONL line has).
     pub fn to_options(&self) -> Result<JobOptions> {
         let payload = match &self.payload {
@@ -197,7 +245,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         if let Enqueued::Skipped { held_by } = result {
             let key = job.payload.unique.as_ref().map_or("", |u| u.key.as_str());
             ctx.out.note(&format!(
-                "not dispatched: unique lock '{key}' is held by job {held_by}"
+                "queue: not dispatched: {} is a unique job and job {held_by} holds its lock '{key}' (exit 0)",
+                job.payload.display_name
             ));
         }
         if ctx.out.json {
@@ -318,7 +367,16 @@ fn named_job(name: &str, target: &Target) -> Result<(JobCommand, JobOptions)> {
         }
         None => {
             let where_ = match &target.config {
-                Some(cfg) => format!("{} has no [jobs.{name}]", cfg.path.display()),
+                Some(cfg) => {
+                    let close = super::did_you_mean(name, target.named_jobs.keys());
+                    match close {
+                        Some(close) => format!(
+                            "{} has no [jobs.{name}]; did you mean `{close}`?",
+                            cfg.path.display()
+                        ),
+                        None => format!("{} has no [jobs.{name}]", cfg.path.display()),
+                    }
+                }
                 None => "no queue.toml was found".to_string(),
             };
             bail!("unknown job '{name}': {where_}; to run a program put it after `--`, as in `queue dispatch -- {name}`")
@@ -329,6 +387,9 @@ fn named_job(name: &str, target: &Target) -> Result<(JobCommand, JobOptions)> {
 pub use crate::clock::new_uuid;
 
 fn single_command(args: &Args, target: &Target) -> Result<(JobCommand, JobOptions)> {
+    if let Some(name) = &args.named {
+        args.job.check_split_unit(name)?;
+    }
     match (&args.named, args.command.is_empty()) {
         (Some(name), true) => named_job(name, target),
         (Some(name), false) => bail!(

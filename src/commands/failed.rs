@@ -13,7 +13,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let (_, mut store) = ctx.store()?;
+    let (_, mut store) = ctx.read_store()?;
     let jobs = store.failed_jobs(args.queue.as_deref())?;
     if ctx.out.json {
         ctx.out.json(&jobs)?;

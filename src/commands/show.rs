@@ -18,7 +18,7 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let uuid = parse_uuid(&args.uuid)?;
-    let (_, mut store) = ctx.store()?;
+    let (_, mut store) = ctx.read_store()?;
     let Some(mut job) = store.show(&uuid, ctx.now_ms())? else {
         bail!("no job with id {uuid}: it never existed here, or it finished longer ago than retain_done");
     };

@@ -151,20 +151,27 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     }
     let mut store = ctx.open(&target)?;
     if !ctx.out.json && !ctx.out.quiet && ctx.out.verbose {
-        eprintln!(
+        crate::output::error_line(&format!(
             "Processing jobs from the [{}] queue(s) of {}.",
             opts.queues.join(","),
             target.location.describe()
-        );
+        ));
     }
+    crate::output::keep_running_on_closed_pipe();
     let mut reporter = WorkLines {
         out: ctx.out,
         clock: Arc::clone(&ctx.clock),
         connection: target.connection.clone(),
     };
     let stop = worker::run(store.as_mut(), Arc::clone(&ctx.clock), &opts, &mut reporter)?;
-    if ctx.out.verbose && !ctx.out.json {
-        eprintln!("Worker stopped: {}.", stop.as_str());
+    if stop == worker::Stop::Memory && !ctx.out.quiet {
+        // Exit 12 is for the supervisor; a person reading the log is told why.
+        crate::output::error_line(&format!(
+            "Worker stopped: its memory use reached --memory {} MB (exit 12; the supervisor starts a fresh one).",
+            opts.memory_mb
+        ));
+    } else if ctx.out.verbose && !ctx.out.json {
+        crate::output::error_line(&format!("Worker stopped: {}.", stop.as_str()));
     }
     Ok(ExitCode::from(stop.exit_code()))
 }

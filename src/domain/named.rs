@@ -99,7 +99,7 @@ pub fn fill(template: &[String], payload: &Value) -> Result<Vec<String>, String>
         .collect()
 }
 
-fn fill_one(part: &str, payload: &Value) -> Result<String, String> {
+pub fn fill_one(part: &str, payload: &Value) -> Result<String, String> {
     placeholders(part)?;
     let mut out = String::new();
     let mut chars = part.chars().peekable();

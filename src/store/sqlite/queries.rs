@@ -39,7 +39,12 @@ pub fn queue_stats(conn: &Connection, now_ms: i64, connection: &str) -> Result<V
 }
 
 /// A job is in exactly one of the three tables; one query reads it in one shape.
-pub fn show(conn: &Connection, uuid: &str, now_ms: i64, connection: &str) -> Result<Option<JobView>> {
+pub fn show(
+    conn: &Connection,
+    uuid: &str,
+    now_ms: i64,
+    connection: &str,
+) -> Result<Option<JobView>> {
     let row = conn
         .prepare_cached(
             "SELECT 'queued' AS source, queue, name, payload, attempts, exceptions, reserved_at,
@@ -130,16 +135,19 @@ pub fn register_worker(tx: &Transaction<'_>, w: &WorkerInfo, alive_until_ms: i64
 }
 
 /// The live workers; rows of workers whose heartbeat stopped are deleted first.
-pub fn workers(tx: &Transaction<'_>, now_ms: i64) -> Result<Vec<WorkerInfo>> {
-    tx.execute("DELETE FROM workers WHERE alive_until < ?1", [now_ms])?;
-    let mut stmt = tx.prepare_cached(
+/// The live workers; `prune` also forgets the dead ones (not on a store opened read-only).
+pub fn workers(conn: &Connection, now_ms: i64, prune: bool) -> Result<Vec<WorkerInfo>> {
+    if prune {
+        conn.execute("DELETE FROM workers WHERE alive_until < ?1", [now_ms])?;
+    }
+    let mut stmt = conn.prepare_cached(
         "SELECT w.id, w.name, w.host, w.pid, w.queues, w.concurrency, w.started_at,
                 w.last_seen_at,
                 (SELECT group_concat(uuid, ',') FROM jobs j
                  WHERE j.worker_id = w.id AND j.reserved_at IS NOT NULL) AS jobs
-         FROM workers w ORDER BY w.started_at, w.id",
+         FROM workers w WHERE w.alive_until >= ?1 ORDER BY w.started_at, w.id",
     )?;
-    let found = stmt.query_map([], |r| {
+    let found = stmt.query_map([now_ms], |r| {
         Ok(StoredWorker {
             id: r.get("id")?,
             name: r.get("name")?,

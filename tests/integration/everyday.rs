@@ -1,0 +1,186 @@
+//! Everyday use (issue 16): what a new user trips over. Named jobs that are unique per payload,
+//! connection names that are really queues, read-only commands that never create a store,
+//! closed pipes, exit codes, duration spellings and messages that say what happened.
+
+use crate::util::*;
+use std::process::Stdio;
+
+fn stderr_of(out: &std::process::Output) -> String {
+    text(&out.stderr)
+}
+
+#[test]
+fn a_unique_named_job_is_unique_per_payload_and_a_skip_is_said() {
+    let env = TestEnv::new();
+    env.write(
+        "queue.toml",
+        "[jobs.send-email]\ncommand = [\"echo\", \"{to}\"]\nunique = true\n\n[jobs.per-user]\ncommand = [\"echo\", \"{to}\"]\nunique = \"{to}\"\n",
+    );
+    let ann = env.dispatch(&["send-email", "--payload", r#"{"to": "ann@example.com"}"#]);
+    let bob = env.dispatch(&["send-email", "--payload", r#"{"to": "bob@example.com"}"#]);
+    assert!(!ann.is_empty() && !bob.is_empty() && ann != bob);
+    // The same payload again is the same job: skipped, exit 0, said on stderr.
+    let again = env.run(&[
+        "dispatch",
+        "send-email",
+        "--payload",
+        r#"{"to": "ann@example.com"}"#,
+    ]);
+    assert!(again.status.success());
+    assert!(again.stdout.is_empty());
+    let err = stderr_of(&again);
+    assert!(
+        err.contains("not dispatched") && err.contains(&ann),
+        "{err}"
+    );
+
+    // `unique = "{to}"` takes the id from the payload.
+    env.dispatch(&["per-user", "--payload", r#"{"to": "a", "n": 1}"#]);
+    let out = env.run(&[
+        "dispatch",
+        "per-user",
+        "--payload",
+        r#"{"to": "a", "n": 2}"#,
+    ]);
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    env.dispatch(&["per-user", "--payload", r#"{"to": "b", "n": 1}"#]);
+    let err = env.fails(&["dispatch", "per-user", "--payload", r#"{"n": 1}"#], 1);
+    assert!(err.contains("no field 'to'"), "{err}");
+}
+
+#[test]
+fn a_queue_given_where_a_connection_goes_is_an_error() {
+    let env = TestEnv::new();
+    env.dispatch(&["--queue", "emails", "--", "true"]);
+    let err = env.fails(&["work", "emails", "--stop-when-empty"], 1);
+    assert!(err.contains("unknown connection 'emails'"), "{err}");
+    assert!(err.contains("did you mean `--queue emails`?"), "{err}");
+    // `default` is the one connection of a store without queue.toml.
+    env.ok(&["work", "default", "--stop-when-empty", "--queue", "emails"]);
+}
+
+#[test]
+fn read_only_commands_never_create_a_store() {
+    let env = TestEnv::new();
+    if env.skip_on_postgres("a SQLite file that does not exist") {
+        return;
+    }
+    let missing = env.path().join("nonexistent/dir/q.sqlite");
+    let db = missing.display().to_string();
+    for args in [
+        vec!["status"],
+        vec!["failed"],
+        vec!["batches"],
+        vec!["show", "01a2314f-a39d-70d3-8826-6e12d5dce860"],
+        vec!["batch-show", "x"],
+    ] {
+        let mut all = vec!["--database", db.as_str()];
+        all.extend(args.iter());
+        let err = env.fails(&all, 1);
+        assert!(
+            err.contains(&format!("no store at {db}")),
+            "{args:?}: {err}"
+        );
+    }
+    let err = env.fails(&["--database", &db, "monitor", "default"], 3);
+    assert!(err.contains("no store at"), "{err}");
+    assert!(!env.path().join("nonexistent").exists());
+    // A command that writes creates it.
+    env.ok(&["--database", &db, "dispatch", "--", "true"]);
+    assert!(missing.exists());
+    env.ok(&["--database", &db, "status"]);
+}
+
+#[test]
+fn a_store_this_user_may_only_read_is_readable_and_writes_say_why_not() {
+    let env = TestEnv::new();
+    if env.skip_on_postgres("file permissions") {
+        return;
+    }
+    // root may write anything: nothing to check there.
+    if unsafe { libc::geteuid() } == 0 {
+        eprintln!("skipped: running as root");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let uuid = env.dispatch(&["--", "true"]);
+    let dir = env.db.parent().unwrap().to_path_buf();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let status = env.run(&["status"]);
+    let shown = env.run(&["show", &uuid]);
+    let dispatch = env.run(&["dispatch", "--", "true"]);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(status.status.success(), "{}", stderr_of(&status));
+    assert!(shown.status.success(), "{}", stderr_of(&shown));
+    assert_eq!(dispatch.status.code(), Some(1));
+    let err = stderr_of(&dispatch);
+    assert!(
+        err.contains("read-only for this user") && err.contains(&env.database),
+        "{err}"
+    );
+    assert!(!err.contains("Error code"), "{err}");
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let env = TestEnv::new();
+    for args in [vec!["completions", "bash"], vec!["man"], vec!["--help"]] {
+        let mut child = env
+            .cmd(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = stderr_of(&out);
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = TestEnv::new();
+    for args in [
+        vec!["dispatch", "--tries", "-2", "--", "true"],
+        vec!["dispatch", "--backoff", "1,,2", "--", "true"],
+        vec!["dispatch", "--delay", "soon", "--", "true"],
+        vec!["dispatch", "--timeout", "x", "--", "true"],
+        vec!["retry"],
+        vec!["chain"],
+        vec!["batch"],
+        vec!["dispatch", "--tries", "abc", "--", "true"],
+    ] {
+        env.fails(&args, 2);
+    }
+}
+
+#[test]
+fn durations_take_units_as_people_write_them() {
+    let env = TestEnv::new();
+    let err = env.fails(&["dispatch", "--delay", "5", "minutes", "--", "true"], 2);
+    assert!(err.contains("split from its number"), "{err}");
+    assert!(err.contains("--delay 5minutes"), "{err}");
+    let now = now_ms(&env);
+    for (spelling, secs) in [("5minutes", 300), ("1h30m", 5400), ("1w", 604_800)] {
+        let uuid = env.dispatch(&["--delay", spelling, "--", "true"]);
+        let at = rfc3339_ms(&env.show(&uuid)["available_at"]);
+        let want = now + secs * 1000;
+        assert!((at - want).abs() < 60_000, "{spelling}: {at} vs {want}");
+    }
+}
+
+#[test]
+fn a_memory_stop_says_why() {
+    let env = TestEnv::new();
+    env.dispatch(&["--", "true"]);
+    let out = env.run(&["work", "--memory", "1", "--sleep", "0.05"]);
+    assert_eq!(out.status.code(), Some(12));
+    let err = stderr_of(&out);
+    assert!(err.contains("--memory 1 MB"), "{err}");
+}
