@@ -1,7 +1,9 @@
 //! Output: human tables and lines on a terminal or in a pipe, JSON for scripts. Commands hand
 //! their results here so the two views cannot drift. Data goes to stdout, diagnostics to stderr.
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
+use comfy_table::{
+    presets::UTF8_FULL_CONDENSED, Cell, ColumnConstraint, ContentArrangement, Row, Table,
+};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -120,19 +122,94 @@ impl Output {
         format!("\x1b[{code}m{text}\x1b[0m")
     }
 
-    /// A table with these headers and rows.
-    pub fn table(&self, headers: &[&str], rows: Vec<Vec<String>>) {
+    /// A table with these headers and rows. Id columns (`uuid`, `id`, `worker`) and times (`… at`)
+    /// never wrap, so an
+    /// id can be copied: where the table would not fit they show the shortest prefix that is
+    /// unique among the rows (at least 8 characters) instead. Other cells are truncated to
+    /// one line rather than wrapped.
+    pub fn table(&self, headers: &[&str], mut rows: Vec<Vec<String>>) {
+        let width = table_width();
+        let is_id = |h: &str| matches!(h, "uuid" | "id" | "worker");
+        let natural = |rows: &[Vec<String>]| -> usize {
+            (0..headers.len())
+                .map(|i| {
+                    rows.iter()
+                        .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                        .chain([headers[i].chars().count()])
+                        .max()
+                        .unwrap_or(0)
+                        + 3
+                })
+                .sum::<usize>()
+                + 1
+        };
+        if natural(&rows) > width {
+            for (i, _) in headers.iter().enumerate().filter(|(_, h)| is_id(h)) {
+                let ids: Vec<String> = rows.iter().map(|r| r[i].clone()).collect();
+                let keep = unique_prefix_len(&ids);
+                for row in &mut rows {
+                    if row[i].chars().count() > keep {
+                        row[i] = row[i].chars().take(keep).collect();
+                    }
+                }
+            }
+        }
         let mut table = Table::new();
         table
             .load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_truncation_indicator("…")
+            .set_width(width.min(u16::MAX as usize) as u16)
             .set_header(headers.iter().map(Cell::new));
-        if !std::io::stdout().is_terminal() {
-            table.set_width(200);
-        }
         for row in rows {
+            let mut row = Row::from(row);
+            row.max_height(1);
             table.add_row(row);
+        }
+        for (i, header) in headers.iter().enumerate() {
+            // Ids and times are never wrapped or cut; free text gives way.
+            if is_id(header) || header.ends_with(" at") {
+                if let Some(column) = table.column_mut(i) {
+                    column.set_constraint(ColumnConstraint::ContentWidth);
+                }
+            }
         }
         self.line(&table.to_string());
     }
+}
+
+/// The width tables are laid out for: `COLUMNS` if set, else the terminal's, else (in a pipe)
+/// 200 columns.
+fn table_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n >= 20)
+    {
+        return n;
+    }
+    if std::io::stdout().is_terminal() {
+        if let Some(w) = Table::new().width() {
+            return w as usize;
+        }
+    }
+    200
+}
+
+/// The shortest prefix length (at least 8) at which every id of the list differs from the
+/// others.
+pub fn unique_prefix_len(ids: &[String]) -> usize {
+    let longest = ids.iter().map(|i| i.chars().count()).max().unwrap_or(0);
+    let mut len = 8.min(longest);
+    while len < longest {
+        let mut seen = std::collections::HashSet::new();
+        if ids
+            .iter()
+            .all(|id| seen.insert(id.chars().take(len).collect::<String>()))
+        {
+            break;
+        }
+        len += 1;
+    }
+    len
 }

@@ -73,9 +73,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             .collect::<Result<Vec<_>>>()?,
     };
     if jobs.is_empty() {
-        return Err(crate::app::usage_error(
-            "a chain needs at least one command: queue chain 'CMD1' 'CMD2' …",
-        ));
+        let message = "a chain needs at least one command: queue chain 'CMD1' 'CMD2' …";
+        // No commands on the command line is a usage error; an empty --file is bad input.
+        return Err(match args.file {
+            None => crate::app::usage_error(message),
+            Some(_) => anyhow!("{message}"),
+        });
     }
     // The chain's delay is the first link's, unless that link has its own.
     if let Some(delay) = first_delay.filter(|_| jobs[0].payload.delay.is_none()) {

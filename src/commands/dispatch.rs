@@ -22,19 +22,19 @@ pub struct JobFlags {
     #[arg(long, value_name = "Q")]
     pub queue: Option<String>,
     /// Run no earlier than this: 30, 30s, 5m, 2h, 1d, or an RFC 3339 time.
-    #[arg(long, value_name = "D", value_parser = instant_arg)]
+    #[arg(long, value_name = "D")]
     pub delay: Option<String>,
     /// Attempts allowed (0 or -1 = unlimited; default: the worker's --tries).
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = tries_arg)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub tries: Option<i64>,
     /// Seconds to wait before each retry, by attempt, the last repeating: 1,5,10.
-    #[arg(long, value_name = "LIST", value_parser = backoff_arg)]
+    #[arg(long, value_name = "LIST")]
     pub backoff: Option<String>,
     /// Seconds the job may run (default: the worker's --timeout; 0 = none).
-    #[arg(long, value_name = "S", value_parser = duration_arg)]
+    #[arg(long, value_name = "S")]
     pub timeout: Option<String>,
     /// Retry until this time (a duration from now or an RFC 3339 time), whatever --tries says.
-    #[arg(long, value_name = "D", value_parser = instant_arg)]
+    #[arg(long, value_name = "D")]
     pub retry_until: Option<String>,
     /// Fail the job once it has thrown this many exceptions (non-zero exits, timeouts).
     #[arg(long, value_name = "N")]
@@ -56,7 +56,7 @@ pub struct JobFlags {
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
     pub unique: Option<String>,
     /// The unique lock lapses after this long even if the job has not finished.
-    #[arg(long, value_name = "S", value_parser = duration_arg)]
+    #[arg(long, value_name = "S")]
     pub unique_for: Option<String>,
     /// Release the unique lock when the job starts instead of when it ends.
     #[arg(long)]
@@ -76,32 +76,6 @@ pub struct JobFlags {
     /// Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM).
     #[arg(long)]
     pub encrypt: bool,
-}
-
-/// `--tries`: a whole number, 0 or -1 for unlimited (checked while parsing: a usage error).
-pub fn tries_arg(text: &str) -> Result<i64, String> {
-    match text.trim().parse::<i64>() {
-        Ok(n) if n >= -1 => Ok(n),
-        _ => Err("use a number of attempts, or 0 (or -1) for unlimited".into()),
-    }
-}
-
-/// `--backoff 1,5,10`.
-pub fn backoff_arg(text: &str) -> Result<String, String> {
-    crate::domain::duration::parse_backoff(text)?;
-    Ok(text.to_string())
-}
-
-/// A duration flag (`--timeout`, `--unique-for`).
-pub fn duration_arg(text: &str) -> Result<String, String> {
-    crate::domain::duration::parse_duration(text)?;
-    Ok(text.to_string())
-}
-
-/// A moment flag (`--delay`, `--retry-until`): a duration from now or an RFC 3339 time.
-pub fn instant_arg(text: &str) -> Result<String, String> {
-    crate::domain::duration::parse_instant(text, 0)?;
-    Ok(text.to_string())
 }
 
 impl JobFlags {
@@ -127,19 +101,60 @@ impl JobFlags {
         Ok(())
     }
 
-    /// The flags as job options (the same shape a JSONL line has).
+    /// The values of the flags, checked: a bad one is a usage error (exit 2), with the message
+    /// the same value gets in a JSONL line.
+    fn check(&self) -> Result<(), String> {
+        use crate::domain::duration::{parse_backoff, parse_duration, parse_instant};
+        if let Some(q) = &self.queue {
+            job::validate_queue_name(q)?;
+        }
+        if let Some(d) = &self.delay {
+            parse_instant(d, 0).map_err(|e| format!("--delay: {e}"))?;
+        }
+        if let Some(tries) = self.tries.filter(|t| *t < -1) {
+            return Err(format!(
+                "--tries {tries}: use a number of attempts, or 0 (or -1) for unlimited"
+            ));
+        }
+        if let Some(b) = &self.backoff {
+            parse_backoff(b)?;
+        }
+        for (flag, value) in [
+            ("--timeout", &self.timeout),
+            ("--unique-for", &self.unique_for),
+        ] {
+            if let Some(v) = value {
+                parse_duration(v).map_err(|e| format!("{flag}: {e}"))?;
+            }
+        }
+        if let Some(t) = &self.retry_until {
+            parse_instant(t, 0).map_err(|e| format!("--retry-until: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The flags as job options (the same shape a JSONL line has). A bad value is a usage
+    /// error.
     pub fn to_options(&self) -> Result<JobOptions> {
+        self.check().map_err(crate::app::usage_error)?;
         let payload = match &self.payload {
             None => None,
             Some(text) => Some(serde_json::from_str(text).map_err(|e| {
-                anyhow!("invalid --payload: {e}; give a JSON value such as '{{\"to\": \"a@b.c\"}}'")
+                crate::app::usage_error(format!(
+                    "invalid --payload: {e}; give a JSON value such as '{{\"to\": \"a@b.c\"}}'"
+                ))
             })?),
         };
         let mut env = BTreeMap::new();
         for pair in &self.env {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or_else(|| anyhow!("invalid --env '{pair}': use KEY=VALUE"))?;
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                crate::app::usage_error(format!("invalid --env '{pair}': use KEY=VALUE"))
+            })?;
+            if k.is_empty() || k.contains('\0') {
+                return Err(crate::app::usage_error(format!(
+                    "invalid environment variable name '{k}' in --env '{pair}'"
+                )));
+            }
             env.insert(k.to_string(), v.to_string());
         }
         Ok(JobOptions {
@@ -245,7 +260,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         if let Enqueued::Skipped { held_by } = result {
             let key = job.payload.unique.as_ref().map_or("", |u| u.key.as_str());
             ctx.out.note(&format!(
-                "queue: not dispatched: {} is a unique job and job {held_by} holds its lock '{key}' (exit 0)",
+                "queue: not dispatched: {} is a unique job and job {held_by} holds its unique lock '{key}' (exit 0)",
                 job.payload.display_name
             ));
         }
@@ -392,12 +407,15 @@ fn single_command(args: &Args, target: &Target) -> Result<(JobCommand, JobOption
     }
     match (&args.named, args.command.is_empty()) {
         (Some(name), true) => named_job(name, target),
-        (Some(name), false) => bail!(
+        (Some(name), false) => Err(crate::app::usage_error(format!(
             "give either a named job ({name}) or a program after `--`, not both"
-        ),
-        (None, true) => bail!(
+        ))),
+        (None, true) => Err(crate::app::usage_error(
             "nothing to dispatch: put the program after `--`, as in `queue dispatch -- echo hi`, name a job of queue.toml, or use --file JOBS.jsonl"
-        ),
+        )),
+        (None, false) if args.command[0].is_empty() => Err(crate::app::usage_error(
+            "the job has no command: put it after `--`, as in `queue dispatch -- echo hi`",
+        )),
         (None, false) => Ok((JobCommand::Argv(args.command.clone()), JobOptions::default())),
     }
 }

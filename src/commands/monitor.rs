@@ -38,6 +38,7 @@ struct Row {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let mut rows = Vec::new();
+    let mut items = Vec::new();
     for item in args
         .queues
         .split(',')
@@ -49,6 +50,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             None => (None, item),
         };
         validate_queue_name(queue).map_err(|e| anyhow!("{e}"))?;
+        items.push((conn, queue));
+    }
+    for (conn, queue) in items {
         let target = ctx.target(conn)?;
         // A store that cannot be read exits 3, not 1: cron must tell an outage from a backlog.
         let stats = ctx

@@ -850,11 +850,12 @@ fn a_missing_file_is_an_error_naming_it() {
 
 /// Each of these must exit 1 with one "queue: error:" line containing `mentions`, and queue
 /// nothing.
+/// A dispatch whose flags or arguments are wrong: a usage error (exit 2), one line.
 fn rejects(args: &[&str], mentions: &str) {
     let env = TestEnv::new();
     let mut all = vec!["dispatch"];
     all.extend_from_slice(args);
-    let stderr = env.fails(&all, 1);
+    let stderr = env.fails(&all, 2);
     assert_one_error_line(&stderr);
     assert!(
         stderr.contains(mentions),
@@ -908,10 +909,15 @@ fn dispatch_without_a_command_is_rejected() {
 
 #[test]
 fn a_named_job_without_config_is_rejected() {
-    rejects(
-        &["send-email", "--payload", r#"{"to": "a@b"}"#],
-        "send-email",
+    // An unknown name is bad input (exit 1), like an unknown id.
+    let env = TestEnv::new();
+    let err = env.fails(
+        &["dispatch", "send-email", "--payload", r#"{"to": "a@b"}"#],
+        1,
     );
+    assert_one_error_line(&err);
+    assert!(err.contains("send-email"), "{err}");
+    assert_eq!(queued_jobs(&env), 0);
 }
 
 #[test]
