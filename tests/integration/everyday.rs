@@ -184,3 +184,23 @@ fn a_memory_stop_says_why() {
     let err = stderr_of(&out);
     assert!(err.contains("--memory 1 MB"), "{err}");
 }
+
+#[test]
+fn a_failed_job_shows_its_exceptions() {
+    let env = TestEnv::new();
+    let uuid = env.dispatch(&[
+        "--tries",
+        "0",
+        "--max-exceptions",
+        "3",
+        "--",
+        "sh",
+        "-c",
+        "exit 3",
+    ]);
+    drain(&env, &[]);
+    let shown = env.show(&uuid);
+    assert_eq!(shown["state"], "failed");
+    assert_eq!(shown["exceptions"], 3, "{shown:#}");
+    assert_eq!(shown["attempts"], 3, "{shown:#}");
+}

@@ -52,7 +52,7 @@ pub fn show(
                     NULL AS error, last_output AS output, NULL AS connection
              FROM jobs WHERE uuid = ?1
              UNION ALL
-             SELECT 'failed', queue, name, payload, attempts, 0, NULL,
+             SELECT 'failed', queue, name, payload, attempts, exceptions, NULL,
                     NULL, NULL, NULL, failed_at, exception, NULL, connection
              FROM failed_jobs WHERE uuid = ?1
              UNION ALL
