@@ -242,6 +242,7 @@ impl Reporter for WorkLines {
                 job,
                 decision,
                 elapsed,
+                cause,
             } => match decision {
                 Decision::Complete => (*job, "success", Some("deleted"), None, Some(*elapsed)),
                 Decision::Release {
@@ -253,7 +254,7 @@ impl Reporter for WorkLines {
                     *job,
                     "released_after_exception",
                     Some("released"),
-                    None,
+                    cause.map(str::to_string),
                     Some(*elapsed),
                 ),
                 Decision::Fail { reason } => (
@@ -266,10 +267,17 @@ impl Reporter for WorkLines {
             },
             Event::HeldBack { job, reason, .. } => (
                 *job,
-                "success",
+                "held",
                 Some("released"),
                 Some(reason.to_string()),
-                Some(Duration::ZERO),
+                None,
+            ),
+            Event::Skipped { job, reason } => (
+                *job,
+                "skipped",
+                Some("deleted"),
+                Some(reason.to_string()),
+                None,
             ),
             Event::Lost { job } => (
                 *job,
@@ -281,7 +289,7 @@ impl Reporter for WorkLines {
         };
         if self.out.json {
             let mut record = json!({
-                "level": if matches!(status, "starting" | "success") { "info" } else { "warning" },
+                "level": if matches!(status, "starting" | "success" | "held" | "skipped") { "info" } else { "warning" },
                 "uuid": job.uuid,
                 "connection": self.connection,
                 "queue": job.queue,
@@ -314,14 +322,19 @@ impl Reporter for WorkLines {
         match (status, result) {
             ("starting", _) => self.human(&name, "", "RUNNING", Color::Blue),
             ("success", Some("deleted")) => self.human(&name, &took, "DONE", Color::Green),
-            ("success", _) => {
-                self.human(&name, &took, "RELEASED", Color::Yellow);
+            ("success", _) => self.human(&name, &took, "RELEASED", Color::Yellow),
+            ("held" | "skipped" | "released_after_exception", _) => {
+                let word = match status {
+                    "held" => "HELD",
+                    "skipped" => "SKIPPED",
+                    _ => "FAIL",
+                };
+                self.human(&name, &took, word, Color::Yellow);
                 if let Some(message) = message {
                     self.out
                         .line(&format!("    {}", self.out.paint(&message, Color::Yellow)));
                 }
             }
-            ("released_after_exception", _) => self.human(&name, &took, "FAIL", Color::Yellow),
             ("lease_lost", _) => self.human(&name, "", "LOST", Color::Red),
             _ => {
                 self.human(&name, &took, "FAIL", Color::Red);

@@ -204,3 +204,44 @@ fn a_failed_job_shows_its_exceptions() {
     assert_eq!(shown["exceptions"], 3, "{shown:#}");
     assert_eq!(shown["attempts"], 3, "{shown:#}");
 }
+
+#[test]
+fn worker_lines_say_why_an_attempt_failed_and_what_did_not_run() {
+    let env = TestEnv::new();
+    env.dispatch(&["--tries", "2", "--", "sh", "-c", "exit 3"]);
+    let out = env.drain(&[]);
+    let lines = text(&out.stdout);
+    let fails: Vec<&str> = lines
+        .lines()
+        .filter(|l| l.contains("exited with status 3"))
+        .collect();
+    assert_eq!(fails.len(), 2, "the reason under both FAIL lines: {lines}");
+
+    // Held back by middleware: HELD with the reason, never RUNNING.
+    env.dispatch(&["--rate-limit", "k=1/60", "--name", "first", "--", "true"]);
+    env.dispatch(&[
+        "--rate-limit",
+        "k=1/60",
+        "--tries",
+        "3",
+        "--name",
+        "second",
+        "--",
+        "true",
+    ]);
+    let out = env.drain(&[]);
+    let lines = text(&out.stdout);
+    let second: Vec<&str> = lines.lines().filter(|l| l.contains(" second ")).collect();
+    assert_eq!(second.len(), 1, "{lines}");
+    assert!(second[0].ends_with("HELD"), "{lines}");
+    assert!(lines.contains("rate limit 'k'"), "{lines}");
+
+    // A job of a cancelled batch: SKIPPED, never RUNNING.
+    let batch = env.ok(&["batch", "true"]).trim().to_string();
+    env.ok(&["batch-cancel", &batch]);
+    let out = env.drain(&[]);
+    let lines = text(&out.stdout);
+    assert!(lines.contains("SKIPPED"), "{lines}");
+    assert!(!lines.contains("RUNNING"), "{lines}");
+    assert!(lines.contains("was cancelled"), "{lines}");
+}
