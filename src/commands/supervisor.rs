@@ -17,10 +17,10 @@ pub struct WorkerFlags {
         allow_hyphen_values = true
     )]
     pub work_args: String,
-    /// The longest job timeout, in seconds; the stop timeout is this (or a --timeout in
-    /// --work-args, if longer) plus a margin.
-    #[arg(long, default_value_t = 60, value_name = "S")]
-    pub timeout: u64,
+    /// The workers' job timeout, in seconds (given to `queue work --timeout` unless
+    /// --work-args has one); the stop timeout is the longest timeout plus a margin.
+    #[arg(long, value_name = "S")]
+    pub timeout: Option<u64>,
     /// The user the workers run as (default: the current one).
     #[arg(long)]
     pub user: Option<String>,
@@ -63,15 +63,20 @@ fn setup(ctx: &Ctx, flags: &WorkerFlags) -> Result<Setup> {
     if flags.work_args.contains('\n') {
         return Err(anyhow!("--work-args must be one line"));
     }
+    let in_args = work_args_timeout(&flags.work_args);
+    let mut work_args = flags.work_args.clone();
+    if let (Some(timeout), 0) = (flags.timeout, in_args) {
+        work_args = format!("{} --timeout {timeout}", work_args.trim_end());
+    }
     Ok(Setup {
-        command: format!("{} work {}", exe.display(), flags.work_args)
+        command: format!("{} work {}", exe.display(), work_args.trim())
             .trim_end()
             .to_string(),
         directory: ctx.cwd.display().to_string(),
         database: target.location.as_env(),
         user,
         // Enough for the longest job, its kill grace, and the worker's own exit.
-        stop_secs: flags.timeout.max(work_args_timeout(&flags.work_args)) + 30,
+        stop_secs: flags.timeout.unwrap_or(60).max(in_args) + 30,
     })
 }
 

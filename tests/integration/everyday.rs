@@ -245,3 +245,17 @@ fn worker_lines_say_why_an_attempt_failed_and_what_did_not_run() {
     assert!(!lines.contains("RUNNING"), "{lines}");
     assert!(lines.contains("was cancelled"), "{lines}");
 }
+
+#[test]
+fn a_generated_config_gives_the_workers_its_timeout() {
+    let env = TestEnv::new();
+    let conf = env.ok(&["supervisor-config", "--timeout", "120"]);
+    assert!(conf.contains("--timeout 120"), "{conf}");
+    assert!(conf.contains("stopwaitsecs=150"), "{conf}");
+    let unit = env.ok(&["systemd-unit", "--timeout", "120"]);
+    assert!(unit.contains("--timeout 120"), "{unit}");
+    // A --timeout in --work-args is kept as it is.
+    let conf = env.ok(&["supervisor-config", "--timeout", "120", "--work-args", "--timeout 30"]);
+    assert!(conf.contains("work --timeout 30\n"), "{conf}");
+    assert!(!conf.contains("--timeout 120"), "{conf}");
+}
