@@ -632,7 +632,8 @@ fn sync_gives_the_job_its_payload_env_and_cwd() {
 #[test]
 fn sync_with_a_missing_program_is_a_clear_error() {
     let env = TestEnv::new();
-    let stderr = env.fails(&["dispatch", "--sync", "--", "/nonexistent/program"], 1);
+    // 127, as a shell exits for a command not found.
+    let stderr = env.fails(&["dispatch", "--sync", "--", "/nonexistent/program"], 127);
     assert_one_error_line(&stderr);
     assert!(stderr.contains("/nonexistent/program"), "{stderr}");
 }

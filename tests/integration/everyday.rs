@@ -255,7 +255,32 @@ fn a_generated_config_gives_the_workers_its_timeout() {
     let unit = env.ok(&["systemd-unit", "--timeout", "120"]);
     assert!(unit.contains("--timeout 120"), "{unit}");
     // A --timeout in --work-args is kept as it is.
-    let conf = env.ok(&["supervisor-config", "--timeout", "120", "--work-args", "--timeout 30"]);
+    let conf = env.ok(&[
+        "supervisor-config",
+        "--timeout",
+        "120",
+        "--work-args",
+        "--timeout 30",
+    ]);
     assert!(conf.contains("work --timeout 30\n"), "{conf}");
     assert!(!conf.contains("--timeout 120"), "{conf}");
+}
+
+#[test]
+fn a_sync_job_that_cannot_start_exits_like_a_shell() {
+    let env = TestEnv::new();
+    let err = env.fails(&["dispatch", "--sync", "--", "/no/such/program"], 127);
+    assert!(err.contains("command not found"), "{err}");
+    env.write("not-executable.sh", "echo hi\n");
+    let err = env.fails(&["dispatch", "--sync", "--", "./not-executable.sh"], 126);
+    assert!(err.contains("not executable"), "{err}");
+    let err = env.fails(
+        &["dispatch", "--sync", "--cwd", "/nonexistent", "--", "true"],
+        1,
+    );
+    assert!(
+        err.contains("the working directory /nonexistent does not exist"),
+        "{err}"
+    );
+    assert!(!err.contains("its working"), "{err}");
 }
