@@ -67,6 +67,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             p.fail_on_timeout.then(|| "yes".to_string()),
         ),
         ("payload", (!p.data.is_null()).then(|| p.data.to_string())),
+        (
+            "env",
+            (!p.env.is_empty()).then(|| {
+                p.env
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }),
+        ),
     ];
     rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

@@ -284,3 +284,24 @@ fn a_sync_job_that_cannot_start_exits_like_a_shell() {
     );
     assert!(!err.contains("its working"), "{err}");
 }
+
+#[test]
+fn show_decrypt_shows_the_env_and_a_missing_key_is_said_plainly() {
+    let env = TestEnv::new();
+    let key = env.ok(&["key-generate"]).trim().to_string();
+    let uuid = env
+        .cmd(&["dispatch", "--encrypt", "--env", "TOKEN=s3cret", "--", "true"])
+        .env("QUEUE_KEY", &key)
+        .output()
+        .unwrap();
+    let uuid = text(&uuid.stdout).trim().to_string();
+    let shown = env
+        .cmd(&["show", "--decrypt", &uuid])
+        .env("QUEUE_KEY", &key)
+        .output()
+        .unwrap();
+    assert!(text(&shown.stdout).contains("TOKEN=s3cret"), "{}", text(&shown.stdout));
+    let err = env.fails(&["show", "--decrypt", &uuid], 1);
+    assert!(err.contains("QUEUE_KEY is not set"), "{err}");
+    assert!(!err.contains("worker"), "{err}");
+}
