@@ -290,7 +290,14 @@ fn show_decrypt_shows_the_env_and_a_missing_key_is_said_plainly() {
     let env = TestEnv::new();
     let key = env.ok(&["key-generate"]).trim().to_string();
     let uuid = env
-        .cmd(&["dispatch", "--encrypt", "--env", "TOKEN=s3cret", "--", "true"])
+        .cmd(&[
+            "dispatch",
+            "--encrypt",
+            "--env",
+            "TOKEN=s3cret",
+            "--",
+            "true",
+        ])
         .env("QUEUE_KEY", &key)
         .output()
         .unwrap();
@@ -300,8 +307,51 @@ fn show_decrypt_shows_the_env_and_a_missing_key_is_said_plainly() {
         .env("QUEUE_KEY", &key)
         .output()
         .unwrap();
-    assert!(text(&shown.stdout).contains("TOKEN=s3cret"), "{}", text(&shown.stdout));
+    assert!(
+        text(&shown.stdout).contains("TOKEN=s3cret"),
+        "{}",
+        text(&shown.stdout)
+    );
     let err = env.fails(&["show", "--decrypt", &uuid], 1);
     assert!(err.contains("QUEUE_KEY is not set"), "{err}");
     assert!(!err.contains("worker"), "{err}");
+}
+
+#[test]
+fn config_errors_name_the_file_and_line_in_plain_words() {
+    let env = TestEnv::new();
+    for (toml, line, words) in [
+        (
+            "[jobs.x]\ncommand = [\"true\"]\ntris = 3\n",
+            3,
+            "unknown field `tris`",
+        ),
+        (
+            "[jobs.x]\ncommand = [\"true\"]\n\ntries = \"a\"\n",
+            4,
+            "expected a whole number",
+        ),
+        (
+            "default = \"a\"\n[connections.a]\nqueue = \"q\"\nretain_done = \"x\"\n",
+            4,
+            "invalid retain_done",
+        ),
+        (
+            "[connections.default]\nretry_after = \"x\"\n",
+            2,
+            "expected a whole number of seconds",
+        ),
+    ] {
+        env.write("queue.toml", toml);
+        let err = env
+            .cmd(&["dispatch", "--", "true"])
+            .env_remove("QUEUE_DATABASE")
+            .output()
+            .unwrap();
+        let err = text(&err.stderr);
+        assert!(err.contains("queue.toml (line "), "{toml}: {err}");
+        assert!(err.contains(&format!("(line {line})")), "{toml}: {err}");
+        assert!(err.contains(words), "{toml}: {err}");
+        assert!(!err.contains("u64") && !err.contains("i64"), "{err}");
+    }
 }

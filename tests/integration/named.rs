@@ -131,8 +131,8 @@ fn an_unknown_name_at_dispatch_is_a_clear_error() {
     assert!(err.contains("unknown job 'nope'"), "{err}");
     assert!(err.contains("no queue.toml"), "{err}");
 
-    // A name and a program at once.
-    let err = env.fails(&["dispatch", "record", "--", "true"], 1);
+    // A name and a program at once: a usage error.
+    let err = env.fails(&["dispatch", "record", "--", "true"], 2);
     assert!(err.contains("not both"), "{err}");
 }
 
