@@ -213,3 +213,38 @@ pub fn unique_prefix_len(ids: &[String]) -> usize {
     }
     len
 }
+
+/// A stored payload as `--json` shows it: every key in snake_case like the rest of the output
+/// (the store keeps Laravel's camelCase), except inside the user's own `data` and `env`.
+pub fn snake_case_payload(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = if k == "data" || k == "env" {
+                        v
+                    } else {
+                        snake_case_payload(v)
+                    };
+                    (snake_case(&k), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(snake_case_payload).collect()),
+        other => other,
+    }
+}
+
+fn snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

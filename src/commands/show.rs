@@ -29,7 +29,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         }
     }
     if ctx.out.json {
-        ctx.out.json(&job)?;
+        let mut value = serde_json::to_value(&job)?;
+        value["payload"] = crate::output::snake_case_payload(value["payload"].take());
+        ctx.out.json(&value)?;
         return Ok(ExitCode::SUCCESS);
     }
     let p = &job.payload;
