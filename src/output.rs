@@ -101,6 +101,17 @@ impl Output {
         }
     }
 
+    /// The result of a command that changes something: a JSON document with --json, else a
+    /// human message (suppressed by --quiet).
+    pub fn done(&self, json: serde_json::Value, text: &str) -> anyhow::Result<()> {
+        if self.json {
+            self.json(&json)
+        } else {
+            self.say(text);
+            Ok(())
+        }
+    }
+
     /// A notice on stderr (skips, warnings); suppressed by --quiet.
     pub fn note(&self, text: &str) {
         if !self.quiet {

@@ -244,12 +244,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             bail!("--sync runs one job: it cannot be used with --file");
         }
         let job = &jobs[0];
-        return Ok(now::exit_code(now::run_job(
-            &job.payload,
-            &job.queue,
-            &target,
-            ctx,
-        )?));
+        let status = now::run_job(&job.payload, &job.queue, &target, ctx)?;
+        if ctx.out.json {
+            ctx.out.json_line(&serde_json::json!({
+                "uuid": job.payload.uuid,
+                "queue": job.queue,
+                "connection": target.connection,
+                "dispatched": true,
+                "sync": true,
+                "exit_code": status,
+            }))?;
+        }
+        return Ok(now::exit_code(status));
     }
     seal(&mut jobs)?;
     let mut store = ctx.open(&target)?;

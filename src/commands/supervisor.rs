@@ -100,7 +100,7 @@ fn work_args_timeout(work_args: &str) -> u64 {
 pub fn supervisor(args: SupervisorArgs, ctx: &Ctx) -> Result<ExitCode> {
     let s = setup(ctx, &args.worker)?;
     let program = &args.program;
-    ctx.out.line(&format!(
+    let text = format!(
         "[program:{program}]
 process_name=%(program_name)s_%(process_num)02d
 command={command}
@@ -123,13 +123,13 @@ stdout_logfile=/var/log/{program}.log
         user = s.user,
         numprocs = args.numprocs,
         stop = s.stop_secs,
-    ));
-    Ok(ExitCode::SUCCESS)
+    );
+    print_config(ctx, &s, text)
 }
 
 pub fn systemd(args: SystemdArgs, ctx: &Ctx) -> Result<ExitCode> {
     let s = setup(ctx, &args.worker)?;
-    ctx.out.line(&format!(
+    let text = format!(
         "# Save as /etc/systemd/system/queue-worker@.service, then:
 #   systemctl daemon-reload && systemctl enable --now queue-worker@1 queue-worker@2
 [Unit]
@@ -157,8 +157,8 @@ WantedBy=multi-user.target
         database = s.database,
         command = s.command,
         stop = s.stop_secs,
-    ));
-    Ok(ExitCode::SUCCESS)
+    );
+    print_config(ctx, &s, text)
 }
 
 #[cfg(test)]
@@ -171,4 +171,21 @@ mod tests {
         assert_eq!(work_args_timeout("--timeout 300 --tries 3"), 300);
         assert_eq!(work_args_timeout("--timeout=5m"), 300);
     }
+}
+
+/// The configuration as it is, or with --json its parts and the text.
+fn print_config(ctx: &Ctx, s: &Setup, text: String) -> Result<ExitCode> {
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({
+            "command": s.command,
+            "directory": s.directory,
+            "database": s.database,
+            "user": s.user,
+            "stop_timeout_s": s.stop_secs,
+            "config": text,
+        }))?;
+    } else {
+        ctx.out.line(&text);
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -355,3 +355,28 @@ fn config_errors_name_the_file_and_line_in_plain_words() {
         assert!(!err.contains("u64") && !err.contains("i64"), "{err}");
     }
 }
+
+#[test]
+fn json_everywhere_and_payloads_in_snake_case() {
+    let env = TestEnv::new();
+    let uuid = env.dispatch(&["--tries", "1", "--", "false"]);
+    drain(&env, &[]);
+    let failed = env.json(&["failed"]);
+    let payload = &failed[0]["payload"];
+    assert_eq!(payload["display_name"], "false", "{payload:#}");
+    assert_eq!(payload["max_tries"], 1, "{payload:#}");
+    assert!(payload.get("displayName").is_none());
+    assert_eq!(env.show(&uuid)["payload"]["max_tries"], 1);
+
+    assert_eq!(env.json(&["pause", "emails"])["paused"], true);
+    assert_eq!(env.json(&["resume", "emails"])["paused"], false);
+    assert_eq!(env.json(&["down"])["maintenance"], true);
+    assert_eq!(env.json(&["up"])["maintenance"], false);
+    assert!(env.json(&["restart"])["restart"].is_string());
+    assert!(env.json(&["supervisor-config"])["config"]
+        .as_str()
+        .unwrap()
+        .contains("[program:"));
+    let sync = env.json(&["dispatch", "--sync", "--", "true"]);
+    assert_eq!(sync["exit_code"], 0);
+}
