@@ -47,6 +47,8 @@ fn status(b: &BatchView) -> &'static str {
         (Some(_), _) => "cancelled",
         (None, Some(_)) => "finished",
         (None, None) if b.failed_jobs > 0 => "failing",
+        // Nothing has ended yet: its jobs are waiting for a worker.
+        (None, None) if b.processed_jobs == 0 => "pending",
         (None, None) => "running",
     }
 }

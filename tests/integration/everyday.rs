@@ -380,3 +380,49 @@ fn json_everywhere_and_payloads_in_snake_case() {
     let sync = env.json(&["dispatch", "--sync", "--", "true"]);
     assert_eq!(sync["exit_code"], 0);
 }
+
+#[test]
+fn a_batch_nothing_has_run_of_is_pending() {
+    let env = TestEnv::new();
+    let id = env.ok(&["batch", "true", "true"]).trim().to_string();
+    let shown = env.ok(&["batch-show", &id]);
+    assert!(shown.contains("pending"), "{shown}");
+    assert!(!shown.contains("running"), "{shown}");
+    drain(&env, &[]);
+    assert!(env.ok(&["batch-show", &id]).contains("finished"));
+}
+
+#[test]
+fn tables_never_break_ids() {
+    let env = TestEnv::new();
+    let ids: Vec<String> = (0..3)
+        .map(|_| {
+            env.dispatch(&[
+                "--name",
+                "a rather long job name that would wrap",
+                "--",
+                "false",
+            ])
+        })
+        .collect();
+    drain(&env, &[]);
+    for columns in ["120", "80"] {
+        let out = env
+            .cmd(&["failed"])
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap();
+        let table = text(&out.stdout);
+        for line in table.lines() {
+            assert!(
+                line.chars().count() <= columns.parse().unwrap(),
+                "{columns}: {table}"
+            );
+        }
+        for id in &ids {
+            // The whole id, or a prefix of at least 8 characters, on one line.
+            let shown = table.lines().any(|l| l.contains(&id[..8]));
+            assert!(shown, "{columns}: {id} not on one line: {table}");
+        }
+    }
+}
