@@ -161,18 +161,6 @@ WantedBy=multi-user.target
     print_config(ctx, &s, text)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::work_args_timeout;
-
-    #[test]
-    fn a_timeout_in_the_work_args_lengthens_the_stop_timeout() {
-        assert_eq!(work_args_timeout("--sleep 3 --tries 3"), 0);
-        assert_eq!(work_args_timeout("--timeout 300 --tries 3"), 300);
-        assert_eq!(work_args_timeout("--timeout=5m"), 300);
-    }
-}
-
 /// The configuration as it is, or with --json its parts and the text.
 fn print_config(ctx: &Ctx, s: &Setup, text: String) -> Result<ExitCode> {
     if ctx.out.json {
@@ -188,4 +176,16 @@ fn print_config(ctx: &Ctx, s: &Setup, text: String) -> Result<ExitCode> {
         ctx.out.line(&text);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::work_args_timeout;
+
+    #[test]
+    fn a_timeout_in_the_work_args_lengthens_the_stop_timeout() {
+        assert_eq!(work_args_timeout("--sleep 3 --tries 3"), 0);
+        assert_eq!(work_args_timeout("--timeout 300 --tries 3"), 300);
+        assert_eq!(work_args_timeout("--timeout=5m"), 300);
+    }
 }
