@@ -1785,12 +1785,16 @@ _queue() {
             return 0
             ;;
         queue__subcmd__man)
-            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --dir --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -448,7 +448,7 @@ complete -c queue -n "__fish_queue_using_subcommand up" -s V -l version -d 'Prin
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l program -d 'The supervisord program name' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l numprocs -d 'How many worker processes' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l work-args -d 'Arguments for `queue work` (e.g. --queue high,default --tries 3)' -r
-complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l timeout -d 'The longest job timeout, in seconds; the stop timeout is this (or a --timeout in --work-args, if longer) plus a margin' -r
+complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l timeout -d 'The workers\' job timeout, in seconds (given to `queue work --timeout` unless --work-args has one); the stop timeout is the longest timeout plus a margin' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l user -d 'The user the workers run as (default: the current one)' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
@@ -460,7 +460,7 @@ complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -l no-col
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand supervisor-config" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l work-args -d 'Arguments for `queue work` (e.g. --queue high,default --tries 3)' -r
-complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l timeout -d 'The longest job timeout, in seconds; the stop timeout is this (or a --timeout in --work-args, if longer) plus a margin' -r
+complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l timeout -d 'The workers\' job timeout, in seconds (given to `queue work --timeout` unless --work-args has one); the stop timeout is the longest timeout plus a margin' -r
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l user -d 'The user the workers run as (default: the current one)' -r
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand systemd-unit" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
@@ -549,6 +549,7 @@ complete -c queue -n "__fish_queue_using_subcommand completions" -s v -l verbose
 complete -c queue -n "__fish_queue_using_subcommand completions" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand man" -l dir -d 'Write every page (queue.1 and one queue-COMMAND.1 per command) into this directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand man" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand man" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand man" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F

@@ -8,6 +8,38 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// An error that exits with its own status instead of 1: usage errors found after parsing
+/// (2), `monitor`'s store errors (3), a `--sync` job that could not start (126, 127).
+#[derive(Debug)]
+pub struct ExitWith {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl std::fmt::Display for ExitWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for ExitWith {}
+
+/// A usage error (exit 2, like clap's own): a flag's value or a missing argument.
+pub fn usage_error(message: impl std::fmt::Display) -> anyhow::Error {
+    ExitWith {
+        code: 2,
+        error: anyhow::anyhow!("{message}"),
+    }
+    .into()
+}
+
+/// The exit status an error asks for: its `ExitWith`, else 1.
+pub fn exit_code_of(e: &anyhow::Error) -> u8 {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<ExitWith>())
+        .map_or(1, |x| x.code)
+}
+
 pub struct Ctx {
     pub selection: Selection,
     pub clock: Arc<dyn Clock>,
@@ -33,7 +65,11 @@ impl Ctx {
         if let Some(name) = connection {
             selection.connection = Some(name.to_string());
         }
-        config::resolve(&selection, &self.cwd)
+        let target = config::resolve(&selection, &self.cwd)?;
+        if let Some(name) = connection {
+            config::check_named_connection(&target, name)?;
+        }
+        Ok(target)
     }
 
     pub fn open(&self, target: &Target) -> Result<Box<dyn Store>> {
@@ -44,7 +80,24 @@ impl Ctx {
         )
     }
 
-    /// Resolve the target and open its store.
+    /// Open an existing store for a command that only reads it: never creates one (a missing
+    /// SQLite file is "no store at PATH"), and works on a file this user may only read.
+    pub fn open_existing(&self, target: &Target) -> Result<Box<dyn Store>> {
+        crate::store::open_existing(
+            &target.location,
+            target.store_options(),
+            Arc::clone(&self.clock),
+        )
+    }
+
+    /// Resolve the target and open its existing store, for a command that only reads.
+    pub fn read_store(&self) -> Result<(Target, Box<dyn Store>)> {
+        let target = self.target(None)?;
+        let store = self.open_existing(&target)?;
+        Ok((target, store))
+    }
+
+    /// Resolve the target and open its store (created if need be), for a command that writes.
     pub fn store(&self) -> Result<(Target, Box<dyn Store>)> {
         let target = self.target(None)?;
         let store = self.open(&target)?;

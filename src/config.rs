@@ -55,6 +55,76 @@ pub struct WorkerConfig {
 pub struct LoadedConfig {
     pub path: PathBuf,
     pub file: ConfigFile,
+    /// The file's text, so that errors found after parsing can name their line.
+    pub text: String,
+}
+
+/// A serde/toml message in the words of a queue.toml: "expected u64" becomes "expected a whole
+/// number of seconds" for keys that are durations, "expected a whole number" otherwise.
+pub fn humanize_toml_error(message: &str, key: &str) -> String {
+    let seconds = matches!(
+        key,
+        "retry_after" | "timeout" | "delay" | "unique_for" | "retain_done" | "retry_until"
+    );
+    let number = if seconds {
+        "a whole number of seconds"
+    } else {
+        "a whole number"
+    };
+    let mut text = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    for int in ["u64", "u32", "u16", "u8", "i64", "i32", "usize"] {
+        text = text.replace(&format!("expected {int}"), &format!("expected {number}"));
+        text = text.replace(&format!("expected `{int}`"), &format!("expected {number}"));
+    }
+    text.replace("expected a boolean", "expected true or false")
+}
+
+impl LoadedConfig {
+    /// The line of `key` inside the table `[section]` (or of the table's header when the key is
+    /// not there), 1-based.
+    pub fn line_of(&self, section: &str, key: Option<&str>) -> Option<usize> {
+        let header = format!("[{section}]");
+        let quoted = |k: &str| format!("\"{k}\"");
+        let mut in_section = None;
+        for (i, line) in self.text.lines().enumerate() {
+            let t = line.trim();
+            if t.starts_with('[') {
+                if in_section.is_some() {
+                    break;
+                }
+                let normalized: String = t
+                    .split('#')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                if normalized == header {
+                    in_section = Some(i + 1);
+                }
+                continue;
+            }
+            if let (Some(_), Some(key)) = (in_section, key) {
+                let name = t.split('=').next().unwrap_or("").trim();
+                if name == key || name == quoted(key) {
+                    return Some(i + 1);
+                }
+            }
+        }
+        in_section
+    }
+
+    /// "FILE (line N)" for messages.
+    pub fn at(&self, section: &str, key: Option<&str>) -> String {
+        match self.line_of(section, key) {
+            Some(line) => format!("{} (line {line})", self.path.display()),
+            None => self.path.display().to_string(),
+        }
+    }
 }
 
 impl LoadedConfig {
@@ -63,13 +133,13 @@ impl LoadedConfig {
             .with_context(|| format!("cannot read the config file {}", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|e| {
             // toml's messages may span lines ("invalid string\nexpected ..."); errors are one line.
-            let msg = e
-                .message()
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ");
+            let key = e
+                .span()
+                .and_then(|s| text[..s.start].lines().last())
+                .and_then(|l| l.split('=').next())
+                .map(|k| k.trim().trim_matches('"').to_string())
+                .unwrap_or_default();
+            let msg = humanize_toml_error(e.message(), &key);
             let line = e
                 .span()
                 .map(|s| text[..s.start].lines().count().max(1))
@@ -80,6 +150,7 @@ impl LoadedConfig {
         Ok(LoadedConfig {
             path: path.to_path_buf(),
             file,
+            text,
         })
     }
 
@@ -197,20 +268,41 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
     };
     let default_queue = conn.queue.clone().unwrap_or_else(|| "default".into());
     crate::domain::job::validate_queue_name(&default_queue).map_err(anyhow::Error::msg)?;
+    // Where a connection key is, for messages: "FILE (line N): ".
+    let at = |key: &str| match (&config, &chosen_name) {
+        (Some(cfg), Some(name)) => format!(
+            "invalid config file {}: [connections.{name}] ",
+            cfg.at(&format!("connections.{name}"), Some(key))
+        ),
+        _ => String::new(),
+    };
     let retain_done_ms = match &conn.retain_done {
         None => DEFAULT_RETAIN_DONE_MS,
         Some(toml::Value::Integer(secs)) if *secs >= 0 => secs * 1000,
         Some(toml::Value::String(text)) => crate::domain::duration::parse_duration(text)
-            .map_err(|e| anyhow::anyhow!("invalid retain_done: {e}"))?
+            .map_err(|e| anyhow::anyhow!("{}invalid retain_done: {e}", at("retain_done")))?
             .as_millis() as i64,
         Some(other) => bail!(
-            "invalid retain_done {other}: use a duration such as \"1d\" or a number of seconds"
+            "{}invalid retain_done {other}: use a duration such as \"1d\" or a whole number of seconds",
+            at("retain_done")
         ),
     };
     let named_jobs = match &config {
         None => BTreeMap::new(),
-        Some(cfg) => crate::domain::named::parse_all(&cfg.file.jobs)
-            .map_err(|e| anyhow::anyhow!("invalid config file {}: {e}", cfg.path.display()))?,
+        Some(cfg) => crate::domain::named::parse_all(&cfg.file.jobs).map_err(|e| {
+            // "[jobs.NAME] KEY: …": name the line of the key (or of the table).
+            let located = e.strip_prefix("[jobs.").and_then(|rest| {
+                let (name, tail) = rest.split_once(']')?;
+                let key = tail
+                    .trim_start()
+                    .split_once(':')
+                    .map(|(k, _)| k.trim())
+                    .filter(|k| !k.is_empty() && !k.contains(' '));
+                Some(cfg.at(&format!("jobs.{name}"), key))
+            });
+            let file = located.unwrap_or_else(|| cfg.path.display().to_string());
+            anyhow::anyhow!("invalid config file {file}: {e}")
+        })?,
     };
     let allow_commands = config
         .as_ref()
@@ -224,7 +316,10 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
     {
         None | Some("normal") => false,
         Some("full") => true,
-        Some(other) => bail!("invalid synchronous = \"{other}\": use \"normal\" or \"full\""),
+        Some(other) => bail!(
+            "{}invalid synchronous = \"{other}\": use \"normal\" or \"full\"",
+            at("synchronous")
+        ),
     };
     Ok(Target {
         location,
@@ -239,6 +334,30 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         retain_done_ms,
         config,
     })
+}
+
+/// A connection named on the command line (`queue work emails`, `monitor conn:queue`) must be
+/// one that queue.toml defines, even when --database or QUEUE_DATABASE chose the store: a queue
+/// name given where a connection goes must not quietly work the default queue. Without a
+/// queue.toml only `default`, the name of the store's one connection, is known.
+pub fn check_named_connection(target: &Target, name: &str) -> Result<()> {
+    let defined = target
+        .config
+        .as_ref()
+        .map(|c| &c.file.connections)
+        .filter(|c| !c.is_empty());
+    match defined {
+        Some(connections) if connections.contains_key(name) => Ok(()),
+        None if name == "default" => Ok(()),
+        Some(connections) => bail!(
+            "unknown connection '{name}': {} defines {}; did you mean `--queue {name}`?",
+            target.config.as_ref().expect("defined").path.display(),
+            describe_names(connections.keys())
+        ),
+        None => bail!(
+            "unknown connection '{name}': no queue.toml defines connections (the store's one connection is `default`); did you mean `--queue {name}`?"
+        ),
+    }
 }
 
 fn connection_location(conn: &ConnectionConfig, cfg: &LoadedConfig) -> Result<Location> {

@@ -92,7 +92,7 @@ impl Keys {
             bail!("the encrypted payload is corrupt (too short)");
         }
         if self.current.is_none() && self.previous.is_empty() {
-            bail!("the job is encrypted and QUEUE_KEY is not set for this worker");
+            bail!("the job is encrypted and QUEUE_KEY is not set: set it to the key the job was dispatched with");
         }
         let (nonce, sealed) = bytes.split_at(12);
         for cipher in self.current.iter().chain(&self.previous) {

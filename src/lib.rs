@@ -29,13 +29,21 @@ use std::process::ExitCode;
 /// The `queue` command line: parse the arguments, run the command, and turn an error into one
 /// line on stderr with exit status 1 (clap's usage errors exit 2).
 pub fn main_cli() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout (exit 0), usage errors to stderr (exit 2); a closed
+            // pipe ends quietly.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             // `{:#}` joins the context chain into one line: "what failed: why".
-            eprintln!("queue: error: {e:#}");
-            ExitCode::FAILURE
+            output::error_line(&format!("queue: error: {e:#}"));
+            ExitCode::from(app::exit_code_of(&e))
         }
     }
 }

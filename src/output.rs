@@ -1,9 +1,46 @@
 //! Output: human tables and lines on a terminal or in a pipe, JSON for scripts. Commands hand
 //! their results here so the two views cannot drift. Data goes to stdout, diagnostics to stderr.
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
+use comfy_table::{
+    presets::UTF8_FULL_CONDENSED, Cell, ColumnConstraint, ContentArrangement, Row, Table,
+};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by a worker: a closed stdout must not stop it (its jobs are recorded in the store), so
+/// its lines are then dropped instead of ending the process.
+static KEEP_RUNNING_ON_CLOSED_PIPE: AtomicBool = AtomicBool::new(false);
+
+/// A worker keeps running when its stdout is closed (`queue work | head`).
+pub fn keep_running_on_closed_pipe() {
+    KEEP_RUNNING_ON_CLOSED_PIPE.store(true, Ordering::Relaxed);
+}
+
+/// Write data to stdout. A closed pipe (`queue failed | head`, `queue completions bash | head`)
+/// ends the command quietly, as it ends other Unix tools: by SIGPIPE (a worker drops the line).
+pub fn write_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let result = out.write_all(bytes).and_then(|()| out.flush());
+    if let Err(e) = result {
+        if e.kind() == std::io::ErrorKind::BrokenPipe
+            && !KEEP_RUNNING_ON_CLOSED_PIPE.load(Ordering::Relaxed)
+        {
+            // SAFETY: restoring the default action and raising the signal is what a tool that
+            // never ignored SIGPIPE would have had happen at this write.
+            unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                libc::raise(libc::SIGPIPE);
+            }
+            std::process::exit(141);
+        }
+    }
+}
+
+/// One line on stderr; a closed stderr is ignored (never a panic).
+pub fn error_line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -54,10 +91,7 @@ impl Output {
 
     /// A data line on stdout.
     pub fn line(&self, text: &str) {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (`queue failed | head`) is not an error worth a message.
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
+        write_stdout(format!("{text}\n").as_bytes());
     }
 
     /// A human message (not data): stdout, suppressed by --quiet and in JSON mode.
@@ -67,10 +101,21 @@ impl Output {
         }
     }
 
+    /// The result of a command that changes something: a JSON document with --json, else a
+    /// human message (suppressed by --quiet).
+    pub fn done(&self, json: serde_json::Value, text: &str) -> anyhow::Result<()> {
+        if self.json {
+            self.json(&json)
+        } else {
+            self.say(text);
+            Ok(())
+        }
+    }
+
     /// A notice on stderr (skips, warnings); suppressed by --quiet.
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            error_line(text);
         }
     }
 
@@ -88,19 +133,129 @@ impl Output {
         format!("\x1b[{code}m{text}\x1b[0m")
     }
 
-    /// A table with these headers and rows.
-    pub fn table(&self, headers: &[&str], rows: Vec<Vec<String>>) {
+    /// A table with these headers and rows. Id columns (`uuid`, `id`, `worker`) and times (`… at`)
+    /// never wrap, so an
+    /// id can be copied: where the table would not fit they show the shortest prefix that is
+    /// unique among the rows (at least 8 characters) instead. Other cells are truncated to
+    /// one line rather than wrapped.
+    pub fn table(&self, headers: &[&str], mut rows: Vec<Vec<String>>) {
+        let width = table_width();
+        let is_id = |h: &str| matches!(h, "uuid" | "id" | "worker");
+        let natural = |rows: &[Vec<String>]| -> usize {
+            (0..headers.len())
+                .map(|i| {
+                    rows.iter()
+                        .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                        .chain([headers[i].chars().count()])
+                        .max()
+                        .unwrap_or(0)
+                        + 3
+                })
+                .sum::<usize>()
+                + 1
+        };
+        if natural(&rows) > width {
+            for (i, _) in headers.iter().enumerate().filter(|(_, h)| is_id(h)) {
+                let ids: Vec<String> = rows.iter().map(|r| r[i].clone()).collect();
+                let keep = unique_prefix_len(&ids);
+                for row in &mut rows {
+                    if row[i].chars().count() > keep {
+                        row[i] = row[i].chars().take(keep).collect();
+                    }
+                }
+            }
+        }
         let mut table = Table::new();
         table
             .load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_truncation_indicator("…")
+            .set_width(width.min(u16::MAX as usize) as u16)
             .set_header(headers.iter().map(Cell::new));
-        if !std::io::stdout().is_terminal() {
-            table.set_width(200);
-        }
         for row in rows {
+            let mut row = Row::from(row);
+            row.max_height(1);
             table.add_row(row);
+        }
+        for (i, header) in headers.iter().enumerate() {
+            // Ids and times are never wrapped or cut; free text gives way.
+            if is_id(header) || header.ends_with(" at") {
+                if let Some(column) = table.column_mut(i) {
+                    column.set_constraint(ColumnConstraint::ContentWidth);
+                }
+            }
         }
         self.line(&table.to_string());
     }
+}
+
+/// The width tables are laid out for: `COLUMNS` if set, else the terminal's, else (in a pipe)
+/// 200 columns.
+fn table_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n >= 20)
+    {
+        return n;
+    }
+    if std::io::stdout().is_terminal() {
+        if let Some(w) = Table::new().width() {
+            return w as usize;
+        }
+    }
+    200
+}
+
+/// The shortest prefix length (at least 8) at which every id of the list differs from the
+/// others.
+pub fn unique_prefix_len(ids: &[String]) -> usize {
+    let longest = ids.iter().map(|i| i.chars().count()).max().unwrap_or(0);
+    let mut len = 8.min(longest);
+    while len < longest {
+        let mut seen = std::collections::HashSet::new();
+        if ids
+            .iter()
+            .all(|id| seen.insert(id.chars().take(len).collect::<String>()))
+        {
+            break;
+        }
+        len += 1;
+    }
+    len
+}
+
+/// A stored payload as `--json` shows it: every key in snake_case like the rest of the output
+/// (the store keeps Laravel's camelCase), except inside the user's own `data` and `env`.
+pub fn snake_case_payload(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = if k == "data" || k == "env" {
+                        v
+                    } else {
+                        snake_case_payload(v)
+                    };
+                    (snake_case(&k), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(snake_case_payload).collect()),
+        other => other,
+    }
+}
+
+fn snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

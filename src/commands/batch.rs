@@ -113,7 +113,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         }
     }
     if jobs.is_empty() {
-        bail!("a batch needs at least one job: queue batch 'CMD1' 'CMD2' … or --file BATCH.json");
+        let message =
+            "a batch needs at least one job: queue batch 'CMD1' 'CMD2' … or --file BATCH.json";
+        // No commands on the command line is a usage error; an empty --file is bad input.
+        return Err(match args.file {
+            None => crate::app::usage_error(message),
+            Some(_) => anyhow!("{message}"),
+        });
     }
     if args.control.sync {
         return now::batch(&batch.id, &batch.name, &batch.options, &jobs, &target, ctx);

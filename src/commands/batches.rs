@@ -47,12 +47,14 @@ fn status(b: &BatchView) -> &'static str {
         (Some(_), _) => "cancelled",
         (None, Some(_)) => "finished",
         (None, None) if b.failed_jobs > 0 => "failing",
+        // Nothing has ended yet: its jobs are waiting for a worker.
+        (None, None) if b.processed_jobs == 0 => "pending",
         (None, None) => "running",
     }
 }
 
 pub fn list(_args: ListArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let (_, mut store) = ctx.store()?;
+    let (_, mut store) = ctx.read_store()?;
     let batches = store.batches()?;
     if ctx.out.json {
         ctx.out.json(&batches)?;
@@ -91,8 +93,13 @@ pub fn list(_args: ListArgs, ctx: &Ctx) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn find(ctx: &Ctx, id: &str) -> Result<(Box<dyn crate::store::Store>, BatchView)> {
-    let (_, mut store) = ctx.store()?;
+/// The batch `id`, from a store opened to read only (`batch-show`) or to change it.
+fn find(ctx: &Ctx, id: &str, read_only: bool) -> Result<(Box<dyn crate::store::Store>, BatchView)> {
+    let (_, mut store) = if read_only {
+        ctx.read_store()?
+    } else {
+        ctx.store()?
+    };
     match store.batch(id)? {
         Some(batch) => Ok((store, batch)),
         None => bail!("no batch with id {id} (see `queue batches`)"),
@@ -110,7 +117,7 @@ fn bar(progress: i64, width: usize) -> String {
 }
 
 pub fn show(args: ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let (_, batch) = find(ctx, &args.id)?;
+    let (_, batch) = find(ctx, &args.id, true)?;
     if ctx.out.json {
         ctx.out.json(&batch)?;
         return Ok(ExitCode::SUCCESS);
@@ -145,7 +152,7 @@ pub fn show(args: ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
 }
 
 pub fn cancel(args: CancelArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let (mut store, _) = find(ctx, &args.id)?;
+    let (mut store, _) = find(ctx, &args.id, false)?;
     store.cancel_batch(&args.id, ctx.now_ms())?;
     ctx.out.say(&format!(
         "Batch {} cancelled: its queued jobs will be skipped.",
@@ -157,7 +164,7 @@ pub fn cancel(args: CancelArgs, ctx: &Ctx) -> Result<ExitCode> {
 pub fn retry(args: RetryArgs, ctx: &Ctx) -> Result<ExitCode> {
     let mut retried = Vec::new();
     for id in &args.ids {
-        let (mut store, batch) = find(ctx, id)?;
+        let (mut store, batch) = find(ctx, id, false)?;
         // Only the failed jobs still in the failed-job store can go back.
         let failed: Vec<String> = store
             .failed_jobs(None)?

@@ -9,7 +9,7 @@ use super::now::{self, Control};
 use crate::app::Ctx;
 use crate::domain::duration::parse_instant;
 use crate::domain::job::{self, JobCommand};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -73,7 +73,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             .collect::<Result<Vec<_>>>()?,
     };
     if jobs.is_empty() {
-        bail!("a chain needs at least one command: queue chain 'CMD1' 'CMD2' …");
+        let message = "a chain needs at least one command: queue chain 'CMD1' 'CMD2' …";
+        // No commands on the command line is a usage error; an empty --file is bad input.
+        return Err(match args.file {
+            None => crate::app::usage_error(message),
+            Some(_) => anyhow!("{message}"),
+        });
     }
     // The chain's delay is the first link's, unless that link has its own.
     if let Some(delay) = first_delay.filter(|_| jobs[0].payload.delay.is_none()) {

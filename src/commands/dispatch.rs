@@ -79,19 +79,82 @@ pub struct JobFlags {
 }
 
 impl JobFlags {
-    /// The flags as job options (the same shape a JSONL line has).
+    /// `--delay 5 minutes` unquoted: the shell gave `minutes` as a separate word, which would
+    /// be taken for a named job. Say what happened instead (a usage error).
+    pub fn check_split_unit(&self, word: &str) -> Result<()> {
+        if !crate::domain::duration::is_unit_word(word) {
+            return Ok(());
+        }
+        let flags = [
+            ("--delay", &self.delay),
+            ("--timeout", &self.timeout),
+            ("--retry-until", &self.retry_until),
+            ("--unique-for", &self.unique_for),
+        ];
+        for (flag, value) in flags {
+            if let Some(v) = value.as_deref().filter(|v| v.parse::<f64>().is_ok()) {
+                return Err(crate::app::usage_error(format!(
+                    "{flag} {v} {word}: the unit was split from its number; write {flag} {v}{word} or {flag} '{v} {word}'"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The values of the flags, checked: a bad one is a usage error (exit 2), with the message
+    /// the same value gets in a JSONL line.
+    fn check(&self) -> Result<(), String> {
+        use crate::domain::duration::{parse_backoff, parse_duration, parse_instant};
+        if let Some(q) = &self.queue {
+            job::validate_queue_name(q)?;
+        }
+        if let Some(d) = &self.delay {
+            parse_instant(d, 0).map_err(|e| format!("--delay: {e}"))?;
+        }
+        if let Some(tries) = self.tries.filter(|t| *t < -1) {
+            return Err(format!(
+                "--tries {tries}: use a number of attempts, or 0 (or -1) for unlimited"
+            ));
+        }
+        if let Some(b) = &self.backoff {
+            parse_backoff(b)?;
+        }
+        for (flag, value) in [
+            ("--timeout", &self.timeout),
+            ("--unique-for", &self.unique_for),
+        ] {
+            if let Some(v) = value {
+                parse_duration(v).map_err(|e| format!("{flag}: {e}"))?;
+            }
+        }
+        if let Some(t) = &self.retry_until {
+            parse_instant(t, 0).map_err(|e| format!("--retry-until: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The flags as job options (the same shape a JSONL line has). A bad value is a usage
+    /// error.
     pub fn to_options(&self) -> Result<JobOptions> {
+        self.check().map_err(crate::app::usage_error)?;
         let payload = match &self.payload {
             None => None,
             Some(text) => Some(serde_json::from_str(text).map_err(|e| {
-                anyhow!("invalid --payload: {e}; give a JSON value such as '{{\"to\": \"a@b.c\"}}'")
+                crate::app::usage_error(format!(
+                    "invalid --payload: {e}; give a JSON value such as '{{\"to\": \"a@b.c\"}}'"
+                ))
             })?),
         };
         let mut env = BTreeMap::new();
         for pair in &self.env {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or_else(|| anyhow!("invalid --env '{pair}': use KEY=VALUE"))?;
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                crate::app::usage_error(format!("invalid --env '{pair}': use KEY=VALUE"))
+            })?;
+            if k.is_empty() || k.contains('\0') {
+                return Err(crate::app::usage_error(format!(
+                    "invalid environment variable name '{k}' in --env '{pair}'"
+                )));
+            }
             env.insert(k.to_string(), v.to_string());
         }
         Ok(JobOptions {
@@ -181,12 +244,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             bail!("--sync runs one job: it cannot be used with --file");
         }
         let job = &jobs[0];
-        return Ok(now::exit_code(now::run_job(
-            &job.payload,
-            &job.queue,
-            &target,
-            ctx,
-        )?));
+        let status = now::run_job(&job.payload, &job.queue, &target, ctx)?;
+        if ctx.out.json {
+            ctx.out.json_line(&serde_json::json!({
+                "uuid": job.payload.uuid,
+                "queue": job.queue,
+                "connection": target.connection,
+                "dispatched": true,
+                "sync": true,
+                "exit_code": status,
+            }))?;
+        }
+        return Ok(now::exit_code(status));
     }
     seal(&mut jobs)?;
     let mut store = ctx.open(&target)?;
@@ -197,7 +266,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         if let Enqueued::Skipped { held_by } = result {
             let key = job.payload.unique.as_ref().map_or("", |u| u.key.as_str());
             ctx.out.note(&format!(
-                "not dispatched: unique lock '{key}' is held by job {held_by}"
+                "queue: not dispatched: {} is a unique job and job {held_by} holds its unique lock '{key}' (exit 0)",
+                job.payload.display_name
             ));
         }
         if ctx.out.json {
@@ -318,7 +388,16 @@ fn named_job(name: &str, target: &Target) -> Result<(JobCommand, JobOptions)> {
         }
         None => {
             let where_ = match &target.config {
-                Some(cfg) => format!("{} has no [jobs.{name}]", cfg.path.display()),
+                Some(cfg) => {
+                    let close = super::did_you_mean(name, target.named_jobs.keys());
+                    match close {
+                        Some(close) => format!(
+                            "{} has no [jobs.{name}]; did you mean `{close}`?",
+                            cfg.path.display()
+                        ),
+                        None => format!("{} has no [jobs.{name}]", cfg.path.display()),
+                    }
+                }
                 None => "no queue.toml was found".to_string(),
             };
             bail!("unknown job '{name}': {where_}; to run a program put it after `--`, as in `queue dispatch -- {name}`")
@@ -329,14 +408,20 @@ fn named_job(name: &str, target: &Target) -> Result<(JobCommand, JobOptions)> {
 pub use crate::clock::new_uuid;
 
 fn single_command(args: &Args, target: &Target) -> Result<(JobCommand, JobOptions)> {
+    if let Some(name) = &args.named {
+        args.job.check_split_unit(name)?;
+    }
     match (&args.named, args.command.is_empty()) {
         (Some(name), true) => named_job(name, target),
-        (Some(name), false) => bail!(
+        (Some(name), false) => Err(crate::app::usage_error(format!(
             "give either a named job ({name}) or a program after `--`, not both"
-        ),
-        (None, true) => bail!(
+        ))),
+        (None, true) => Err(crate::app::usage_error(
             "nothing to dispatch: put the program after `--`, as in `queue dispatch -- echo hi`, name a job of queue.toml, or use --file JOBS.jsonl"
-        ),
+        )),
+        (None, false) if args.command[0].is_empty() => Err(crate::app::usage_error(
+            "the job has no command: put it after `--`, as in `queue dispatch -- echo hi`",
+        )),
         (None, false) => Ok((JobCommand::Argv(args.command.clone()), JobOptions::default())),
     }
 }

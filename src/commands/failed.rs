@@ -13,10 +13,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let (_, mut store) = ctx.store()?;
+    let (_, mut store) = ctx.read_store()?;
     let jobs = store.failed_jobs(args.queue.as_deref())?;
     if ctx.out.json {
-        ctx.out.json(&jobs)?;
+        let mut value = serde_json::to_value(&jobs)?;
+        for job in value.as_array_mut().into_iter().flatten() {
+            job["payload"] = crate::output::snake_case_payload(job["payload"].take());
+        }
+        ctx.out.json(&value)?;
         return Ok(ExitCode::SUCCESS);
     }
     if jobs.is_empty() {

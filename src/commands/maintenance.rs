@@ -15,14 +15,19 @@ pub struct UpArgs {}
 pub fn down(_args: DownArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (_, mut store) = ctx.store()?;
     store.set_setting(MAINTENANCE_KEY, Some(&ctx.now_ms().to_string()))?;
-    ctx.out
-        .say("Maintenance mode is on: workers take no jobs (except with --force).");
+    ctx.out.done(
+        serde_json::json!({"maintenance": true}),
+        "Maintenance mode is on: workers take no jobs (except with --force).",
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn up(_args: UpArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (_, mut store) = ctx.store()?;
     store.set_setting(MAINTENANCE_KEY, None)?;
-    ctx.out.say("Maintenance mode is off.");
+    ctx.out.done(
+        serde_json::json!({"maintenance": false}),
+        "Maintenance mode is off.",
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,20 @@
 //! `queue monitor QUEUE[,CONN:QUEUE…] [--max 1000]`: one-shot size check for cron; prints a row
-//! per queue and exits 1 when any queue holds `--max` jobs or more (an ALERT).
+//! per queue and exits 1 when any queue holds `--max` jobs or more (an ALERT), 3 when the store
+//! cannot be read.
 
-use crate::app::Ctx;
+use crate::app::{Ctx, ExitWith};
 use crate::domain::job::validate_queue_name;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
 use std::process::ExitCode;
 
+/// The exit status when the store could not be read (1 is an alert).
+pub const STORE_ERROR: u8 = 3;
+
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 all queues below --max, 1 an ALERT, 3 the store could not be read (2: usage)."
+)]
 pub struct Args {
     /// Queues to check: a,b or conn:a,conn:b.
     #[arg(value_name = "QUEUES")]
@@ -31,6 +38,7 @@ struct Row {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let mut rows = Vec::new();
+    let mut items = Vec::new();
     for item in args
         .queues
         .split(',')
@@ -42,10 +50,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             None => (None, item),
         };
         validate_queue_name(queue).map_err(|e| anyhow!("{e}"))?;
+        items.push((conn, queue));
+    }
+    for (conn, queue) in items {
         let target = ctx.target(conn)?;
-        let mut store = ctx.open(&target)?;
-        let stats = store
-            .queue_stats(ctx.now_ms())?
+        // A store that cannot be read exits 3, not 1: cron must tell an outage from a backlog.
+        let stats = ctx
+            .open_existing(&target)
+            .and_then(|mut store| store.queue_stats(ctx.now_ms()))
+            .map_err(|error| ExitWith {
+                code: STORE_ERROR,
+                error,
+            })?
             .into_iter()
             .find(|s| s.queue == queue)
             .unwrap_or_default();
@@ -62,7 +78,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         });
     }
     if rows.is_empty() {
-        anyhow::bail!("name at least one queue to monitor, as in `queue monitor default,emails`");
+        return Err(crate::app::usage_error(
+            "name at least one queue to monitor, as in `queue monitor default,emails`",
+        ));
     }
     let alert = rows.iter().any(|r| r.status == "ALERT");
     if ctx.out.json {

@@ -9,7 +9,7 @@ use crate::domain::batch::{
 };
 use crate::domain::job::{JobCommand, NewJob, Payload};
 use crate::worker::process;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::process::ExitCode;
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -109,7 +109,15 @@ pub fn run_job(p: &Payload, queue: &str, target: &Target, ctx: &Ctx) -> Result<i
                 .note(&format!("queue: job {} timed out", p.display_name));
             124
         }
-        process::Exit::SpawnError(e) => bail!("the job {e}"),
+        process::Exit::SpawnError(e) => {
+            // Like a shell: 127 for a command not found, 126 for one that is not executable.
+            let error = anyhow::anyhow!("cannot start the job: {e}");
+            return Err(crate::app::ExitWith {
+                code: process::spawn_error_status(&e) as u8,
+                error,
+            }
+            .into());
+        }
     })
 }
 

@@ -36,17 +36,19 @@ fn target_queue(
 pub fn pause(args: PauseArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (name, _, mut store) = target_queue(ctx, &args.queue)?;
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), Some("1"))?;
-    ctx.out.say(&format!(
-        "Job processing on queue [{name}] has been paused."
-    ));
+    ctx.out.done(
+        serde_json::json!({"queue": name, "paused": true}),
+        &format!("Job processing on queue [{name}] has been paused."),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn resume(args: ResumeArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (name, _, mut store) = target_queue(ctx, &args.queue)?;
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), None)?;
-    ctx.out.say(&format!(
-        "Job processing on queue [{name}] has been resumed."
-    ));
+    ctx.out.done(
+        serde_json::json!({"queue": name, "paused": false}),
+        &format!("Job processing on queue [{name}] has been resumed."),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

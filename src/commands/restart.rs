@@ -15,6 +15,9 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let marker = format!("{}-{}", ctx.now_ms(), uuid::Uuid::new_v4().simple());
     // The store wakes idle workers, so they see it at once instead of after their --sleep.
     store.set_setting(RESTART_KEY, Some(&marker))?;
-    ctx.out.say("Broadcasting queue restart signal.");
+    ctx.out.done(
+        serde_json::json!({"restart": marker}),
+        "Broadcasting queue restart signal: every worker exits after its current job.",
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@
 use super::parse_uuid;
 use crate::app::Ctx;
 use crate::store::RetrySelection;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -21,7 +21,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let selection = match (&args.queue, args.ids.as_slice()) {
         (Some(q), _) => RetrySelection::Queue(q.clone()),
         (None, [one]) if one == "all" => RetrySelection::All,
-        (None, []) => bail!("say which failed jobs to retry: UUID…, `all`, or --queue Q"),
+        (None, []) => {
+            return Err(crate::app::usage_error(
+                "say which failed jobs to retry: UUID…, `all`, or --queue Q",
+            ))
+        }
         (None, ids) => {
             RetrySelection::Uuids(ids.iter().map(|i| parse_uuid(i)).collect::<Result<_>>()?)
         }

@@ -18,7 +18,7 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let uuid = parse_uuid(&args.uuid)?;
-    let (_, mut store) = ctx.store()?;
+    let (_, mut store) = ctx.read_store()?;
     let Some(mut job) = store.show(&uuid, ctx.now_ms())? else {
         bail!("no job with id {uuid}: it never existed here, or it finished longer ago than retain_done");
     };
@@ -29,7 +29,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         }
     }
     if ctx.out.json {
-        ctx.out.json(&job)?;
+        let mut value = serde_json::to_value(&job)?;
+        value["payload"] = crate::output::snake_case_payload(value["payload"].take());
+        ctx.out.json(&value)?;
         return Ok(ExitCode::SUCCESS);
     }
     let p = &job.payload;
@@ -67,6 +69,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             p.fail_on_timeout.then(|| "yes".to_string()),
         ),
         ("payload", (!p.data.is_null()).then(|| p.data.to_string())),
+        (
+            "env",
+            (!p.env.is_empty()).then(|| {
+                p.env
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }),
+        ),
     ];
     rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 pub struct Args {}
 
 pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let (target, mut store) = ctx.store()?;
+    let (target, mut store) = ctx.read_store()?;
     let now = ctx.now_ms();
     let queues = store.queue_stats(now)?;
     let workers = store.workers(now)?;

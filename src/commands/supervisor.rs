@@ -17,10 +17,10 @@ pub struct WorkerFlags {
         allow_hyphen_values = true
     )]
     pub work_args: String,
-    /// The longest job timeout, in seconds; the stop timeout is this (or a --timeout in
-    /// --work-args, if longer) plus a margin.
-    #[arg(long, default_value_t = 60, value_name = "S")]
-    pub timeout: u64,
+    /// The workers' job timeout, in seconds (given to `queue work --timeout` unless
+    /// --work-args has one); the stop timeout is the longest timeout plus a margin.
+    #[arg(long, value_name = "S")]
+    pub timeout: Option<u64>,
     /// The user the workers run as (default: the current one).
     #[arg(long)]
     pub user: Option<String>,
@@ -63,15 +63,20 @@ fn setup(ctx: &Ctx, flags: &WorkerFlags) -> Result<Setup> {
     if flags.work_args.contains('\n') {
         return Err(anyhow!("--work-args must be one line"));
     }
+    let in_args = work_args_timeout(&flags.work_args);
+    let mut work_args = flags.work_args.clone();
+    if let (Some(timeout), 0) = (flags.timeout, in_args) {
+        work_args = format!("{} --timeout {timeout}", work_args.trim_end());
+    }
     Ok(Setup {
-        command: format!("{} work {}", exe.display(), flags.work_args)
+        command: format!("{} work {}", exe.display(), work_args.trim())
             .trim_end()
             .to_string(),
         directory: ctx.cwd.display().to_string(),
         database: target.location.as_env(),
         user,
         // Enough for the longest job, its kill grace, and the worker's own exit.
-        stop_secs: flags.timeout.max(work_args_timeout(&flags.work_args)) + 30,
+        stop_secs: flags.timeout.unwrap_or(60).max(in_args) + 30,
     })
 }
 
@@ -95,7 +100,7 @@ fn work_args_timeout(work_args: &str) -> u64 {
 pub fn supervisor(args: SupervisorArgs, ctx: &Ctx) -> Result<ExitCode> {
     let s = setup(ctx, &args.worker)?;
     let program = &args.program;
-    ctx.out.line(&format!(
+    let text = format!(
         "[program:{program}]
 process_name=%(program_name)s_%(process_num)02d
 command={command}
@@ -118,13 +123,13 @@ stdout_logfile=/var/log/{program}.log
         user = s.user,
         numprocs = args.numprocs,
         stop = s.stop_secs,
-    ));
-    Ok(ExitCode::SUCCESS)
+    );
+    print_config(ctx, &s, text)
 }
 
 pub fn systemd(args: SystemdArgs, ctx: &Ctx) -> Result<ExitCode> {
     let s = setup(ctx, &args.worker)?;
-    ctx.out.line(&format!(
+    let text = format!(
         "# Save as /etc/systemd/system/queue-worker@.service, then:
 #   systemctl daemon-reload && systemctl enable --now queue-worker@1 queue-worker@2
 [Unit]
@@ -152,7 +157,24 @@ WantedBy=multi-user.target
         database = s.database,
         command = s.command,
         stop = s.stop_secs,
-    ));
+    );
+    print_config(ctx, &s, text)
+}
+
+/// The configuration as it is, or with --json its parts and the text.
+fn print_config(ctx: &Ctx, s: &Setup, text: String) -> Result<ExitCode> {
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({
+            "command": s.command,
+            "directory": s.directory,
+            "database": s.database,
+            "user": s.user,
+            "stop_timeout_s": s.stop_secs,
+            "config": text,
+        }))?;
+    } else {
+        ctx.out.line(&text);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

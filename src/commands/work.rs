@@ -151,20 +151,27 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     }
     let mut store = ctx.open(&target)?;
     if !ctx.out.json && !ctx.out.quiet && ctx.out.verbose {
-        eprintln!(
+        crate::output::error_line(&format!(
             "Processing jobs from the [{}] queue(s) of {}.",
             opts.queues.join(","),
             target.location.describe()
-        );
+        ));
     }
+    crate::output::keep_running_on_closed_pipe();
     let mut reporter = WorkLines {
         out: ctx.out,
         clock: Arc::clone(&ctx.clock),
         connection: target.connection.clone(),
     };
     let stop = worker::run(store.as_mut(), Arc::clone(&ctx.clock), &opts, &mut reporter)?;
-    if ctx.out.verbose && !ctx.out.json {
-        eprintln!("Worker stopped: {}.", stop.as_str());
+    if stop == worker::Stop::Memory && !ctx.out.quiet {
+        // Exit 12 is for the supervisor; a person reading the log is told why.
+        crate::output::error_line(&format!(
+            "Worker stopped: its memory use reached --memory {} MB (exit 12; the supervisor starts a fresh one).",
+            opts.memory_mb
+        ));
+    } else if ctx.out.verbose && !ctx.out.json {
+        crate::output::error_line(&format!("Worker stopped: {}.", stop.as_str()));
     }
     Ok(ExitCode::from(stop.exit_code()))
 }
@@ -235,6 +242,7 @@ impl Reporter for WorkLines {
                 job,
                 decision,
                 elapsed,
+                cause,
             } => match decision {
                 Decision::Complete => (*job, "success", Some("deleted"), None, Some(*elapsed)),
                 Decision::Release {
@@ -246,7 +254,7 @@ impl Reporter for WorkLines {
                     *job,
                     "released_after_exception",
                     Some("released"),
-                    None,
+                    cause.map(str::to_string),
                     Some(*elapsed),
                 ),
                 Decision::Fail { reason } => (
@@ -259,10 +267,17 @@ impl Reporter for WorkLines {
             },
             Event::HeldBack { job, reason, .. } => (
                 *job,
-                "success",
+                "held",
                 Some("released"),
                 Some(reason.to_string()),
-                Some(Duration::ZERO),
+                None,
+            ),
+            Event::Skipped { job, reason } => (
+                *job,
+                "skipped",
+                Some("deleted"),
+                Some(reason.to_string()),
+                None,
             ),
             Event::Lost { job } => (
                 *job,
@@ -274,7 +289,7 @@ impl Reporter for WorkLines {
         };
         if self.out.json {
             let mut record = json!({
-                "level": if matches!(status, "starting" | "success") { "info" } else { "warning" },
+                "level": if matches!(status, "starting" | "success" | "held" | "skipped") { "info" } else { "warning" },
                 "uuid": job.uuid,
                 "connection": self.connection,
                 "queue": job.queue,
@@ -307,14 +322,19 @@ impl Reporter for WorkLines {
         match (status, result) {
             ("starting", _) => self.human(&name, "", "RUNNING", Color::Blue),
             ("success", Some("deleted")) => self.human(&name, &took, "DONE", Color::Green),
-            ("success", _) => {
-                self.human(&name, &took, "RELEASED", Color::Yellow);
+            ("success", _) => self.human(&name, &took, "RELEASED", Color::Yellow),
+            ("held" | "skipped" | "released_after_exception", _) => {
+                let word = match status {
+                    "held" => "HELD",
+                    "skipped" => "SKIPPED",
+                    _ => "FAIL",
+                };
+                self.human(&name, &took, word, Color::Yellow);
                 if let Some(message) = message {
                     self.out
                         .line(&format!("    {}", self.out.paint(&message, Color::Yellow)));
                 }
             }
-            ("released_after_exception", _) => self.human(&name, &took, "FAIL", Color::Yellow),
             ("lease_lost", _) => self.human(&name, "", "LOST", Color::Red),
             _ => {
                 self.human(&name, &took, "FAIL", Color::Red);

@@ -4,27 +4,40 @@
 use chrono::DateTime;
 use std::time::Duration;
 
-/// A duration such as `30`, `30s`, `250ms`, `1.5m`, `2h`, `1d`. A bare number is seconds.
+/// A duration such as `30`, `30s`, `250ms`, `1.5m`, `2h`, `1d`, `1w`, `5minutes`, `5 minutes`
+/// or a sum of parts, `1h30m`. A bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
-        .ok_or_else(|| bad_duration(text))?;
-    let scale = match unit.trim() {
-        "" | "s" | "sec" | "secs" => 1.0,
-        "ms" => 0.001,
-        "m" | "min" | "mins" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        _ => return Err(bad_duration(text)),
-    };
-    let secs = value * scale;
+    if t.is_empty() {
+        return Err(bad_duration(text));
+    }
+    let mut rest = t;
+    let mut secs = 0.0;
+    let mut parts = 0;
+    while !rest.is_empty() {
+        let split = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(split);
+        let value: f64 = number
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| bad_duration(text))?;
+        let tail = tail.trim_start();
+        let unit_len = tail
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(tail.len());
+        let (unit, after) = tail.split_at(unit_len);
+        let scale = unit_scale(unit).ok_or_else(|| bad_duration(text))?;
+        // A bare number is only the whole duration (`30`), never one part of a sum.
+        if unit.is_empty() && (parts > 0 || !after.trim().is_empty()) {
+            return Err(bad_duration(text));
+        }
+        secs += value * scale;
+        parts += 1;
+        rest = after.trim_start();
+    }
     if secs > 100.0 * 365.0 * 86_400.0 {
         return Err(format!(
             "duration '{text}' is too long (more than 100 years)"
@@ -33,8 +46,27 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Seconds per unit, for the spellings a duration accepts.
+fn unit_scale(unit: &str) -> Option<f64> {
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "ms" | "msec" | "millisecond" | "milliseconds" => 0.001,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86_400.0,
+        "w" | "week" | "weeks" => 7.0 * 86_400.0,
+        _ => return None,
+    })
+}
+
+/// Whether a word is a duration unit on its own (`minutes` in `--delay 5 minutes`, which the
+/// shell split from its number).
+pub fn is_unit_word(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic()) && unit_scale(word).is_some()
+}
+
 fn bad_duration(text: &str) -> String {
-    format!("invalid duration '{text}': use seconds (30), or a number with s, ms, m, h or d (30s, 5m, 2h, 1d)")
+    format!("invalid duration '{text}': use seconds (30), or numbers with units ms, s, m, h, d or w (30s, 5m, 1h30m, 2d, 1w)")
 }
 
 /// A moment given either as a duration from `now_ms` or as an RFC 3339 time; returns unix ms.
@@ -46,7 +78,7 @@ pub fn parse_instant(text: &str, now_ms: i64) -> Result<i64, String> {
         .map(|t| t.timestamp_millis())
         .map_err(|_| {
             format!(
-                "invalid time '{text}': use a duration (30s, 5m, 2h, 1d) or an RFC 3339 time (2026-01-31T09:00:00Z)"
+                "invalid time '{text}': use a duration (30s, 5m, 1h30m, 1d) or an RFC 3339 time (2026-01-31T09:00:00Z)"
             )
         })
 }
@@ -96,7 +128,21 @@ mod tests {
         assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
         assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86_400));
-        for bad in ["", "x", "5x", "-3", "1..2s", "s", "5 m m"] {
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(
+            parse_duration("5minutes").unwrap(),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            parse_duration("5 minutes").unwrap(),
+            Duration::from_secs(300)
+        );
+        assert_eq!(parse_duration("1w").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(
+            parse_duration("2 Hours").unwrap(),
+            Duration::from_secs(7200)
+        );
+        for bad in ["", "x", "5x", "-3", "1..2s", "s", "5 m m", "1h30", "30 1h"] {
             assert!(parse_duration(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -471,8 +471,18 @@ pub fn build(
     let (unique, unique_expires_at) = match &opts.unique {
         None | Some(UniqueOption::Flag(false)) => (None, None),
         Some(option) => {
+            let named = matches!(command, JobCommand::Named(_));
+            let data = opts.payload.as_ref().unwrap_or(&Value::Null);
             let id = match option {
+                // A named job's id may take fields of its payload: `unique = "{to}"`.
+                UniqueOption::Id(id) if named && !id.is_empty() => {
+                    super::named::fill_one(id, data).map_err(|e| format!("unique id: {e}"))?
+                }
                 UniqueOption::Id(id) if !id.is_empty() => id.clone(),
+                // `unique = true` on a named job: one job per payload, so that two dispatches
+                // with different payloads are two jobs (the payload as compact JSON with its
+                // keys in order).
+                _ if named && !data.is_null() => data.to_string(),
                 _ => display_name.clone(),
             };
             let expires = match &opts.unique_for {

@@ -49,9 +49,27 @@ fn parse(name: &str, table: &toml::Table) -> Result<NamedJob, String> {
     for part in &command {
         placeholders(part).map_err(|e| format!("[jobs.{name}] command: {e}"))?;
     }
-    let options: JobOptions = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| format!("[jobs.{name}]: {}", e.message().trim()))?;
+    let options: JobOptions =
+        toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                // The error does not say which key: find it by trying each key alone.
+                let culprit = table.iter().find_map(|(key, value)| {
+                    let mut one = toml::Table::new();
+                    one.insert(key.clone(), value.clone());
+                    toml::Value::Table(one)
+                        .try_into::<JobOptions>()
+                        .err()
+                        .map(|e| (key.clone(), e))
+                });
+                match culprit {
+                    Some((key, e)) => format!(
+                        "[jobs.{name}] {key}: {}",
+                        crate::config::humanize_toml_error(e.message(), &key)
+                    ),
+                    None => format!("[jobs.{name}]: {}", e.message().trim()),
+                }
+            })?;
     if options.payload.is_some() {
         return Err(format!(
             "[jobs.{name}]: a named job takes its payload at dispatch (--payload), not in queue.toml"
@@ -99,7 +117,7 @@ pub fn fill(template: &[String], payload: &Value) -> Result<Vec<String>, String>
         .collect()
 }
 
-fn fill_one(part: &str, payload: &Value) -> Result<String, String> {
+pub fn fill_one(part: &str, payload: &Value) -> Result<String, String> {
     placeholders(part)?;
     let mut out = String::new();
     let mut chars = part.chars().peekable();

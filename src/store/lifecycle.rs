@@ -301,6 +301,7 @@ pub fn finish(
                     payload: &row.payload,
                     exception: &error,
                     attempts: job.attempts,
+                    exceptions: job.exceptions + u32::from(verdict.threw),
                     failed_at: now,
                 })?;
             }

@@ -397,6 +397,20 @@ pub fn open(
     })
 }
 
+/// Open a store that must already exist, for a command that only reads (status, show, failed,
+/// batches, monitor …): a SQLite file that is not there is "no store at PATH", never created,
+/// and one this user may only read is opened read-only.
+pub fn open_existing(
+    location: &Location,
+    options: StoreOptions,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+) -> Result<Box<dyn Store>> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(sqlite::SqliteStore::open_existing(path, options)?),
+        Location::Postgres(url) => Box::new(postgres::PostgresStore::open(url, options, clock)?),
+    })
+}
+
 /// Open without looking at the schema, for `queue migrate` (which then calls `migrate`).
 pub fn open_unmigrated(
     location: &Location,

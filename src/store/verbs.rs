@@ -63,6 +63,8 @@ pub struct FailedRow<'a> {
     pub payload: &'a str,
     pub exception: &'a str,
     pub attempts: i64,
+    /// The attempts that ended in an exception, the last one included.
+    pub exceptions: u32,
     pub failed_at: i64,
 }
 

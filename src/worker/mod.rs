@@ -129,6 +129,13 @@ pub enum Event<'a> {
         job: &'a Reserved,
         decision: &'a Decision,
         elapsed: Duration,
+        /// Why the attempt ended in an exception (its first line), when it did.
+        cause: Option<&'a str>,
+    },
+    /// Ended without running: a job of a cancelled batch (counted as a success).
+    Skipped {
+        job: &'a Reserved,
+        reason: &'a str,
     },
     /// The job's reservation was lost (freed after a missed heartbeat and taken again).
     Lost {

@@ -216,13 +216,28 @@ fn drain_into(mut stream: impl Read, tail: &Mutex<Tail>) {
     }
 }
 
+const NOT_FOUND: &str = "command not found";
+const NOT_EXECUTABLE: &str = "not executable (permission denied)";
+
+/// The status a shell gives a command that could not be started: 127 not found, 126 not
+/// executable, else 1.
+pub fn spawn_error_status(message: &str) -> i32 {
+    if message.ends_with(NOT_FOUND) {
+        127
+    } else if message.ends_with(NOT_EXECUTABLE) {
+        126
+    } else {
+        1
+    }
+}
+
 /// Start the child; with `capture`, also the read end of its combined output pipe.
 fn spawn(spec: &Spec) -> Result<(Child, Option<std::io::PipeReader>), String> {
     let Some((program, args)) = spec.argv.split_first() else {
         return Err("the job has an empty command".into());
     };
     if !std::path::Path::new(&spec.cwd).is_dir() {
-        return Err(format!("its working directory {} does not exist", spec.cwd));
+        return Err(format!("the working directory {} does not exist", spec.cwd));
     }
     let mut cmd = Command::new(program);
     cmd.args(args)
@@ -242,7 +257,11 @@ fn spawn(spec: &Spec) -> Result<(Child, Option<std::io::PipeReader>), String> {
     if spec.die_with_parent {
         die_with_parent(&mut cmd);
     }
-    let child = cmd.spawn().map_err(|e| format!("{program}: {e}"));
+    let child = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{program}: {NOT_FOUND}"),
+        std::io::ErrorKind::PermissionDenied => format!("{program}: {NOT_EXECUTABLE}"),
+        _ => format!("{program}: {e}"),
+    });
     // Our copies of the write end must go now, or the reader would never see the end.
     drop(cmd);
     Ok((child?, reader))

@@ -6,7 +6,7 @@ use super::attempt::Ended;
 use super::limits_for;
 use super::main_loop::Worker;
 use super::Event;
-use crate::domain::policy::{verdict, Attempt};
+use crate::domain::policy::{verdict, Attempt, Outcome};
 use crate::store::{Claim, Ending, Finished, Intent, Reserved};
 use anyhow::Result;
 use std::time::Duration;
@@ -63,18 +63,34 @@ impl Worker<'_> {
         let (applied, claimed) = self.store.finish_and_claim(&mut endings, now, next)?;
         drop(endings);
         for (Ended { running, end }, applied) in ended.iter().zip(applied) {
-            self.report_finish(&running.job, applied, end.elapsed);
+            let cause = match &end.outcome {
+                Outcome::Exception { message } => {
+                    Some(message.lines().next().unwrap_or("").to_string())
+                }
+                Outcome::TimedOut { timeout_secs } => {
+                    Some(format!("timed out after {timeout_secs}s"))
+                }
+                _ => None,
+            };
+            self.report_finish(&running.job, applied, end.elapsed, cause.as_deref());
         }
         Ok(claimed)
     }
 
     /// Tell the output what recording an attempt did.
-    pub(super) fn report_finish(&mut self, job: &Reserved, applied: Finished, elapsed: Duration) {
+    pub(super) fn report_finish(
+        &mut self,
+        job: &Reserved,
+        applied: Finished,
+        elapsed: Duration,
+        cause: Option<&str>,
+    ) {
         match applied {
             Finished::Applied(decision) => self.reporter.report(Event::Finished {
                 job,
                 decision: &decision,
                 elapsed,
+                cause,
             }),
             Finished::LeaseLost => self.reporter.report(Event::Lost { job }),
         }

@@ -10,7 +10,7 @@ use super::messages::Message;
 use super::{guard, handler, limits_for, process, Event};
 use crate::domain::job::JobCommand;
 use crate::domain::policy::{Decision, Limits};
-use crate::store::{Admission, Reserved, Verdict};
+use crate::store::{Admission, Finished, Reserved, Verdict};
 use anyhow::Result;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,7 +27,6 @@ impl Worker<'_> {
     pub(super) fn start(&mut self, mut job: Reserved) -> Result<()> {
         let limits = limits_for(&job, self.opts);
         let now = self.clock.now_ms();
-        self.reporter.report(Event::Started { job: &job });
         if let Some(reason) = limits.exceeded_before_run(job.attempts, now) {
             return self.fail_unrun(&job, reason);
         }
@@ -62,10 +61,18 @@ impl Worker<'_> {
                 let applied = self
                     .store
                     .finish(&job, &reason, now, &mut |_| verdict.clone())?;
-                self.report_finish(&job, applied, Duration::ZERO);
+                match applied {
+                    Finished::Applied(_) => self.reporter.report(Event::Skipped {
+                        job: &job,
+                        reason: &reason,
+                    }),
+                    lost => self.report_finish(&job, lost, Duration::ZERO, None),
+                }
                 return Ok(());
             }
         }
+        // Only now does it run: held-back, skipped and unrunnable jobs never say RUNNING.
+        self.reporter.report(Event::Started { job: &job });
         self.run_attempt(job, resolved, &limits)
     }
 
@@ -148,7 +155,7 @@ impl Worker<'_> {
             threw: false,
         };
         let applied = self.store.finish(job, "", now, &mut |_| verdict.clone())?;
-        self.report_finish(job, applied, Duration::ZERO);
+        self.report_finish(job, applied, Duration::ZERO, None);
         Ok(())
     }
 

@@ -880,6 +880,7 @@ fn batch_show_draws_a_progress_bar_on_a_terminal() {
 #[test]
 fn no_batches_is_an_empty_list() {
     let env = TestEnv::new();
+    env.ok(&["migrate"]);
     assert_eq!(env.json(&["batches"]), serde_json::json!([]));
     let out = env.run(&["batches"]);
     assert!(out.status.success());
@@ -986,6 +987,7 @@ fn prune_batches_rejects_a_negative_number_of_hours() {
 #[test]
 fn an_unknown_batch_id_is_a_clear_error() {
     let env = TestEnv::new();
+    env.ok(&["migrate"]);
     for cmd in ["batch-show", "batch-cancel", "retry-batch"] {
         let err = env.fails(&[cmd, "no-such-batch"], 1);
         assert!(err.contains("no-such-batch"), "{cmd}: {err}");

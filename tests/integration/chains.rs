@@ -459,7 +459,7 @@ fn a_malformed_chain_file_is_an_error_naming_the_file() {
 #[test]
 fn a_chain_needs_a_link() {
     let env = TestEnv::new();
-    let err = env.fails(&["chain"], 1);
+    let err = env.fails(&["chain"], 2);
     assert!(err.contains("at least one"), "{err}");
     env.write("empty.json", "[]");
     env.fails(&["chain", "--file", "empty.json"], 1);

@@ -251,16 +251,16 @@ fn job_options_are_stored_with_the_job() {
     let job = env.show(&uuid);
     let p = &job["payload"];
     assert_eq!(job["name"], "nightly-report", "{job}");
-    assert_eq!(p["displayName"], "nightly-report");
+    assert_eq!(p["display_name"], "nightly-report");
     assert_eq!(p["command"]["argv"], serde_json::json!(["echo", "hi"]));
-    assert_eq!(p["maxTries"], 4);
+    assert_eq!(p["max_tries"], 4);
     assert_eq!(p["backoff"], serde_json::json!([1, 5, 10]));
     assert_eq!(p["timeout"], 120);
-    assert_eq!(p["maxExceptions"], 3);
-    assert_eq!(p["failOnTimeout"], true);
+    assert_eq!(p["max_exceptions"], 3);
+    assert_eq!(p["fail_on_timeout"], true);
     let created = ms(&job["created_at"]);
     assert_eq!(
-        p["retryUntil"].as_i64().unwrap() - created,
+        p["retry_until"].as_i64().unwrap() - created,
         3_600_000,
         "{job}"
     );
@@ -283,7 +283,7 @@ fn options_not_given_are_left_to_the_worker() {
     ] {
         assert!(p[key].is_null(), "{key} should be unset: {job}");
     }
-    assert_eq!(p["failOnTimeout"], false);
+    assert_eq!(p["fail_on_timeout"], false);
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn retry_until_accepts_an_rfc3339_time() {
     let expected = chrono::DateTime::parse_from_rfc3339("2030-01-02T03:04:05Z")
         .unwrap()
         .timestamp_millis();
-    assert_eq!(env.show(&uuid)["payload"]["retryUntil"], expected);
+    assert_eq!(env.show(&uuid)["payload"]["retry_until"], expected);
 }
 
 #[test]
@@ -305,7 +305,7 @@ fn tries_zero_and_minus_one_are_stored_and_mean_unlimited() {
         let _ = std::fs::remove_file(env.path().join("count"));
         let uuid = env.dispatch(&["--tries", tries, "--", "sh", "-c", script]);
         assert_eq!(
-            env.show(&uuid)["payload"]["maxTries"],
+            env.show(&uuid)["payload"]["max_tries"],
             tries.parse::<i64>().unwrap()
         );
         let out = env.drain(&["--tries", "1"]);
@@ -632,7 +632,8 @@ fn sync_gives_the_job_its_payload_env_and_cwd() {
 #[test]
 fn sync_with_a_missing_program_is_a_clear_error() {
     let env = TestEnv::new();
-    let stderr = env.fails(&["dispatch", "--sync", "--", "/nonexistent/program"], 1);
+    // 127, as a shell exits for a command not found.
+    let stderr = env.fails(&["dispatch", "--sync", "--", "/nonexistent/program"], 127);
     assert_one_error_line(&stderr);
     assert!(stderr.contains("/nonexistent/program"), "{stderr}");
 }
@@ -680,7 +681,7 @@ fn file_dispatches_every_line_and_prints_one_uuid_per_line() {
 
     let third = env.show(uuids[2]);
     assert_eq!(third["name"], "third");
-    assert_eq!(third["payload"]["maxTries"], 3);
+    assert_eq!(third["payload"]["max_tries"], 3);
     assert_eq!(third["payload"]["backoff"], serde_json::json!([1, 2]));
 
     assert_eq!(queued_jobs(&env), 3);
@@ -752,7 +753,7 @@ fn file_flags_are_defaults_that_each_line_may_override() {
     assert_eq!(
         (
             first["queue"].as_str(),
-            first["payload"]["maxTries"].as_i64()
+            first["payload"]["max_tries"].as_i64()
         ),
         (Some("bulk"), Some(2))
     );
@@ -760,7 +761,7 @@ fn file_flags_are_defaults_that_each_line_may_override() {
     assert_eq!(
         (
             second["queue"].as_str(),
-            second["payload"]["maxTries"].as_i64()
+            second["payload"]["max_tries"].as_i64()
         ),
         (Some("mine"), Some(7))
     );
@@ -850,11 +851,12 @@ fn a_missing_file_is_an_error_naming_it() {
 
 /// Each of these must exit 1 with one "queue: error:" line containing `mentions`, and queue
 /// nothing.
+/// A dispatch whose flags or arguments are wrong: a usage error (exit 2), one line.
 fn rejects(args: &[&str], mentions: &str) {
     let env = TestEnv::new();
     let mut all = vec!["dispatch"];
     all.extend_from_slice(args);
-    let stderr = env.fails(&all, 1);
+    let stderr = env.fails(&all, 2);
     assert_one_error_line(&stderr);
     assert!(
         stderr.contains(mentions),
@@ -908,10 +910,15 @@ fn dispatch_without_a_command_is_rejected() {
 
 #[test]
 fn a_named_job_without_config_is_rejected() {
-    rejects(
-        &["send-email", "--payload", r#"{"to": "a@b"}"#],
-        "send-email",
+    // An unknown name is bad input (exit 1), like an unknown id.
+    let env = TestEnv::new();
+    let err = env.fails(
+        &["dispatch", "send-email", "--payload", r#"{"to": "a@b"}"#],
+        1,
     );
+    assert_one_error_line(&err);
+    assert!(err.contains("send-email"), "{err}");
+    assert_eq!(queued_jobs(&env), 0);
 }
 
 #[test]

@@ -320,8 +320,8 @@ fn a_store_missing_a_table_names_the_generator_to_run_and_is_not_migrated() {
     let dir = env.path().join("migrations");
     let db = env.path().join("hand.sqlite");
 
-    // An empty file: the jobs table is missing.
-    let err = fails(&env, &["status"], 1);
+    // An empty file (a command that writes creates it): the jobs table is missing.
+    let err = fails(&env, &["dispatch", "--", "true"], 1);
     assert!(err.contains("no jobs table"), "{err}");
     assert!(err.contains("queue table"), "{err}");
     assert!(err.contains("auto_migrate"), "{err}");
@@ -388,7 +388,7 @@ fn a_store_behind_the_binary_names_the_migration_it_needs_under_auto_migrate_fal
 #[test]
 fn an_empty_store_under_auto_migrate_false_can_follow_the_advice_to_migrate() {
     let env = setup();
-    let err = fails(&env, &["status"], 1);
+    let err = fails(&env, &["dispatch", "--", "true"], 1);
     assert!(err.contains("`queue migrate`"), "{err}");
     let out = ok(&env, &["migrate"]);
     assert!(out.contains("0001_init.sql"), "{out}");

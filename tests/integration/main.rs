@@ -9,6 +9,7 @@ mod batches;
 mod chains;
 mod concurrency;
 mod dispatch;
+mod everyday;
 mod failed;
 mod generated;
 mod generators;

@@ -534,7 +534,7 @@ fn the_throttle_key_defaults_to_the_job_name() {
     ]);
     drain(&env, &[]);
     assert_eq!(
-        env.show(&a)["payload"]["middleware"]["throttleExceptions"]["key"],
+        env.show(&a)["payload"]["middleware"]["throttle_exceptions"]["key"],
         "a"
     );
     assert_eq!(env.show(&a)["attempts"], 2);

@@ -131,8 +131,8 @@ fn an_unknown_name_at_dispatch_is_a_clear_error() {
     assert!(err.contains("unknown job 'nope'"), "{err}");
     assert!(err.contains("no queue.toml"), "{err}");
 
-    // A name and a program at once.
-    let err = env.fails(&["dispatch", "record", "--", "true"], 1);
+    // A name and a program at once: a usage error.
+    let err = env.fails(&["dispatch", "record", "--", "true"], 2);
     assert!(err.contains("not both"), "{err}");
 }
 
@@ -178,24 +178,24 @@ without_overlapping = "outbox"
     let p = &job["payload"];
     assert_eq!(job["queue"], "emails", "{job:#}");
     assert_eq!(job["name"], "Send mail");
-    assert_eq!(p["maxTries"], 3, "{job:#}");
+    assert_eq!(p["max_tries"], 3, "{job:#}");
     assert_eq!(p["backoff"], json!([7, 11]));
     assert_eq!(p["timeout"], 30);
-    assert_eq!(p["maxExceptions"], 5);
+    assert_eq!(p["max_exceptions"], 5);
     assert_eq!(p["env"]["GREETING"], "hello");
     assert_eq!(p["command"], json!({"named": "mail"}));
     assert_eq!(p["unique"]["key"], "unique:Send mail:mailer");
     let mw = &p["middleware"];
     assert_eq!(
-        mw["rateLimit"],
+        mw["rate_limit"],
         json!({"key": "smtp", "max": 100, "seconds": 60})
     );
     assert_eq!(
-        mw["throttleExceptions"],
+        mw["throttle_exceptions"],
         json!({"max": 10, "seconds": 60, "key": "smtp"})
     );
     assert_eq!(mw["funnel"], json!({"key": "smtp", "max": 4}));
-    assert_eq!(mw["withoutOverlapping"], "outbox");
+    assert_eq!(mw["without_overlapping"], "outbox");
 
     // Flags win over queue.toml; --env merges with its env.
     let own = env.dispatch(&[
@@ -203,7 +203,7 @@ without_overlapping = "outbox"
     ]);
     let job = env.show(&own);
     assert_eq!(job["queue"], "other");
-    assert_eq!(job["payload"]["maxTries"], 5);
+    assert_eq!(job["payload"]["max_tries"], 5);
     assert_eq!(job["payload"]["env"]["GREETING"], "hello");
     assert_eq!(job["payload"]["env"]["EXTRA"], "1");
     assert_eq!(job["payload"]["unique"]["key"], "unique:Send mail:second");

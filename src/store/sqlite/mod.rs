@@ -40,12 +40,31 @@ pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     options: StoreOptions,
+    /// Opened by a command that only reads, on a file this user may not write.
+    read_only: bool,
 }
 
 impl SqliteStore {
     /// Open (creating if needed, 0600 in a 0700 directory) and migrate unless told not to.
     pub fn open(path: &Path, options: StoreOptions) -> Result<Self> {
         let mut store = Self::open_unmigrated(path, options)?;
+        store.ensure_schema()?;
+        Ok(store)
+    }
+
+    /// Open a store that must already exist, for a command that only reads: a missing file is
+    /// an error (never created), and a file this user may only read is opened read-only.
+    pub fn open_existing(path: &Path, options: StoreOptions) -> Result<Self> {
+        if !path.is_file() {
+            anyhow::bail!(
+                "no store at {}: check --database, QUEUE_DATABASE or queue.toml (a store is created by the first command that writes, such as `queue dispatch`)",
+                path.display()
+            );
+        }
+        if schema::may_write(path) {
+            return Self::open(path, options);
+        }
+        let mut store = Self::open_read_only(path, options)?;
         store.ensure_schema()?;
         Ok(store)
     }
@@ -67,6 +86,7 @@ impl SqliteStore {
             })();
             match attempt {
                 Err(e) if is_busy(&e) => continue,
+                Err(e) if is_read_only(&e) => return Err(schema::read_only_error(&self.path)),
                 other => return other,
             }
         }
@@ -109,6 +129,15 @@ fn is_busy(e: &anyhow::Error) -> bool {
             cause.downcast_ref::<rusqlite::Error>(),
             Some(rusqlite::Error::SqliteFailure(f, _))
                 if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        )
+    })
+}
+
+fn is_read_only(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _)) if f.code == ErrorCode::ReadOnly
         )
     })
 }
@@ -190,7 +219,10 @@ impl Store for SqliteStore {
     }
 
     fn workers(&mut self, now_ms: i64) -> Result<Vec<WorkerInfo>> {
-        self.write(|tx| queries::workers(tx, now_ms))
+        if self.read_only {
+            return self.read(|conn| queries::workers(conn, now_ms, false));
+        }
+        self.write(|tx| queries::workers(tx, now_ms, true))
     }
 
     fn finish(

@@ -52,7 +52,7 @@ pub fn show(
                     NULL AS error, last_output AS output, NULL AS connection
              FROM jobs WHERE uuid = ?1
              UNION ALL
-             SELECT 'failed', queue, name, payload, attempts, 0, NULL,
+             SELECT 'failed', queue, name, payload, attempts, exceptions, NULL,
                     NULL, NULL, NULL, failed_at, exception, NULL, connection
              FROM failed_jobs WHERE uuid = ?1
              UNION ALL
@@ -135,16 +135,19 @@ pub fn register_worker(tx: &Transaction<'_>, w: &WorkerInfo, alive_until_ms: i64
 }
 
 /// The live workers; rows of workers whose heartbeat stopped are deleted first.
-pub fn workers(tx: &Transaction<'_>, now_ms: i64) -> Result<Vec<WorkerInfo>> {
-    tx.execute("DELETE FROM workers WHERE alive_until < ?1", [now_ms])?;
-    let mut stmt = tx.prepare_cached(
+/// The live workers; `prune` also forgets the dead ones (not on a store opened read-only).
+pub fn workers(conn: &Connection, now_ms: i64, prune: bool) -> Result<Vec<WorkerInfo>> {
+    if prune {
+        conn.execute("DELETE FROM workers WHERE alive_until < ?1", [now_ms])?;
+    }
+    let mut stmt = conn.prepare_cached(
         "SELECT w.id, w.name, w.host, w.pid, w.queues, w.concurrency, w.started_at,
                 w.last_seen_at,
                 (SELECT group_concat(uuid, ',') FROM jobs j
                  WHERE j.worker_id = w.id AND j.reserved_at IS NOT NULL) AS jobs
-         FROM workers w ORDER BY w.started_at, w.id",
+         FROM workers w WHERE w.alive_until >= ?1 ORDER BY w.started_at, w.id",
     )?;
-    let found = stmt.query_map([], |r| {
+    let found = stmt.query_map([now_ms], |r| {
         Ok(StoredWorker {
             id: r.get("id")?,
             name: r.get("name")?,

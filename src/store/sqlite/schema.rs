@@ -15,7 +15,55 @@ impl SqliteStore {
         create_private_file(path)?;
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open the store {}", path.display()))?;
+        // SQLite quietly opens a file it may not write read-only; a command that writes would
+        // then fail at its first statement with "attempt to write a readonly database".
+        if conn.is_readonly(rusqlite::DatabaseName::Main)? || !may_write(path) {
+            return Err(read_only_error(path));
+        }
+        Self::finish_open(conn, path, options, false)
+    }
+
+    /// Open a store this user may only read, for a command that only reads.
+    pub(super) fn open_read_only(path: &Path, options: StoreOptions) -> Result<Self> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let conn = if std::path::Path::new(&wal).exists() {
+            Connection::open_with_flags(path, flags)
+        } else {
+            // No WAL, and no way to create its shared-memory file in a directory we may not
+            // write: read the file as it is (nobody has it open for writing now).
+            let escaped = path
+                .display()
+                .to_string()
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23");
+            Connection::open_with_flags(
+                format!("file:{escaped}?immutable=1"),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+        }
+        .with_context(|| format!("cannot read the store {}", path.display()))?;
+        Self::finish_open(conn, path, options, true)
+    }
+
+    fn finish_open(
+        conn: Connection,
+        path: &Path,
+        options: StoreOptions,
+        read_only: bool,
+    ) -> Result<Self> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        if read_only {
+            return Ok(SqliteStore {
+                conn,
+                path: path.to_path_buf(),
+                options,
+                read_only,
+            });
+        }
         // journal_mode needs a write lock the first time; the busy handler covers it.
         let mode: String =
             retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
@@ -46,6 +94,7 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
             options,
+            read_only,
         })
     }
 
@@ -59,6 +108,12 @@ impl SqliteStore {
             );
         }
         if current < latest {
+            if self.read_only {
+                bail!(
+                    "the store {} needs migrating, and this user may only read it: ask its owner to run `queue migrate`",
+                    self.path.display()
+                );
+            }
             if !self.options.auto_migrate {
                 if current == 0 {
                     // A schema managed by hand (from `queue table` and friends): every table
@@ -177,6 +232,37 @@ impl SqliteStore {
             Ok(pending.iter().map(|m| m.name).collect())
         })
     }
+}
+
+/// Whether this user may write the store: the file, and its directory (for the WAL and
+/// shared-memory files) unless those already exist and are writable.
+pub(super) fn may_write(path: &Path) -> bool {
+    fn writable(p: &Path) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: a valid NUL-terminated path.
+        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+    }
+    let sibling = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => dir.to_path_buf(),
+        None => std::path::PathBuf::from("."),
+    };
+    writable(path) && (writable(&dir) || (writable(&sibling("-wal")) && writable(&sibling("-shm"))))
+}
+
+/// The error of a command that must write a store this user may only read.
+pub(super) fn read_only_error(path: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the store {} is read-only for this user: commands that change it need write access to the file and its directory (run them as the store's owner, or fix the permissions)",
+        path.display()
+    )
 }
 
 /// Create the store file 0600 (and missing directories 0700) before SQLite touches it, so the

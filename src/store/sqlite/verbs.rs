@@ -135,13 +135,14 @@ impl Verbs for SqliteTx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO failed_jobs
-                     (uuid, connection, queue, name, payload, exception, attempts, failed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     (uuid, connection, queue, name, payload, exception, attempts, failed_at,
+                      exceptions)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (uuid) DO UPDATE SET
                      connection = excluded.connection, queue = excluded.queue,
                      name = excluded.name, payload = excluded.payload,
                      exception = excluded.exception, attempts = excluded.attempts,
-                     failed_at = excluded.failed_at",
+                     failed_at = excluded.failed_at, exceptions = excluded.exceptions",
             )?
             .execute(params![
                 row.uuid,
@@ -151,7 +152,8 @@ impl Verbs for SqliteTx<'_> {
                 row.payload,
                 row.exception,
                 row.attempts,
-                row.failed_at
+                row.failed_at,
+                row.exceptions
             ])?;
         Ok(())
     }
