@@ -316,6 +316,7 @@ impl PostgresStore {
                         &job.token,
                         &connection,
                         &failure_text(reason, output),
+                        &i64::from(verdict.threw),
                     ],
                 )?
             }

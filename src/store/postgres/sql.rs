@@ -125,21 +125,23 @@ WITH released AS (
          RETURNING queue)
 SELECT pg_notify($6, queue) FROM released";
 
-/// Fail: the job moves to failed_jobs with connection `$3` and failure text `$4` (replacing
-/// an earlier failure with the same uuid).
+/// Fail: the job moves to failed_jobs with connection `$3` and failure text `$4`, its
+/// exceptions counting `$5` more for this attempt (replacing an earlier failure with the same
+/// uuid).
 pub const FINISH_FAIL: &str = "
 WITH gone AS (
          DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL
-         RETURNING uuid, queue, name, payload, attempts)
+         RETURNING uuid, queue, name, payload, attempts, exceptions)
 INSERT INTO failed_jobs
-    (uuid, connection, queue, name, payload, exception, attempts, failed_at)
+    (uuid, connection, queue, name, payload, exception, attempts, failed_at, exceptions)
 SELECT uuid, $3, queue, name, payload, $4, attempts,
-       floor(extract(epoch from statement_timestamp()) * 1000)::bigint
+       floor(extract(epoch from statement_timestamp()) * 1000)::bigint, exceptions + $5
 FROM gone
 ON CONFLICT (uuid) DO UPDATE SET
     connection = excluded.connection, queue = excluded.queue, name = excluded.name,
     payload = excluded.payload, exception = excluded.exception,
-    attempts = excluded.attempts, failed_at = excluded.failed_at
+    attempts = excluded.attempts, failed_at = excluded.failed_at,
+    exceptions = excluded.exceptions
 RETURNING 1";
 
 /// Fail with failed jobs discarded (`[failed] driver = "null"`): the job is deleted.
@@ -288,7 +290,7 @@ SELECT 'queued' AS source, queue, name, payload, attempts, exceptions, reserved_
        floor(extract(epoch from statement_timestamp()) * 1000)::bigint AS now
 FROM jobs WHERE uuid = $1
 UNION ALL
-SELECT 'failed', queue, name, payload, attempts, 0, NULL,
+SELECT 'failed', queue, name, payload, attempts, exceptions, NULL,
        NULL, NULL, NULL, failed_at, exception, NULL, connection, 0
 FROM failed_jobs WHERE uuid = $1
 UNION ALL

@@ -107,13 +107,14 @@ impl Verbs for Tx<'_> {
         let exception = without_nul(row.exception);
         self.execute(
             "INSERT INTO failed_jobs
-                 (uuid, connection, queue, name, payload, exception, attempts, failed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 (uuid, connection, queue, name, payload, exception, attempts, failed_at,
+                  exceptions)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (uuid) DO UPDATE SET
                  connection = excluded.connection, queue = excluded.queue,
                  name = excluded.name, payload = excluded.payload,
                  exception = excluded.exception, attempts = excluded.attempts,
-                 failed_at = excluded.failed_at",
+                 failed_at = excluded.failed_at, exceptions = excluded.exceptions",
             &[
                 &row.uuid,
                 &row.connection,
@@ -123,6 +124,7 @@ impl Verbs for Tx<'_> {
                 &&*exception,
                 &row.attempts,
                 &row.failed_at,
+                &i64::from(row.exceptions),
             ],
         )?;
         Ok(())
