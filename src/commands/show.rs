@@ -22,6 +22,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let Some(mut job) = store.show(&uuid, ctx.now_ms())? else {
         bail!("no job with id {uuid}: it never existed here, or it finished longer ago than retain_done");
     };
+    job.history = store.attempts(&uuid)?;
     if args.decrypt {
         if let Some(secret) = job.payload.secret.clone() {
             let sealed = crate::crypto::Keys::from_env()?.open(&secret, &job.uuid)?;
@@ -73,6 +74,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     for (key, value) in rows {
         ctx.out.line(&format!("{key:<width$}  {value}"));
     }
+    if !job.history.is_empty() {
+        ctx.out.line("\nattempts:");
+        for a in &job.history {
+            ctx.out.line(&format!("  {}", attempt_line(a)));
+        }
+    }
     if let Some(error) = &job.error {
         ctx.out.line(&format!("\nerror:\n{error}"));
     } else if let Some(output) = job.output.as_ref().filter(|o| !o.is_empty()) {
@@ -80,4 +87,27 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             .line(&format!("\nlast output:\n{}", output.trim_end()));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One attempt on one line: number, start, duration, worker and host, exit status, outcome.
+pub fn attempt_line(a: &crate::store::AttemptView) -> String {
+    let duration = a
+        .duration_ms
+        .map(|ms| format!("{:.2}s", ms as f64 / 1000.0))
+        .unwrap_or_else(|| "running".into());
+    let exit = if a.timed_out {
+        "timed out".to_string()
+    } else if let Some(sig) = a.signal {
+        format!("signal {sig}")
+    } else if let Some(code) = a.exit_code {
+        format!("exit {code}")
+    } else if a.finished_at.is_some() {
+        "no exit status".to_string()
+    } else {
+        "-".to_string()
+    };
+    format!(
+        "#{}  {}  {}  {} on {}  {}  {}",
+        a.attempt, a.started_at, duration, a.worker, a.host, exit, a.outcome
+    )
 }

@@ -7,7 +7,8 @@
 //! functions of `domain`.
 
 use super::verbs::{
-    BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow, Requeue, Verbs,
+    AttemptRecord, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow,
+    Requeue, Verbs,
 };
 use super::{Admission, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict};
 use crate::clock::new_uuid;
@@ -261,6 +262,21 @@ pub fn finish(
     let verdict = decide(row.intent.clone());
     release_after_attempt(v, job, &verdict)?;
     let now = v.now();
+    let outcome = attempt_outcome(&verdict);
+    // A failure discarded (`[failed] driver = "null"`) leaves nothing to keep its attempts for.
+    if !(outcome == "failed" && options.discard_failed) {
+        v.record_attempt(&AttemptRecord {
+            token: &job.token,
+            uuid: &job.uuid,
+            attempt: job.attempts,
+            started_at: row.reserved_at,
+            finished_at: now,
+            worker: &row.worker_id,
+            exit: &job.exit,
+            outcome,
+            output,
+        })?;
+    }
     match &verdict.decision {
         Decision::Complete => {
             v.delete_job(job.id)?;
@@ -313,6 +329,17 @@ pub fn finish(
         }
     }
     Ok(Finished::Applied(verdict.decision))
+}
+
+/// What an attempt's row says of its end: succeeded, released (it asked, or was released
+/// without an exception), retrying (it threw and runs again), failed (for good).
+pub fn attempt_outcome(verdict: &Verdict) -> &'static str {
+    match &verdict.decision {
+        Decision::Complete => "succeeded",
+        Decision::Release { .. } if verdict.threw => "retrying",
+        Decision::Release { .. } => "released",
+        Decision::Fail { .. } => "failed",
+    }
 }
 
 /// After an attempt, whatever its end: give back the locks it held (waking the first job

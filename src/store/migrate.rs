@@ -19,6 +19,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0002_locks.sql",
         sql: include_str!("../../migrations/sqlite/0002_locks.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_attempts.sql",
+        sql: include_str!("../../migrations/sqlite/0003_attempts.sql"),
+    },
 ];
 
 /// The same schema for PostgreSQL, version for version (BIGINT millisecond times).
@@ -32,6 +37,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "0002_locks.sql",
         sql: include_str!("../../migrations/postgres/0002_locks.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_attempts.sql",
+        sql: include_str!("../../migrations/postgres/0003_attempts.sql"),
     },
 ];
 
@@ -49,6 +59,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("settings", "table"),
     ("locks", "table"),
     ("limiters", "table"),
+    ("job_attempts", "table"),
     ("failed_jobs", "failed-table"),
     ("job_batches", "batches-table"),
 ];

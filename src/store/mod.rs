@@ -34,6 +34,53 @@ pub struct Reserved {
     /// Identifies this attempt; `queue release` / `queue fail` inside the job must present it.
     pub token: String,
     pub payload: Payload,
+    /// How the attempt's process ended, as its worker saw it; recorded with the attempt.
+    pub exit: AttemptExit,
+}
+
+/// How an attempt's process ended: an exit code, a signal, or a timeout (none of them: it could
+/// not start, or it was a handler).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttemptExit {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+}
+
+/// One attempt of a job, as `show` and `logs` list it (the field names of PRODUCT.md §8).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AttemptView {
+    pub attempt: i64,
+    pub started_at: String,
+    /// None while it runs.
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub worker: String,
+    pub host: String,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    /// succeeded, released, retrying, failed; running while it runs.
+    pub outcome: String,
+    pub output: String,
+}
+
+impl AttemptView {
+    /// The exit status a script sees for this attempt (`wait`, `dispatch --wait`): 128+N for a
+    /// signal, 124 for a timeout, its exit code, or 1 (it could not start, or called `queue
+    /// fail` and exited 0).
+    pub fn exit_status(&self) -> u8 {
+        if self.timed_out {
+            124
+        } else if let Some(sig) = self.signal {
+            (128 + sig).clamp(0, 255) as u8
+        } else {
+            match self.exit_code {
+                Some(code) if (1..=255).contains(&code) => code as u8,
+                _ => 1,
+            }
+        }
+    }
 }
 
 /// Who is claiming and for how long the claim holds without a heartbeat.
@@ -81,6 +128,10 @@ pub struct JobView {
     pub queue: String,
     pub connection: String,
     pub state: JobState,
+    /// Every attempt recorded (filled by `show`); the count of attempts is `attempt_count`.
+    #[serde(rename = "attempts")]
+    pub history: Vec<AttemptView>,
+    #[serde(rename = "attempt_count")]
     pub attempts: i64,
     pub exceptions: u32,
     pub created_at: String,
@@ -317,6 +368,11 @@ pub trait Store: Send {
 
     fn queue_stats(&mut self, now_ms: i64) -> Result<Vec<QueueStats>>;
     fn show(&mut self, uuid: &str, now_ms: i64) -> Result<Option<JobView>>;
+    /// Every recorded attempt of a job, oldest first (a running one has no finished_at).
+    fn attempts(&mut self, uuid: &str) -> Result<Vec<AttemptView>>;
+    /// While a long attempt runs, its worker keeps its output so far in the store (bounded by
+    /// the 64 KiB tail), so `logs --follow` can tail it from any host.
+    fn attempt_output(&mut self, job: &Reserved, output: &str) -> Result<()>;
 
     fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>>;
     /// Put failed jobs back on their queue (same uuid and payload, attempts reset); returns the

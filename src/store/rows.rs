@@ -3,8 +3,8 @@
 //! rows, and the shaping (states, counts, times as RFC 3339, lists kept as text) happens here.
 
 use super::{
-    BatchView, Controls, FailedJob, JobView, QueueStats, WorkerInfo, MAINTENANCE_KEY,
-    PAUSED_PREFIX, RESTART_KEY,
+    AttemptExit, AttemptView, BatchView, Controls, FailedJob, JobView, QueueStats, WorkerInfo,
+    MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
 };
 use crate::clock::format_rfc3339;
 use crate::domain::batch::Counts;
@@ -73,6 +73,7 @@ pub fn job_view(row: ShowRow, uuid: &str, now: i64, connection: &str) -> Result<
         queue: row.queue,
         connection: row.connection.unwrap_or_else(|| connection.to_string()),
         state,
+        history: Vec::new(),
         attempts: row.attempts,
         exceptions: row.exceptions,
         created_at: format_rfc3339(row.created_at.unwrap_or(payload.created_at)),
@@ -248,5 +249,60 @@ impl From<StoredFailure> for FailedJob {
             payload: serde_json::from_str(&f.payload)
                 .unwrap_or(serde_json::Value::String(f.payload)),
         }
+    }
+}
+
+/// A row of job_attempts as stored.
+#[derive(Debug, Clone)]
+pub struct StoredAttempt {
+    pub attempt: i64,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub worker: String,
+    pub exit: AttemptExit,
+    pub outcome: Option<String>,
+    pub output: String,
+}
+
+/// The columns every attempt read selects, oldest first is the caller's ORDER BY.
+pub const ATTEMPT_COLUMNS: &str =
+    "attempt, started_at, finished_at, worker, exit_code, signal, timed_out, outcome, output";
+
+/// The host of a worker id (`host:pid:random`).
+pub fn worker_host(worker: &str) -> &str {
+    let mut parts = worker.rsplitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(_), Some(host)) => host,
+        _ => worker,
+    }
+}
+
+impl From<StoredAttempt> for AttemptView {
+    fn from(a: StoredAttempt) -> AttemptView {
+        AttemptView {
+            attempt: a.attempt,
+            started_at: format_rfc3339(a.started_at),
+            finished_at: a.finished_at.map(format_rfc3339),
+            duration_ms: a.finished_at.map(|f| (f - a.started_at).max(0)),
+            host: worker_host(&a.worker).to_string(),
+            worker: a.worker,
+            exit_code: a.exit.code,
+            signal: a.exit.signal,
+            timed_out: a.exit.timed_out,
+            outcome: a.outcome.unwrap_or_else(|| "running".into()),
+            output: a.output,
+        }
+    }
+}
+
+#[cfg(test)]
+mod attempt_tests {
+    use super::worker_host;
+
+    #[test]
+    fn a_worker_id_names_its_host() {
+        assert_eq!(worker_host("web-1:42:abcdef"), "web-1");
+        assert_eq!(worker_host("fe80::1:42:abcdef"), "fe80::1");
+        assert_eq!(worker_host("odd"), "odd");
     }
 }

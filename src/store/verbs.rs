@@ -37,6 +37,24 @@ pub struct AttemptRow {
     pub payload: String,
     pub name: String,
     pub created_at: i64,
+    /// When this attempt was reserved, and by which worker.
+    pub reserved_at: i64,
+    pub worker_id: String,
+}
+
+/// One attempt's result, as job_attempts keeps it (replacing the row its worker kept while it
+/// ran, if any).
+#[derive(Debug, Clone)]
+pub struct AttemptRecord<'a> {
+    pub token: &'a str,
+    pub uuid: &'a str,
+    pub attempt: i64,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub worker: &'a str,
+    pub exit: &'a super::AttemptExit,
+    pub outcome: &'a str,
+    pub output: &'a str,
 }
 
 /// A job that completed, as finished_jobs keeps it (replacing an earlier row of its uuid).
@@ -145,6 +163,7 @@ pub trait Verbs {
     fn delete_job(&mut self, id: i64) -> Result<()>;
     fn insert_finished(&mut self, row: &FinishedRow<'_>) -> Result<()>;
     fn insert_failed(&mut self, row: &FailedRow<'_>) -> Result<()>;
+    fn record_attempt(&mut self, row: &AttemptRecord<'_>) -> Result<()>;
     fn requeue(&mut self, requeue: &Requeue<'_>) -> Result<()>;
     fn hold_back(&mut self, hold: &HoldBack<'_>) -> Result<()>;
     /// The job runs: it waits on no lock any more.

@@ -52,12 +52,12 @@ pub use url::parse_url;
 
 use super::{
     Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,
-    NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
-    WorkerInfo,
+    NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict,
+    WakeFn, Wakeups, WorkerInfo,
 };
 use crate::clock::Clock;
-use crate::store::verbs::Verbs;
 use crate::domain::job::NewJob;
+use crate::store::verbs::Verbs;
 use anyhow::Result;
 use postgres::{Client, Config};
 use std::sync::Arc;
@@ -327,11 +327,21 @@ impl Store for PostgresStore {
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
-        let rows = self.query(
-            "DELETE FROM failed_jobs WHERE uuid = $1 RETURNING id",
-            &[&uuid],
-        )?;
-        Ok(rows.len() == 1)
+        self.write(|tx| {
+            let found = tx.execute("DELETE FROM failed_jobs WHERE uuid = $1", &[&uuid])? == 1;
+            tx.execute(sql::FORGET_GONE_ATTEMPTS, &[&uuid])?;
+            Ok(found)
+        })
+    }
+
+    fn attempts(&mut self, uuid: &str) -> Result<Vec<crate::store::AttemptView>> {
+        queries::attempts(self, uuid)
+    }
+
+    fn attempt_output(&mut self, job: &Reserved, output: &str) -> Result<()> {
+        let output = verbs::without_nul(output);
+        self.query(sql::ATTEMPT_OUTPUT, &[&job.id, &job.token, &&*output])?;
+        Ok(())
     }
 
     fn flush_failed(&mut self, before_ms: Option<i64>) -> Result<usize> {

@@ -168,3 +168,29 @@ pub(super) fn stored_batch(r: &Row) -> StoredBatch {
         created_at: r.get("created_at"),
     }
 }
+
+/// `Store::attempts`, oldest first.
+pub(super) fn attempts(
+    store: &mut PostgresStore,
+    uuid: &str,
+) -> Result<Vec<crate::store::AttemptView>> {
+    let found = store.query(super::sql::ATTEMPTS, &[&uuid])?;
+    Ok(found
+        .iter()
+        .map(|r| {
+            crate::store::AttemptView::from(rows::StoredAttempt {
+                attempt: r.get("attempt"),
+                started_at: r.get("started_at"),
+                finished_at: r.get("finished_at"),
+                worker: r.get("worker"),
+                exit: crate::store::AttemptExit {
+                    code: r.get("exit_code"),
+                    signal: r.get("signal"),
+                    timed_out: r.get("timed_out"),
+                },
+                outcome: r.get("outcome"),
+                output: r.get("output"),
+            })
+        })
+        .collect())
+}

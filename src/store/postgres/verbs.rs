@@ -5,14 +5,14 @@
 //! transactions on the same middleware keys take turns on advisory locks (`serialize`), as
 //! SQLite's writers do by design.
 
-use super::queries::stored_batch;
-use super::sql::{BATCH, BATCH_FOR_UPDATE, INSERT_FINISHED};
 use super::super::verbs::{
-    AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow,
-    Requeue, Verbs, Window,
+    AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
+    JobRow, Requeue, Verbs, Window,
 };
 use super::super::{BatchView, Intent};
 use super::clock::rebase;
+use super::queries::stored_batch;
+use super::sql::{ATTEMPT_UPSERT, BATCH, BATCH_FOR_UPDATE, INSERT_FINISHED};
 use super::tx::Tx;
 use anyhow::Result;
 use std::borrow::Cow;
@@ -63,7 +63,7 @@ impl Verbs for Tx<'_> {
 
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>> {
         let row = self.opt(
-            "SELECT intent, payload, name, created_at FROM jobs
+            "SELECT intent, payload, name, created_at, reserved_at, worker_id FROM jobs
              WHERE id = $1 AND token = $2 FOR UPDATE",
             &[&id, &token],
         )?;
@@ -74,6 +74,8 @@ impl Verbs for Tx<'_> {
                 payload: r.get("payload"),
                 name: r.get("name"),
                 created_at: r.get("created_at"),
+                reserved_at: r.get::<_, Option<i64>>("reserved_at").unwrap_or(self.now),
+                worker_id: r.get::<_, Option<String>>("worker_id").unwrap_or_default(),
             }
         }))
     }
@@ -98,6 +100,27 @@ impl Verbs for Tx<'_> {
                 &&*output,
                 &row.created_at,
                 &row.finished_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn record_attempt(&mut self, a: &AttemptRecord<'_>) -> Result<()> {
+        let output = without_nul(a.output);
+        self.execute(
+            ATTEMPT_UPSERT,
+            &[
+                &a.token,
+                &a.uuid,
+                &a.attempt,
+                &a.started_at,
+                &a.finished_at,
+                &a.worker,
+                &a.exit.code,
+                &a.exit.signal,
+                &a.exit.timed_out,
+                &a.outcome,
+                &&*output,
             ],
         )?;
         Ok(())

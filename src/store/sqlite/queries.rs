@@ -2,10 +2,12 @@
 //! of batches; rows are read by column name into `store::rows`, which shapes them.
 
 use super::super::rows::{
-    self, ShowRow, StatsRow, StoredFailure, StoredWorker, Table, BATCH_COLUMNS,
+    self, ShowRow, StatsRow, StoredAttempt, StoredFailure, StoredWorker, Table, ATTEMPT_COLUMNS,
+    BATCH_COLUMNS,
 };
 use super::super::{
-    BatchView, Controls, FailedJob, JobView, PrunedBatches, QueueStats, WorkerInfo,
+    AttemptExit, AttemptView, BatchView, Controls, FailedJob, JobView, PrunedBatches, QueueStats,
+    WorkerInfo,
 };
 use super::verbs::stored_batch;
 use anyhow::Result;
@@ -39,7 +41,12 @@ pub fn queue_stats(conn: &Connection, now_ms: i64, connection: &str) -> Result<V
 }
 
 /// A job is in exactly one of the three tables; one query reads it in one shape.
-pub fn show(conn: &Connection, uuid: &str, now_ms: i64, connection: &str) -> Result<Option<JobView>> {
+pub fn show(
+    conn: &Connection,
+    uuid: &str,
+    now_ms: i64,
+    connection: &str,
+) -> Result<Option<JobView>> {
     let row = conn
         .prepare_cached(
             "SELECT 'queued' AS source, queue, name, payload, attempts, exceptions, reserved_at,
@@ -208,3 +215,36 @@ pub fn prune_batches(
         cancelled,
     })
 }
+
+/// Every recorded attempt of a job, oldest first.
+pub fn attempts(conn: &Connection, uuid: &str) -> Result<Vec<AttemptView>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM job_attempts WHERE uuid = ?1 ORDER BY started_at, attempt"
+    ))?;
+    let found = stmt.query_map([uuid], |r| {
+        Ok(StoredAttempt {
+            attempt: r.get("attempt")?,
+            started_at: r.get("started_at")?,
+            finished_at: r.get("finished_at")?,
+            worker: r.get("worker")?,
+            exit: AttemptExit {
+                code: r.get("exit_code")?,
+                signal: r.get("signal")?,
+                timed_out: r.get("timed_out")?,
+            },
+            outcome: r.get("outcome")?,
+            output: r.get("output")?,
+        })
+    })?;
+    Ok(found
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .map(AttemptView::from)
+        .collect())
+}
+
+/// The attempts of jobs that are gone from every table (pruned, forgotten, cleared).
+pub const FORGET_GONE_ATTEMPTS: &str = "DELETE FROM job_attempts WHERE uuid = ?1
+       AND NOT EXISTS (SELECT 1 FROM jobs WHERE uuid = ?1)
+       AND NOT EXISTS (SELECT 1 FROM failed_jobs WHERE uuid = ?1)
+       AND NOT EXISTS (SELECT 1 FROM finished_jobs WHERE uuid = ?1)";
