@@ -1,7 +1,7 @@
 //! `queue show UUID`: one job wherever it is — queued, running, done (within retain_done) or
 //! failed — with its attempts, options and last output.
 
-use super::parse_uuid;
+use super::resolve_uuid;
 use crate::app::Ctx;
 use crate::domain::job::JobCommand;
 use anyhow::{bail, Result};
@@ -17,8 +17,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let uuid = parse_uuid(&args.uuid)?;
     let (_, mut store) = ctx.store()?;
+    let uuid = resolve_uuid(store.as_mut(), &args.uuid)?;
     let Some(mut job) = store.show(&uuid, ctx.now_ms())? else {
         bail!("no job with id {uuid}: it never existed here, or it finished longer ago than retain_done");
     };

@@ -10,7 +10,7 @@ use super::verbs::{
     AttemptRecord, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow,
     Requeue, Verbs,
 };
-use super::{Admission, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict};
+use super::{Admission, Cancelled, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict};
 use crate::clock::new_uuid;
 use crate::domain::batch::{callback_job, chain_catch_job, tally, Counts, FailedInfo, Tally};
 use crate::domain::job::NewJob;
@@ -462,4 +462,36 @@ fn count_in_batch(
         }
     }
     Ok(())
+}
+
+/// `queue cancel`: a queued or delayed job is deleted with its unique lock and attempts; a
+/// running one is refused (its worker holds it).
+pub fn cancel(v: &mut dyn Verbs, uuid: &str) -> Result<Cancelled> {
+    let Some(job) = v.queued(uuid)? else {
+        return Ok(Cancelled::NotQueued);
+    };
+    if job.reserved {
+        return Ok(Cancelled::Running);
+    }
+    v.delete_job(job.id)?;
+    if let Ok(payload) = super::rows::parse_payload(&job.payload, uuid) {
+        if let Some(unique) = &payload.unique {
+            v.release_lock(&unique.key, uuid)?;
+        }
+    }
+    v.forget_attempts(uuid)?;
+    Ok(Cancelled::Deleted)
+}
+
+/// `queue run-now`: a delayed job becomes available now, and its queue's idle workers wake.
+pub fn run_now(v: &mut dyn Verbs, uuid: &str) -> Result<bool> {
+    let Some(job) = v.queued(uuid)? else {
+        return Ok(false);
+    };
+    if job.reserved || job.available_at <= v.now() {
+        return Ok(false);
+    }
+    v.make_available(job.id)?;
+    v.wake(&job.queue);
+    Ok(true)
 }

@@ -104,6 +104,48 @@ pub struct QueueStats {
     pub oldest_pending_age_s: Option<i64>,
 }
 
+/// Which jobs `jobs` lists: in SQL the state, queue and time; the rest (name, text) by
+/// `domain`-side filters over each page.
+#[derive(Debug, Clone, Default)]
+pub struct JobQuery {
+    pub state: Option<JobState>,
+    pub queue: Option<String>,
+    /// Only jobs at or after this instant (created, or failed for failed jobs).
+    pub since_ms: Option<i64>,
+    /// The page after this (at, uuid), newest first.
+    pub after: Option<(i64, String)>,
+    pub page: usize,
+}
+
+/// One job as `jobs` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobSummary {
+    pub uuid: String,
+    pub name: String,
+    pub queue: String,
+    pub state: JobState,
+    pub attempts: i64,
+    /// created_at (failed_at for a failed job), RFC 3339.
+    pub at: String,
+    #[serde(skip)]
+    pub at_ms: i64,
+    /// The error (failed) or last output, for --grep.
+    #[serde(skip)]
+    pub text: String,
+    #[serde(skip)]
+    pub payload: String,
+}
+
+/// What `cancel` did to one job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cancelled {
+    Deleted,
+    /// It is running now: a worker holds it.
+    Running,
+    /// Not queued or delayed (done, failed, or unknown).
+    NotQueued,
+}
+
 /// One failed job, as `failed` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FailedJob {
@@ -368,6 +410,14 @@ pub trait Store: Send {
 
     fn queue_stats(&mut self, now_ms: i64) -> Result<Vec<QueueStats>>;
     fn show(&mut self, uuid: &str, now_ms: i64) -> Result<Option<JobView>>;
+    /// Full uuids of jobs (queued, done or failed) that start with `prefix`, at most `limit`.
+    fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>>;
+    /// One page of jobs in any state, newest first.
+    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<Vec<JobSummary>>;
+    /// Delete a queued or delayed job (its unique lock goes with it); a running one stays.
+    fn cancel(&mut self, uuid: &str, now_ms: i64) -> Result<Cancelled>;
+    /// Make a delayed (or parked) job available now; false when it is not waiting.
+    fn run_now(&mut self, uuid: &str, now_ms: i64) -> Result<bool>;
     /// Every recorded attempt of a job, oldest first (a running one has no finished_at).
     fn attempts(&mut self, uuid: &str) -> Result<Vec<AttemptView>>;
     /// While a long attempt runs, its worker keeps its output so far in the store (bounded by

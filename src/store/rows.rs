@@ -3,8 +3,8 @@
 //! rows, and the shaping (states, counts, times as RFC 3339, lists kept as text) happens here.
 
 use super::{
-    AttemptExit, AttemptView, BatchView, Controls, FailedJob, JobView, QueueStats, WorkerInfo,
-    MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
+    AttemptExit, AttemptView, BatchView, Controls, FailedJob, JobSummary, JobView, QueueStats,
+    WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
 };
 use crate::clock::format_rfc3339;
 use crate::domain::batch::Counts;
@@ -305,4 +305,66 @@ mod attempt_tests {
         assert_eq!(worker_host("fe80::1:42:abcdef"), "fe80::1");
         assert_eq!(worker_host("odd"), "odd");
     }
+}
+
+/// A row of the union `jobs` lists (all three tables), as stored.
+#[derive(Debug, Clone)]
+pub struct ListedRow {
+    pub table: Table,
+    pub uuid: String,
+    pub queue: String,
+    pub name: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub reserved_at: Option<i64>,
+    pub available_at: Option<i64>,
+    pub at: i64,
+    pub text: Option<String>,
+}
+
+/// The SQL state of a `jobs` row, as `JobQuery::state` names it ('queued' rows split by time).
+pub fn state_of(
+    table: Table,
+    reserved_at: Option<i64>,
+    available_at: Option<i64>,
+    now: i64,
+) -> JobState {
+    match (table, reserved_at, available_at) {
+        (Table::Failed, ..) => JobState::Failed,
+        (Table::Finished, ..) => JobState::Done,
+        (_, Some(_), _) => JobState::Reserved,
+        (_, None, Some(at)) if at > now => JobState::Delayed,
+        _ => JobState::Pending,
+    }
+}
+
+impl ListedRow {
+    pub fn summary(self, now: i64) -> JobSummary {
+        JobSummary {
+            state: state_of(self.table, self.reserved_at, self.available_at, now),
+            uuid: self.uuid,
+            name: self.name,
+            queue: self.queue,
+            attempts: self.attempts,
+            at: format_rfc3339(self.at),
+            at_ms: self.at,
+            text: self.text.unwrap_or_default(),
+            payload: self.payload,
+        }
+    }
+}
+
+/// Which tables hold jobs of a state: (jobs, finished_jobs, failed_jobs).
+pub fn tables_for(state: Option<JobState>) -> (bool, bool, bool) {
+    match state {
+        None => (true, true, true),
+        Some(JobState::Done) => (false, true, false),
+        Some(JobState::Failed) => (false, false, true),
+        Some(_) => (true, false, false),
+    }
+}
+
+/// The exclusive upper bound of uuids that start with `prefix` (uuids are hex and dashes).
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}~")
 }

@@ -334,6 +334,28 @@ impl Store for PostgresStore {
         })
     }
 
+    fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let limit = limit as i64;
+        let rows = self.query(sql::FIND_UUIDS, &[&prefix, &limit])?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn list_jobs(
+        &mut self,
+        query: &crate::store::JobQuery,
+        now_ms: i64,
+    ) -> Result<Vec<crate::store::JobSummary>> {
+        queries::list_jobs(self, query, now_ms)
+    }
+
+    fn cancel(&mut self, uuid: &str, _now_ms: i64) -> Result<crate::store::Cancelled> {
+        self.write(|tx| crate::store::lifecycle::cancel(tx, uuid))
+    }
+
+    fn run_now(&mut self, uuid: &str, _now_ms: i64) -> Result<bool> {
+        self.write(|tx| crate::store::lifecycle::run_now(tx, uuid))
+    }
+
     fn attempts(&mut self, uuid: &str) -> Result<Vec<crate::store::AttemptView>> {
         queries::attempts(self, uuid)
     }

@@ -194,3 +194,48 @@ pub(super) fn attempts(
         })
         .collect())
 }
+
+/// `Store::list_jobs`: one page, newest first.
+pub(super) fn list_jobs(
+    store: &mut PostgresStore,
+    q: &crate::store::JobQuery,
+    now: i64,
+) -> Result<Vec<crate::store::JobSummary>> {
+    let (jobs, done, failed) = rows::tables_for(q.state);
+    let state = q.state.filter(|_| jobs && !done).map(|s| s.as_str());
+    let (at, uuid) = q.after.clone().unzip();
+    let page = q.page as i64;
+    let found = store.query(
+        super::sql::LIST_JOBS,
+        &[
+            &now,
+            &q.queue,
+            &q.since_ms,
+            &at,
+            &uuid,
+            &page,
+            &state,
+            &jobs,
+            &done,
+            &failed,
+        ],
+    )?;
+    Ok(found
+        .iter()
+        .map(|r| {
+            rows::ListedRow {
+                table: Table::from_source(r.get("source")),
+                uuid: r.get("uuid"),
+                queue: r.get("queue"),
+                name: r.get("name"),
+                payload: r.get("payload"),
+                attempts: r.get("attempts"),
+                reserved_at: r.get("reserved_at"),
+                available_at: r.get("available_at"),
+                at: r.get("at"),
+                text: r.get("text"),
+            }
+            .summary(now)
+        })
+        .collect())
+}

@@ -7,7 +7,7 @@
 
 use super::super::verbs::{
     AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
-    JobRow, Requeue, Verbs, Window,
+    JobRow, QueuedRow, Requeue, Verbs, Window,
 };
 use super::super::{BatchView, Intent};
 use super::clock::rebase;
@@ -123,6 +123,35 @@ impl Verbs for Tx<'_> {
                 &&*output,
             ],
         )?;
+        Ok(())
+    }
+
+    fn queued(&mut self, uuid: &str) -> Result<Option<QueuedRow>> {
+        let row = self.opt(
+            "SELECT id, queue, reserved_at, available_at, payload FROM jobs
+             WHERE uuid = $1 FOR UPDATE",
+            &[&uuid],
+        )?;
+        Ok(row.map(|r| QueuedRow {
+            id: r.get("id"),
+            queue: r.get("queue"),
+            reserved: r.get::<_, Option<i64>>("reserved_at").is_some(),
+            available_at: r.get("available_at"),
+            payload: r.get("payload"),
+        }))
+    }
+
+    fn make_available(&mut self, id: i64) -> Result<()> {
+        let now = self.now;
+        self.execute(
+            "UPDATE jobs SET available_at = $2, parked_on = NULL WHERE id = $1",
+            &[&id, &now],
+        )?;
+        Ok(())
+    }
+
+    fn forget_attempts(&mut self, uuid: &str) -> Result<()> {
+        self.execute(super::sql::FORGET_GONE_ATTEMPTS, &[&uuid])?;
         Ok(())
     }
 

@@ -18,9 +18,9 @@ mod wake;
 
 use super::lifecycle::{self, Serialized};
 use super::{
-    Admission, AttemptView, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished,
-    Intent, JobView, NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store,
-    StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
+    Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob,
+    Finished, Intent, JobQuery, JobSummary, JobView, NewBatch, PrunedBatches, QueueStats, Reserved,
+    RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
 };
 use crate::domain::job::NewJob;
 use anyhow::Result;
@@ -262,6 +262,22 @@ impl Store for SqliteStore {
 
     fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
         self.read(|conn| queries::failed_jobs(conn, queue))
+    }
+
+    fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        self.read(|conn| queries::find_uuids(conn, prefix, limit))
+    }
+
+    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<Vec<JobSummary>> {
+        self.read(|conn| queries::list_jobs(conn, query, now_ms))
+    }
+
+    fn cancel(&mut self, uuid: &str, now_ms: i64) -> Result<Cancelled> {
+        self.write_at(now_ms, |v| lifecycle::cancel(v, uuid))
+    }
+
+    fn run_now(&mut self, uuid: &str, now_ms: i64) -> Result<bool> {
+        self.write_at(now_ms, |v| lifecycle::run_now(v, uuid))
     }
 
     fn attempts(&mut self, uuid: &str) -> Result<Vec<AttemptView>> {

@@ -5,7 +5,7 @@
 use super::super::rows::{StoredBatch, BATCH_COLUMNS};
 use super::super::verbs::{
     AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
-    JobRow, Requeue, Verbs, Window,
+    JobRow, QueuedRow, Requeue, Verbs, Window,
 };
 use super::super::{BatchView, Intent, RetrySelection};
 use anyhow::{bail, Result};
@@ -173,6 +173,38 @@ impl Verbs for SqliteTx<'_> {
             a.outcome,
             a.output
         ])?;
+        Ok(())
+    }
+
+    fn queued(&mut self, uuid: &str) -> Result<Option<QueuedRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT id, queue, reserved_at, available_at, payload FROM jobs WHERE uuid = ?1",
+            )?
+            .query_row([uuid], |r| {
+                Ok(QueuedRow {
+                    id: r.get("id")?,
+                    queue: r.get("queue")?,
+                    reserved: r.get::<_, Option<i64>>("reserved_at")?.is_some(),
+                    available_at: r.get("available_at")?,
+                    payload: r.get("payload")?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn make_available(&mut self, id: i64) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE jobs SET available_at = ?2, parked_on = NULL WHERE id = ?1")?
+            .execute(params![id, self.now])?;
+        Ok(())
+    }
+
+    fn forget_attempts(&mut self, uuid: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(super::queries::FORGET_GONE_ATTEMPTS)?
+            .execute([uuid])?;
         Ok(())
     }
 
