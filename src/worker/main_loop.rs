@@ -70,6 +70,7 @@ pub fn run(
         started: Instant::now(),
         last_heartbeat: Instant::now(),
         last_prune: None,
+        empty_since: None,
     };
     worker.register()?;
     let result = worker.run_loop(&rx);
@@ -111,6 +112,8 @@ pub(super) struct Worker<'a> {
     pub started: Instant,
     pub last_heartbeat: Instant,
     pub last_prune: Option<Instant>,
+    /// Since when no job was available (for --stop-when-empty-for).
+    pub empty_since: Option<Instant>,
 }
 
 /// What the worker may claim from this turn.
@@ -129,7 +132,7 @@ impl Worker<'_> {
         loop {
             self.prune_if_due()?;
             let found_nothing = self.take_jobs()?;
-            self.check_limits(found_nothing);
+            self.check_limits(found_nothing)?;
 
             if let Some(stop) = self.stopping {
                 if self.running.is_empty() {
@@ -147,7 +150,12 @@ impl Worker<'_> {
             let idle = self.running.is_empty()
                 || (self.running.len() < self.opts.concurrency && found_nothing);
             let mut wait = if idle {
-                self.idle_wait(found_nothing)?.min(self.heartbeat_every())
+                let mut wait = self.idle_wait(found_nothing)?.min(self.heartbeat_every());
+                if let (Some(for_), Some(since)) = (self.opts.stop_when_empty_for, self.empty_since)
+                {
+                    wait = wait.min(for_.saturating_sub(since.elapsed()));
+                }
+                wait
             } else {
                 self.heartbeat_every()
             };
@@ -263,13 +271,28 @@ impl Worker<'_> {
         Ok(self.opts.sleep.min(until))
     }
 
-    fn check_limits(&mut self, found_nothing: bool) {
+    fn check_limits(&mut self, found_nothing: bool) -> Result<()> {
         if self.stopping.is_some() {
-            return;
+            return Ok(());
         }
-        if self.opts.once && found_nothing && self.running.is_empty() {
+        let empty = found_nothing && self.running.is_empty();
+        if !empty {
+            self.empty_since = None;
+        } else if self.empty_since.is_none() {
+            self.empty_since = Some(Instant::now());
+        }
+        let empty_long_enough = match (self.opts.stop_when_empty_for, self.empty_since) {
+            (Some(for_), Some(since)) => since.elapsed() >= for_,
+            _ => false,
+        };
+        if self.opts.once && empty {
             self.stopping = Some(Stop::Once);
-        } else if self.opts.stop_when_empty && found_nothing && self.running.is_empty() {
+        } else if self.opts.stop_when_done && empty {
+            // Done: nothing available now, and nothing delayed either (a retry's backoff).
+            if self.store.next_available_at(&self.opts.queues)?.is_none() {
+                self.stopping = Some(Stop::Empty);
+            }
+        } else if (self.opts.stop_when_empty && empty) || empty_long_enough {
             self.stopping = Some(Stop::Empty);
         } else if self
             .opts
@@ -280,5 +303,6 @@ impl Worker<'_> {
         } else if self.opts.memory_mb > 0 && resident_mb() >= self.opts.memory_mb {
             self.stopping = Some(Stop::Memory);
         }
+        Ok(())
     }
 }

@@ -140,3 +140,54 @@ fn a_running_job_cannot_be_cancelled() {
     wait_exit(worker, LIMIT);
     assert_eq!(env.state(&uuid), "done");
 }
+
+#[test]
+fn work_exit_on_failure_and_stop_when_done_wait_out_retries() {
+    let env = TestEnv::new();
+    env.dispatch(&["--", "true"]);
+    let flaky = env.path().join("flaky");
+    // Fails once, then succeeds on its retry after a backoff.
+    let uuid = env.dispatch(&[
+        "--tries",
+        "2",
+        "--backoff",
+        "1",
+        "--",
+        "sh",
+        "-c",
+        &format!("[ -e {0} ] || {{ touch {0}; exit 1; }}", flaky.display()),
+    ]);
+    let out = wait_exit(
+        env.spawn(&[
+            "work",
+            "--stop-when-done",
+            "--exit-on-failure",
+            "--sleep",
+            "0.05",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(env.state(&uuid), "done", "the worker waited out the retry");
+
+    env.dispatch(&["--", "sh", "-c", "exit 4"]);
+    let out = wait_exit(
+        env.spawn(&[
+            "work",
+            "--stop-when-empty",
+            "--exit-on-failure",
+            "--sleep",
+            "0.05",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("failed for good"));
+
+    // --stop-when-empty-for: exits 0 once nothing came for that long.
+    let out = wait_exit(
+        env.spawn(&["work", "--stop-when-empty-for", "0.3", "--sleep", "0.05"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
