@@ -102,6 +102,10 @@ pub enum Command {
     Cancel(cancel::Args),
     /// Make delayed jobs available now.
     RunNow(run_now::Args),
+    /// Block until jobs, a batch, a chain or queues have ended; exit 1 if any failed.
+    Wait(wait::Args),
+    /// Print an attempt's output; --follow streams a running one's.
+    Logs(logs::Args),
     /// List failed jobs, newest first.
     Failed(failed::Args),
     /// Put failed jobs back on their queue: UUID…, `all`, or --queue Q.

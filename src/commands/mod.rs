@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod key_generate;
 pub mod listen;
 pub mod lock;
+pub mod logs;
 pub mod maintenance;
 pub mod migrate;
 pub mod monitor;
@@ -30,6 +31,7 @@ pub mod show;
 pub mod status;
 pub mod supervisor;
 pub mod table;
+pub mod wait;
 pub mod work;
 
 use anyhow::{bail, Result};

@@ -326,6 +326,8 @@ pub fn finish(
                 error: &error,
             };
             after_failure(v, job, &failed)?;
+            // Waiters (`queue wait`) on any host hear of a final failure at once.
+            v.wake(&job.queue);
         }
     }
     Ok(Finished::Applied(verdict.decision))

@@ -14,6 +14,10 @@ pub(super) struct Running {
     pub pgid: Option<u32>,
     /// A handler's deadline, enforced by the loop (a process's by its own thread).
     pub handler_deadline: Option<Instant>,
+    /// A process's output so far, and how much of it the store has (`logs --follow`).
+    pub live: Option<process::LiveTail>,
+    pub live_stored: u64,
+    pub started: Instant,
 }
 
 /// How an attempt ended, as its thread saw it.

@@ -116,6 +116,10 @@ pub(super) struct Worker<'a> {
     pub empty_since: Option<Instant>,
 }
 
+/// How often a running attempt's new output is written to the store, and how long an attempt
+/// runs before it is (short jobs never pay for it).
+const LIVE_EVERY: Duration = Duration::from_millis(200);
+
 /// What the worker may claim from this turn.
 enum Claimable {
     /// These queues: the worker's, less the paused ones.
@@ -171,7 +175,12 @@ impl Worker<'_> {
             {
                 wait = wait.min(at.saturating_duration_since(Instant::now()));
             }
+            // A running process's output reaches the store every LIVE_EVERY (`logs --follow`).
+            if self.running.values().any(|r| r.live.is_some()) {
+                wait = wait.min(LIVE_EVERY);
+            }
             self.wait(rx, wait)?;
+            self.store_live_output();
             if self.kill_at.is_some_and(|at| Instant::now() >= at) {
                 self.signal_jobs(libc::SIGKILL);
                 self.kill_at = None;
@@ -256,6 +265,27 @@ impl Worker<'_> {
             return Ok(Claimable::Closed);
         }
         Ok(Claimable::Queues(queues))
+    }
+
+    /// Write the output of running attempts that printed something since the last time, once
+    /// they have run LIVE_EVERY; a store error here only delays the stream.
+    fn store_live_output(&mut self) {
+        let due: Vec<u64> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.started.elapsed() >= LIVE_EVERY)
+            .filter(|(_, r)| r.live.as_ref().is_some_and(|l| l.pushed() != r.live_stored))
+            .map(|(slot, _)| *slot)
+            .collect();
+        for slot in due {
+            let Some(r) = self.running.get_mut(&slot) else {
+                continue;
+            };
+            let (pushed, text) = r.live.as_ref().map(|l| l.read()).unwrap_or_default();
+            if self.store.attempt_output(&r.job, &text).is_ok() {
+                r.live_stored = pushed;
+            }
+        }
     }
 
     /// How long to wait when there is nothing to take: --sleep, but no later than the moment

@@ -191,3 +191,132 @@ fn work_exit_on_failure_and_stop_when_done_wait_out_retries() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// Run `args` in the background and return its exit code (with a deadline).
+fn exit_of(env: &TestEnv, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = wait_exit(env.spawn(args), LIMIT);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn dispatch_wait_exits_with_the_jobs_end() {
+    let env = TestEnv::new();
+    let worker = env.spawn(&["work", "--sleep", "0.05"]);
+    let code = |args: &[&str]| {
+        let mut all = vec!["dispatch", "--wait"];
+        all.extend_from_slice(args);
+        exit_of(&env, &all)
+    };
+    assert_eq!(code(&["--", "true"]).0, Some(0));
+    // A final failure after retries: the last attempt's exit status.
+    let (c, _, err) = code(&["--tries", "2", "--", "sh", "-c", "exit 7"]);
+    assert_eq!(c, Some(7), "{err}");
+    assert!(err.contains("failed"), "{err}");
+    assert_eq!(code(&["--", "sh", "-c", "kill -TERM $$"]).0, Some(128 + 15));
+    assert_eq!(code(&["--timeout", "1", "--", "sleep", "30"]).0, Some(124));
+    assert_eq!(code(&["--", "/nonexistent/program"]).0, Some(1));
+    // --follow streams the output while waiting.
+    let (c, out, _) = code(&[
+        "--follow",
+        "--",
+        "sh",
+        "-c",
+        "echo one; sleep 0.5; echo two",
+    ]);
+    assert_eq!(c, Some(0));
+    assert!(out.contains("one\n") && out.contains("two\n"), "{out}");
+    send_signal(&worker, libc::SIGTERM);
+    wait_exit(worker, LIMIT);
+
+    // The wait's own timeout: no worker runs it, it stays queued.
+    let (c, out, err) = code(&["--wait-timeout", "0.3", "--", "true"]);
+    assert_eq!(c, Some(124), "{err}");
+    assert!(err.contains("stays queued"), "{err}");
+    assert_eq!(env.state(out.trim()), "pending");
+}
+
+#[test]
+fn wait_for_jobs_batches_chains_and_queues() {
+    let env = TestEnv::new();
+    let ok = env.dispatch(&["--", "true"]);
+    let bad = env.dispatch(&["--", "sh", "-c", "exit 3"]);
+    // Nothing ran yet: the wait times out.
+    let (c, _, _) = exit_of(&env, &["wait", &ok, "--timeout", "0.2"]);
+    assert_eq!(c, Some(124));
+    // A wait that begins before the jobs run.
+    let waiting = env.spawn(&["wait", &ok, &bad]);
+    drain(&env, &[]);
+    let out = wait_exit(waiting, LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(&bad), "{}", text(&out.stderr));
+    // A wait that begins long after the jobs ended.
+    env.advance(secs(600));
+    assert_eq!(exit_of(&env, &["wait", &ok]).0, Some(0));
+    assert_eq!(exit_of(&env, &["wait", &bad[..13]]).0, Some(1));
+    let json = env.json(&["wait", &ok]);
+    assert_eq!(json["ended"][0]["state"], "done", "{json}");
+
+    // A batch with a failure.
+    let batch = env.ok(&["batch", "--allow-failures", "true", "false"]);
+    let id = batch.split_whitespace().next().unwrap().to_string();
+    let waiting = env.spawn(&["wait", "--batch", &id]);
+    drain(&env, &[]);
+    assert_eq!(wait_exit(waiting, LIMIT).status.code(), Some(1));
+
+    // A chain that stops at its second link.
+    let chain = env.ok(&["chain", "true", "false", "true"]);
+    let first = chain.split_whitespace().next().unwrap().to_string();
+    let waiting = env.spawn(&["wait", "--chain", &first]);
+    drain(&env, &[]);
+    drain(&env, &[]);
+    assert_eq!(wait_exit(waiting, LIMIT).status.code(), Some(1));
+    let chain = env.ok(&["chain", "true", "true"]);
+    let first = chain.split_whitespace().next().unwrap().to_string();
+    drain(&env, &[]);
+    drain(&env, &[]);
+    assert_eq!(exit_of(&env, &["wait", "--chain", &first]).0, Some(0));
+
+    // Queues: until nothing is pending, delayed or reserved.
+    env.dispatch(&["--queue", "q1", "--", "true"]);
+    let waiting = env.spawn(&["wait", "--queue", "q1"]);
+    drain(&env, &["--queue", "q1"]);
+    assert_eq!(wait_exit(waiting, LIMIT).status.code(), Some(0));
+}
+
+#[test]
+fn logs_follow_streams_a_job_that_prints_slowly() {
+    let env = TestEnv::new();
+    let gate = env.path().join("gate");
+    let uuid = env.dispatch(&[
+        "--",
+        "sh",
+        "-c",
+        &format!(
+            "echo first; while [ ! -e {} ]; do sleep 0.05; done; echo second",
+            gate.display()
+        ),
+    ]);
+    let worker = env.spawn(&["work", "--stop-when-empty", "--sleep", "0.05"]);
+    let mut follow = env.spawn(&["logs", "--follow", &uuid[..13]]);
+    // The first line arrives while the job still runs.
+    let mut stdout = follow.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 64];
+    use std::io::Read;
+    while !String::from_utf8_lossy(&seen).contains("first\n") {
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(n > 0, "logs --follow ended early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(env.state(&uuid), "reserved");
+    std::fs::write(&gate, "").unwrap();
+    stdout.read_to_end(&mut seen).unwrap();
+    let out = wait_exit(follow, LIMIT);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&seen), "first\nsecond\n");
+    wait_exit(worker, LIMIT);
+    assert_eq!(
+        env.ok(&["logs", &uuid, "--attempt", "1"]),
+        "first\nsecond\n"
+    );
+}
