@@ -320,3 +320,51 @@ fn logs_follow_streams_a_job_that_prints_slowly() {
         "first\nsecond\n"
     );
 }
+
+/// The README's CI example, exactly as written there.
+fn readme_ci_example() -> String {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("<!-- ci-example -->\n```sh\n").unwrap();
+    let rest = &readme[start..];
+    let body = &rest[rest.find("```sh\n").unwrap() + 6..];
+    body[..body.find("```").unwrap()].to_string()
+}
+
+#[test]
+fn the_readme_ci_example_fails_the_pipeline_when_a_job_failed() {
+    let script = readme_ci_example();
+    for (failing, expected) in [(None, 0), (Some(3), 1)] {
+        let env = TestEnv::new();
+        let fail_on = failing.map_or("0".to_string(), |n: i32| n.to_string());
+        env.write("check.sh", &format!("#!/bin/sh\n[ \"$1\" != {fail_on} ]\n"));
+        let ci = env.write("ci.sh", &script);
+        use std::os::unix::fs::PermissionsExt;
+        for f in [&ci, &env.path().join("check.sh")] {
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let bin = std::path::Path::new(&queue_bin())
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+        let mut cmd = env.cmd(&[]);
+        let out = std::process::Command::new("sh")
+            .arg(&ci)
+            .current_dir(env.path())
+            .envs(
+                cmd.get_envs()
+                    .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+            )
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        let _ = &mut cmd;
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "fail on {failing:?}\nstdout: {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+}
