@@ -260,12 +260,15 @@ fn wait_dispatched(
         eprintln!("queue: --wait-timeout passed; the job stays queued");
         return Ok(ExitCode::from(EXIT_TIMEOUT));
     }
+    let mut code = ExitCode::SUCCESS;
     for e in outcome.ended.iter().filter(|e| !e.succeeded) {
         let status = e.last_attempt.as_ref().map_or(1, |a| a.exit_status());
         eprintln!("queue: job {} {} (exit status {status})", e.id, e.state);
-        return Ok(ExitCode::from(status));
+        if code == ExitCode::SUCCESS {
+            code = ExitCode::from(status);
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 /// Seal the jobs dispatched with --encrypt (before they are chained, so each link is sealed).

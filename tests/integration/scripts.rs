@@ -77,14 +77,14 @@ fn jobs_lists_any_state_and_prefixes_cancel_and_run_now() {
             .map(|j| j["uuid"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(only(&["--state", "failed"]), [failed.clone()]);
+    assert_eq!(only(&["--state", "failed"]), [failed.as_str()]);
     assert_eq!(
         only(&["--queue", "b", "--state", "pending"]),
-        [pending.clone()]
+        [pending.as_str()]
     );
-    assert_eq!(only(&["--name", "report-*"]), [pending.clone()]);
-    assert_eq!(only(&["--grep", "oops"]), [failed.clone()]);
-    assert_eq!(only(&["--limit", "1"]), [delayed.clone()]);
+    assert_eq!(only(&["--name", "report-*"]), [pending.as_str()]);
+    assert_eq!(only(&["--grep", "oops"]), [failed.as_str()]);
+    assert_eq!(only(&["--limit", "1"]), [delayed.as_str()]);
     let table = env.ok(&["jobs", "--limit", "2"]);
     assert!(table.contains("2 more"), "{table}");
 
@@ -347,7 +347,7 @@ fn the_readme_ci_example_fails_the_pipeline_when_a_job_failed() {
             .unwrap()
             .to_path_buf();
         let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-        let mut cmd = env.cmd(&[]);
+        let cmd = env.cmd(&[]);
         let out = std::process::Command::new("sh")
             .arg(&ci)
             .current_dir(env.path())
@@ -358,7 +358,7 @@ fn the_readme_ci_example_fails_the_pipeline_when_a_job_failed() {
             .env("PATH", path)
             .output()
             .unwrap();
-        let _ = &mut cmd;
+
         assert_eq!(
             out.status.code(),
             Some(expected),
