@@ -37,6 +37,9 @@ _queue() {
             queue,bench)
                 cmd="queue__subcmd__bench"
                 ;;
+            queue,cancel)
+                cmd="queue__subcmd__cancel"
+                ;;
             queue,chain)
                 cmd="queue__subcmd__chain"
                 ;;
@@ -73,6 +76,9 @@ _queue() {
             queue,help)
                 cmd="queue__subcmd__help"
                 ;;
+            queue,jobs)
+                cmd="queue__subcmd__jobs"
+                ;;
             queue,key-generate)
                 cmd="queue__subcmd__key__subcmd__generate"
                 ;;
@@ -81,6 +87,9 @@ _queue() {
                 ;;
             queue,lock)
                 cmd="queue__subcmd__lock"
+                ;;
+            queue,logs)
+                cmd="queue__subcmd__logs"
                 ;;
             queue,man)
                 cmd="queue__subcmd__man"
@@ -115,6 +124,9 @@ _queue() {
             queue,retry-batch)
                 cmd="queue__subcmd__retry__subcmd__batch"
                 ;;
+            queue,run-now)
+                cmd="queue__subcmd__run__subcmd__now"
+                ;;
             queue,show)
                 cmd="queue__subcmd__show"
                 ;;
@@ -132,6 +144,9 @@ _queue() {
                 ;;
             queue,up)
                 cmd="queue__subcmd__up"
+                ;;
+            queue,wait)
+                cmd="queue__subcmd__wait"
                 ;;
             queue,work)
                 cmd="queue__subcmd__work"
@@ -156,6 +171,9 @@ _queue() {
                 ;;
             queue__subcmd__help,bench)
                 cmd="queue__subcmd__help__subcmd__bench"
+                ;;
+            queue__subcmd__help,cancel)
+                cmd="queue__subcmd__help__subcmd__cancel"
                 ;;
             queue__subcmd__help,chain)
                 cmd="queue__subcmd__help__subcmd__chain"
@@ -193,6 +211,9 @@ _queue() {
             queue__subcmd__help,help)
                 cmd="queue__subcmd__help__subcmd__help"
                 ;;
+            queue__subcmd__help,jobs)
+                cmd="queue__subcmd__help__subcmd__jobs"
+                ;;
             queue__subcmd__help,key-generate)
                 cmd="queue__subcmd__help__subcmd__key__subcmd__generate"
                 ;;
@@ -201,6 +222,9 @@ _queue() {
                 ;;
             queue__subcmd__help,lock)
                 cmd="queue__subcmd__help__subcmd__lock"
+                ;;
+            queue__subcmd__help,logs)
+                cmd="queue__subcmd__help__subcmd__logs"
                 ;;
             queue__subcmd__help,man)
                 cmd="queue__subcmd__help__subcmd__man"
@@ -235,6 +259,9 @@ _queue() {
             queue__subcmd__help,retry-batch)
                 cmd="queue__subcmd__help__subcmd__retry__subcmd__batch"
                 ;;
+            queue__subcmd__help,run-now)
+                cmd="queue__subcmd__help__subcmd__run__subcmd__now"
+                ;;
             queue__subcmd__help,show)
                 cmd="queue__subcmd__help__subcmd__show"
                 ;;
@@ -253,6 +280,9 @@ _queue() {
             queue__subcmd__help,up)
                 cmd="queue__subcmd__help__subcmd__up"
                 ;;
+            queue__subcmd__help,wait)
+                cmd="queue__subcmd__help__subcmd__wait"
+                ;;
             queue__subcmd__help,work)
                 cmd="queue__subcmd__help__subcmd__work"
                 ;;
@@ -263,7 +293,7 @@ _queue() {
 
     case "${cmd}" in
         queue)
-            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,6 +664,32 @@ _queue() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        queue__subcmd__cancel)
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         queue__subcmd__chain)
             opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --catch --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -797,7 +853,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__dispatch)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --name --sync --if --unless --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --name --sync --if --unless --file --wait --wait-timeout --follow --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -880,6 +936,10 @@ _queue() {
                     return 0
                     ;;
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1097,7 +1157,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help)
-            opts="dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
+            opts="dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1195,6 +1255,20 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__help__subcmd__cancel)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1376,6 +1450,20 @@ _queue() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        queue__subcmd__help__subcmd__jobs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         queue__subcmd__help__subcmd__key__subcmd__generate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1405,6 +1493,20 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help__subcmd__lock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__help__subcmd__logs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1572,6 +1674,20 @@ _queue() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        queue__subcmd__help__subcmd__run__subcmd__now)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         queue__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1656,6 +1772,20 @@ _queue() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        queue__subcmd__help__subcmd__wait)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         queue__subcmd__help__subcmd__work)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1663,6 +1793,56 @@ _queue() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__jobs)
+            opts="-q -v -h -V --state --queue --name --grep --since --limit --database --connection --config --json --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -W "pending delayed reserved done failed" -- "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1762,6 +1942,36 @@ _queue() {
                     return 0
                     ;;
                 --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__logs)
+            opts="-f -q -v -h -V --follow --attempt --database --connection --config --json --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --attempt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2102,6 +2312,32 @@ _queue() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        queue__subcmd__run__subcmd__now)
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         queue__subcmd__show)
             opts="-q -v -h -V --decrypt --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2294,8 +2530,50 @@ _queue() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        queue__subcmd__wait)
+            opts="-q -v -h -V --batch --chain --queue --timeout --database --connection --config --json --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         queue__subcmd__work)
-            opts="-q -v -h -V --queue --sleep --timeout --tries --backoff --rest --memory --force --max-jobs --max-time --stop-when-empty --once --name --concurrency --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --sleep --timeout --tries --backoff --rest --memory --force --max-jobs --max-time --stop-when-empty --stop-when-empty-for --stop-when-done --exit-on-failure --once --name --concurrency --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2334,6 +2612,10 @@ _queue() {
                     return 0
                     ;;
                 --max-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-when-empty-for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

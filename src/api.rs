@@ -134,6 +134,8 @@ impl Queue {
                 max_jobs: 0,
                 max_time: None,
                 stop_when_empty: false,
+                stop_when_empty_for: None,
+                stop_when_done: false,
                 once: false,
                 timeout_secs: 60,
                 tries: 1,

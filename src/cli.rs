@@ -96,6 +96,16 @@ pub enum Command {
     Status(status::Args),
     /// Show one job: state, attempts, options and last output.
     Show(show::Args),
+    /// List jobs in any state, newest first (filters, --limit, --json).
+    Jobs(jobs::Args),
+    /// Delete queued or delayed jobs.
+    Cancel(cancel::Args),
+    /// Make delayed jobs available now.
+    RunNow(run_now::Args),
+    /// Block until jobs, a batch, a chain or queues have ended; exit 1 if any failed.
+    Wait(wait::Args),
+    /// Print an attempt's output; --follow streams a running one's.
+    Logs(logs::Args),
     /// List failed jobs, newest first.
     Failed(failed::Args),
     /// Put failed jobs back on their queue: UUID…, `all`, or --queue Q.

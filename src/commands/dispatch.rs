@@ -209,6 +209,16 @@ pub struct Args {
     /// The program and its arguments, after `--`.
     #[arg(last = true, value_name = "PROGRAM")]
     pub command: Vec<String>,
+    /// Then block until the job succeeded (exit 0) or failed for good (its last attempt's
+    /// exit status: 128+N for a signal, 124 for a timeout, 1 if it could not start).
+    #[arg(long, conflicts_with = "sync")]
+    pub wait: bool,
+    /// With --wait: give up waiting after this long (exit 124; the job stays queued).
+    #[arg(long, value_name = "D", requires = "wait", value_parser = crate::domain::duration::parse_duration)]
+    pub wait_timeout: Option<std::time::Duration>,
+    /// With --wait: stream the job's output while waiting.
+    #[arg(long, requires = "wait")]
+    pub follow: bool,
 }
 
 #[derive(Serialize)]
@@ -281,7 +291,54 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             ctx.out.line(&job.payload.uuid);
         }
     }
+    if args.wait {
+        let uuids: Vec<String> = jobs
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| **r == Enqueued::Dispatched)
+            .map(|(j, _)| j.payload.uuid.clone())
+            .collect();
+        return wait_dispatched(ctx, store.as_mut(), uuids, &args);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `dispatch --wait`: wait for the jobs just dispatched; exit as §8 says.
+fn wait_dispatched(
+    ctx: &Ctx,
+    store: &mut dyn crate::store::Store,
+    uuids: Vec<String>,
+    args: &Args,
+) -> Result<ExitCode> {
+    use super::wait::{wait_for, Target, EXIT_TIMEOUT};
+    let mut follow = super::logs::Follower::default();
+    let outcome = wait_for(
+        ctx,
+        store,
+        &Target::Jobs(uuids.clone()),
+        args.wait_timeout,
+        |store| {
+            if args.follow {
+                for uuid in &uuids {
+                    follow.print_new(store, uuid)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    if outcome.timed_out {
+        eprintln!("queue: --wait-timeout passed; the job stays queued");
+        return Ok(ExitCode::from(EXIT_TIMEOUT));
+    }
+    let mut code = ExitCode::SUCCESS;
+    for e in outcome.ended.iter().filter(|e| !e.succeeded) {
+        let status = e.last_attempt.as_ref().map_or(1, |a| a.exit_status());
+        eprintln!("queue: job {} {} (exit status {status})", e.id, e.state);
+        if code == ExitCode::SUCCESS {
+            code = ExitCode::from(status);
+        }
+    }
+    Ok(code)
 }
 
 /// Seal the jobs dispatched with --encrypt (before they are chained, so each link is sealed).

@@ -1,6 +1,6 @@
 //! `queue forget UUID`: delete one failed job.
 
-use super::parse_uuid;
+use super::resolve_uuid;
 use crate::app::Ctx;
 use anyhow::{bail, Result};
 use std::process::ExitCode;
@@ -12,8 +12,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let uuid = parse_uuid(&args.uuid)?;
     let (_, mut store) = ctx.store()?;
+    let uuid = resolve_uuid(store.as_mut(), &args.uuid)?;
     if !store.forget_failed(&uuid)? {
         bail!("no failed job with id {uuid} (see `queue failed`)");
     }

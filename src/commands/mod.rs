@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod batches;
 pub mod bench;
+pub mod cancel;
 pub mod chain;
 pub mod clear;
 pub mod completions;
@@ -11,9 +12,11 @@ pub mod fail;
 pub mod failed;
 pub mod flush;
 pub mod forget;
+pub mod jobs;
 pub mod key_generate;
 pub mod listen;
 pub mod lock;
+pub mod logs;
 pub mod maintenance;
 pub mod migrate;
 pub mod monitor;
@@ -23,10 +26,12 @@ pub mod prune_failed;
 pub mod release;
 pub mod restart;
 pub mod retry;
+pub mod run_now;
 pub mod show;
 pub mod status;
 pub mod supervisor;
 pub mod table;
+pub mod wait;
 pub mod work;
 
 use anyhow::{bail, Result};
@@ -68,4 +73,27 @@ pub fn did_you_mean<'a>(
         .filter(|(d, c)| *d <= (c.chars().count() / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.as_str())
+}
+
+/// The full uuid of a job given by its uuid or a unique prefix of it (ambiguous or unknown: an
+/// error that says which).
+pub fn resolve_uuid(store: &mut dyn crate::store::Store, text: &str) -> Result<String> {
+    use crate::domain::select::{resolve_prefix, valid_prefix};
+    let text = text.trim();
+    if let Ok(full) = parse_uuid(text) {
+        return Ok(full);
+    }
+    let prefix = text.to_ascii_lowercase();
+    if !valid_prefix(&prefix) {
+        bail!(
+            "invalid job id '{text}': expected a uuid, or at least its first 4 characters, as printed by `queue dispatch` or `queue jobs`"
+        );
+    }
+    let found = store.find_uuids(&prefix, 6)?;
+    resolve_prefix(text, &found).map_err(anyhow::Error::msg)
+}
+
+/// `resolve_uuid` for each of several ids.
+pub fn resolve_uuids(store: &mut dyn crate::store::Store, texts: &[String]) -> Result<Vec<String>> {
+    texts.iter().map(|t| resolve_uuid(store, t)).collect()
 }

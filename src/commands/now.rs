@@ -90,6 +90,7 @@ pub fn run_job(p: &Payload, queue: &str, target: &Target, ctx: &Ctx) -> Result<i
         env.push(("QUEUE_BATCH_ID".to_string(), batch_id.clone()));
     }
     let spec = process::Spec {
+        live: None,
         argv,
         cwd: p.cwd.clone(),
         env,

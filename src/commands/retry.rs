@@ -1,7 +1,7 @@
 //! `queue retry UUID… | all | --queue Q`: put failed jobs back on their original queue with the
 //! same uuid and payload and fresh attempts.
 
-use super::parse_uuid;
+use super::resolve_uuids;
 use crate::app::Ctx;
 use crate::store::RetrySelection;
 use anyhow::Result;
@@ -18,6 +18,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
+    let (_, mut store) = ctx.store()?;
     let selection = match (&args.queue, args.ids.as_slice()) {
         (Some(q), _) => RetrySelection::Queue(q.clone()),
         (None, [one]) if one == "all" => RetrySelection::All,
@@ -26,11 +27,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
                 "say which failed jobs to retry: UUID…, `all`, or --queue Q",
             ))
         }
-        (None, ids) => {
-            RetrySelection::Uuids(ids.iter().map(|i| parse_uuid(i)).collect::<Result<_>>()?)
-        }
+        (None, ids) => RetrySelection::Uuids(resolve_uuids(store.as_mut(), ids)?),
     };
-    let (_, mut store) = ctx.store()?;
     let retried = store.retry_failed(&selection, ctx.now_ms())?;
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "retried": retried }))?;

@@ -1,7 +1,7 @@
 //! `queue show UUID`: one job wherever it is — queued, running, done (within retain_done) or
 //! failed — with its attempts, options and last output.
 
-use super::parse_uuid;
+use super::resolve_uuid;
 use crate::app::Ctx;
 use crate::domain::job::JobCommand;
 use anyhow::{bail, Result};
@@ -17,11 +17,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
-    let uuid = parse_uuid(&args.uuid)?;
     let (_, mut store) = ctx.read_store()?;
+    let uuid = resolve_uuid(store.as_mut(), &args.uuid)?;
     let Some(mut job) = store.show(&uuid, ctx.now_ms())? else {
         bail!("no job with id {uuid}: it never existed here, or it finished longer ago than retain_done");
     };
+    job.history = store.attempts(&uuid)?;
     if args.decrypt {
         if let Some(secret) = job.payload.secret.clone() {
             let sealed = crate::crypto::Keys::from_env()?.open(&secret, &job.uuid)?;
@@ -85,6 +86,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     for (key, value) in rows {
         ctx.out.line(&format!("{key:<width$}  {value}"));
     }
+    if !job.history.is_empty() {
+        ctx.out.line("\nattempts:");
+        for a in &job.history {
+            ctx.out.line(&format!("  {}", attempt_line(a)));
+        }
+    }
     if let Some(error) = &job.error {
         ctx.out.line(&format!("\nerror:\n{error}"));
     } else if let Some(output) = job.output.as_ref().filter(|o| !o.is_empty()) {
@@ -92,4 +99,27 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             .line(&format!("\nlast output:\n{}", output.trim_end()));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One attempt on one line: number, start, duration, worker and host, exit status, outcome.
+pub fn attempt_line(a: &crate::store::AttemptView) -> String {
+    let duration = a
+        .duration_ms
+        .map(|ms| format!("{:.2}s", ms as f64 / 1000.0))
+        .unwrap_or_else(|| "running".into());
+    let exit = if a.timed_out {
+        "timed out".to_string()
+    } else if let Some(sig) = a.signal {
+        format!("signal {sig}")
+    } else if let Some(code) = a.exit_code {
+        format!("exit {code}")
+    } else if a.finished_at.is_some() {
+        "no exit status".to_string()
+    } else {
+        "-".to_string()
+    };
+    format!(
+        "#{}  {}  {}  {} on {}  {}  {}",
+        a.attempt, a.started_at, duration, a.worker, a.host, exit, a.outcome
+    )
 }

@@ -91,6 +91,15 @@ pub struct Args {
     /// Exit as soon as no job is available now (delayed jobs stay queued).
     #[arg(long)]
     pub stop_when_empty: bool,
+    /// Exit once no job has been available for S seconds.
+    #[arg(long, value_name = "S")]
+    pub stop_when_empty_for: Option<String>,
+    /// Exit once no job of these queues is available or delayed (waits out retries' backoff).
+    #[arg(long)]
+    pub stop_when_done: bool,
+    /// Exit 1 if any job this worker ran failed for good (for CI).
+    #[arg(long)]
+    pub exit_on_failure: bool,
     /// Process at most one job, then exit.
     #[arg(long)]
     pub once: bool,
@@ -126,6 +135,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         max_jobs: args.max_jobs,
         max_time: (!max_time.is_zero()).then_some(max_time),
         stop_when_empty: args.stop_when_empty,
+        stop_when_empty_for: args
+            .stop_when_empty_for
+            .as_deref()
+            .map(|s| seconds("stop-when-empty-for", s))
+            .transpose()?,
+        stop_when_done: args.stop_when_done,
         once: args.once,
         timeout_secs: common.timeout_secs,
         tries: common.tries,
@@ -162,6 +177,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         out: ctx.out,
         clock: Arc::clone(&ctx.clock),
         connection: target.connection.clone(),
+        failed: 0,
     };
     let stop = worker::run(store.as_mut(), Arc::clone(&ctx.clock), &opts, &mut reporter)?;
     if stop == worker::Stop::Memory && !ctx.out.quiet {
@@ -172,6 +188,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         ));
     } else if ctx.out.verbose && !ctx.out.json {
         crate::output::error_line(&format!("Worker stopped: {}.", stop.as_str()));
+    }
+    if args.exit_on_failure && reporter.failed > 0 && stop.exit_code() == 0 {
+        eprintln!(
+            "queue: {} job(s) failed for good (see `queue failed`)",
+            reporter.failed
+        );
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::from(stop.exit_code()))
 }
@@ -208,6 +231,8 @@ struct WorkLines {
     out: Output,
     clock: Arc<dyn Clock>,
     connection: String,
+    /// Jobs that failed for good (for --exit-on-failure).
+    failed: u64,
 }
 
 const LINE_WIDTH: usize = 78;
@@ -233,6 +258,13 @@ impl WorkLines {
 
 impl Reporter for WorkLines {
     fn report(&mut self, event: Event<'_>) {
+        if let Event::Finished {
+            decision: Decision::Fail { .. },
+            ..
+        } = &event
+        {
+            self.failed += 1;
+        }
         if self.out.quiet {
             return;
         }

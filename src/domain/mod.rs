@@ -6,3 +6,4 @@ pub mod job;
 pub mod middleware;
 pub mod named;
 pub mod policy;
+pub mod select;

@@ -7,9 +7,12 @@
 //! functions of `domain`.
 
 use super::verbs::{
-    BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow, Requeue, Verbs,
+    AttemptRecord, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow,
+    Requeue, Verbs,
 };
-use super::{Admission, Ending, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict};
+use super::{
+    Admission, Cancelled, Ending, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict,
+};
 use crate::clock::new_uuid;
 use crate::domain::batch::{callback_job, chain_catch_job, tally, Counts, FailedInfo, Tally};
 use crate::domain::job::NewJob;
@@ -261,6 +264,21 @@ pub fn finish(
     let verdict = decide(row.intent.clone());
     release_after_attempt(v, job, &verdict)?;
     let now = v.now();
+    let outcome = attempt_outcome(&verdict);
+    // A failure discarded (`[failed] driver = "null"`) leaves nothing to keep its attempts for.
+    if !(outcome == "failed" && options.discard_failed) {
+        v.record_attempt(&AttemptRecord {
+            token: &job.token,
+            uuid: &job.uuid,
+            attempt: job.attempts,
+            started_at: row.reserved_at,
+            finished_at: now,
+            worker: &row.worker_id,
+            exit: &job.exit,
+            outcome,
+            output,
+        })?;
+    }
     match &verdict.decision {
         Decision::Complete => {
             v.delete_job(job.id)?;
@@ -311,6 +329,8 @@ pub fn finish(
                 error: &error,
             };
             after_failure(v, job, &failed)?;
+            // Waiters (`queue wait`) on any host hear of a final failure at once.
+            v.wake(&job.queue);
         }
     }
     Ok(Finished::Applied(verdict.decision))
@@ -326,6 +346,17 @@ pub fn finish_all(
         .iter_mut()
         .map(|e| finish(v, e.job, e.output, &mut *e.decide, options))
         .collect()
+}
+
+/// What an attempt's row says of its end: succeeded, released (it asked, or was released
+/// without an exception), retrying (it threw and runs again), failed (for good).
+pub fn attempt_outcome(verdict: &Verdict) -> &'static str {
+    match &verdict.decision {
+        Decision::Complete => "succeeded",
+        Decision::Release { .. } if verdict.threw => "retrying",
+        Decision::Release { .. } => "released",
+        Decision::Fail { .. } => "failed",
+    }
 }
 
 /// After an attempt, whatever its end: give back the locks it held (waking the first job
@@ -448,4 +479,36 @@ fn count_in_batch(
         }
     }
     Ok(())
+}
+
+/// `queue cancel`: a queued or delayed job is deleted with its unique lock and attempts; a
+/// running one is refused (its worker holds it).
+pub fn cancel(v: &mut dyn Verbs, uuid: &str) -> Result<Cancelled> {
+    let Some(job) = v.queued(uuid)? else {
+        return Ok(Cancelled::NotQueued);
+    };
+    if job.reserved {
+        return Ok(Cancelled::Running);
+    }
+    v.delete_job(job.id)?;
+    if let Ok(payload) = super::rows::parse_payload(&job.payload, uuid) {
+        if let Some(unique) = &payload.unique {
+            v.release_lock(&unique.key, uuid)?;
+        }
+    }
+    v.forget_attempts(uuid)?;
+    Ok(Cancelled::Deleted)
+}
+
+/// `queue run-now`: a delayed job becomes available now, and its queue's idle workers wake.
+pub fn run_now(v: &mut dyn Verbs, uuid: &str) -> Result<bool> {
+    let Some(job) = v.queued(uuid)? else {
+        return Ok(false);
+    };
+    if job.reserved || job.available_at <= v.now() {
+        return Ok(false);
+    }
+    v.make_available(job.id)?;
+    v.wake(&job.queue);
+    Ok(true)
 }

@@ -24,6 +24,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0003_failed_exceptions.sql",
         sql: include_str!("../../migrations/sqlite/0003_failed_exceptions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_attempts.sql",
+        sql: include_str!("../../migrations/sqlite/0004_attempts.sql"),
+    },
 ];
 
 /// The same schema for PostgreSQL, version for version (BIGINT millisecond times).
@@ -43,6 +48,11 @@ pub const POSTGRES: &[Migration] = &[
         name: "0003_failed_exceptions.sql",
         sql: include_str!("../../migrations/postgres/0003_failed_exceptions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_attempts.sql",
+        sql: include_str!("../../migrations/postgres/0004_attempts.sql"),
+    },
 ];
 
 /// The newest version this binary knows.
@@ -59,6 +69,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("settings", "table"),
     ("locks", "table"),
     ("limiters", "table"),
+    ("job_attempts", "table"),
     ("failed_jobs", "failed-table"),
     ("job_batches", "batches-table"),
 ];

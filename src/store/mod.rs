@@ -34,6 +34,53 @@ pub struct Reserved {
     /// Identifies this attempt; `queue release` / `queue fail` inside the job must present it.
     pub token: String,
     pub payload: Payload,
+    /// How the attempt's process ended, as its worker saw it; recorded with the attempt.
+    pub exit: AttemptExit,
+}
+
+/// How an attempt's process ended: an exit code, a signal, or a timeout (none of them: it could
+/// not start, or it was a handler).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttemptExit {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+}
+
+/// One attempt of a job, as `show` and `logs` list it (the field names of PRODUCT.md §8).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AttemptView {
+    pub attempt: i64,
+    pub started_at: String,
+    /// None while it runs.
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub worker: String,
+    pub host: String,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    /// succeeded, released, retrying, failed; running while it runs.
+    pub outcome: String,
+    pub output: String,
+}
+
+impl AttemptView {
+    /// The exit status a script sees for this attempt (`wait`, `dispatch --wait`): 128+N for a
+    /// signal, 124 for a timeout, its exit code, or 1 (it could not start, or called `queue
+    /// fail` and exited 0).
+    pub fn exit_status(&self) -> u8 {
+        if self.timed_out {
+            124
+        } else if let Some(sig) = self.signal {
+            (128 + sig).clamp(0, 255) as u8
+        } else {
+            match self.exit_code {
+                Some(code) if (1..=255).contains(&code) => code as u8,
+                _ => 1,
+            }
+        }
+    }
 }
 
 /// Who is claiming and for how long the claim holds without a heartbeat.
@@ -55,6 +102,48 @@ pub struct QueueStats {
     pub reserved: i64,
     pub failed: i64,
     pub oldest_pending_age_s: Option<i64>,
+}
+
+/// Which jobs `jobs` lists: in SQL the state, queue and time; the rest (name, text) by
+/// `domain`-side filters over each page.
+#[derive(Debug, Clone, Default)]
+pub struct JobQuery {
+    pub state: Option<JobState>,
+    pub queue: Option<String>,
+    /// Only jobs at or after this instant (created, or failed for failed jobs).
+    pub since_ms: Option<i64>,
+    /// The page after this (at, uuid), newest first.
+    pub after: Option<(i64, String)>,
+    pub page: usize,
+}
+
+/// One job as `jobs` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobSummary {
+    pub uuid: String,
+    pub name: String,
+    pub queue: String,
+    pub state: JobState,
+    pub attempts: i64,
+    /// created_at (failed_at for a failed job), RFC 3339.
+    pub at: String,
+    #[serde(skip)]
+    pub at_ms: i64,
+    /// The error (failed) or last output, for --grep.
+    #[serde(skip)]
+    pub text: String,
+    #[serde(skip)]
+    pub payload: String,
+}
+
+/// What `cancel` did to one job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cancelled {
+    Deleted,
+    /// It is running now: a worker holds it.
+    Running,
+    /// Not queued or delayed (done, failed, or unknown).
+    NotQueued,
 }
 
 /// One failed job, as `failed` lists it.
@@ -81,6 +170,10 @@ pub struct JobView {
     pub queue: String,
     pub connection: String,
     pub state: JobState,
+    /// Every attempt recorded (filled by `show`); the count of attempts is `attempt_count`.
+    #[serde(rename = "attempts")]
+    pub history: Vec<AttemptView>,
+    #[serde(rename = "attempt_count")]
     pub attempts: i64,
     pub exceptions: u32,
     pub created_at: String,
@@ -317,6 +410,19 @@ pub trait Store: Send {
 
     fn queue_stats(&mut self, now_ms: i64) -> Result<Vec<QueueStats>>;
     fn show(&mut self, uuid: &str, now_ms: i64) -> Result<Option<JobView>>;
+    /// Full uuids of jobs (queued, done or failed) that start with `prefix`, at most `limit`.
+    fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>>;
+    /// One page of jobs in any state, newest first.
+    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<Vec<JobSummary>>;
+    /// Delete a queued or delayed job (its unique lock goes with it); a running one stays.
+    fn cancel(&mut self, uuid: &str, now_ms: i64) -> Result<Cancelled>;
+    /// Make a delayed (or parked) job available now; false when it is not waiting.
+    fn run_now(&mut self, uuid: &str, now_ms: i64) -> Result<bool>;
+    /// Every recorded attempt of a job, oldest first (a running one has no finished_at).
+    fn attempts(&mut self, uuid: &str) -> Result<Vec<AttemptView>>;
+    /// While a long attempt runs, its worker keeps its output so far in the store (bounded by
+    /// the 64 KiB tail), so `logs --follow` can tail it from any host.
+    fn attempt_output(&mut self, job: &Reserved, output: &str) -> Result<()>;
 
     fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>>;
     /// Put failed jobs back on their queue (same uuid and payload, attempts reset); returns the

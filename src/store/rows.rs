@@ -3,8 +3,8 @@
 //! rows, and the shaping (states, counts, times as RFC 3339, lists kept as text) happens here.
 
 use super::{
-    BatchView, Controls, FailedJob, JobView, QueueStats, WorkerInfo, MAINTENANCE_KEY,
-    PAUSED_PREFIX, RESTART_KEY,
+    AttemptExit, AttemptView, BatchView, Controls, FailedJob, JobSummary, JobView, QueueStats,
+    WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
 };
 use crate::clock::format_rfc3339;
 use crate::domain::batch::Counts;
@@ -73,6 +73,7 @@ pub fn job_view(row: ShowRow, uuid: &str, now: i64, connection: &str) -> Result<
         queue: row.queue,
         connection: row.connection.unwrap_or_else(|| connection.to_string()),
         state,
+        history: Vec::new(),
         attempts: row.attempts,
         exceptions: row.exceptions,
         created_at: format_rfc3339(row.created_at.unwrap_or(payload.created_at)),
@@ -249,4 +250,121 @@ impl From<StoredFailure> for FailedJob {
                 .unwrap_or(serde_json::Value::String(f.payload)),
         }
     }
+}
+
+/// A row of job_attempts as stored.
+#[derive(Debug, Clone)]
+pub struct StoredAttempt {
+    pub attempt: i64,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub worker: String,
+    pub exit: AttemptExit,
+    pub outcome: Option<String>,
+    pub output: String,
+}
+
+/// The columns every attempt read selects, oldest first is the caller's ORDER BY.
+pub const ATTEMPT_COLUMNS: &str =
+    "attempt, started_at, finished_at, worker, exit_code, signal, timed_out, outcome, output";
+
+/// The host of a worker id (`host:pid:random`).
+pub fn worker_host(worker: &str) -> &str {
+    let mut parts = worker.rsplitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(_), Some(host)) => host,
+        _ => worker,
+    }
+}
+
+impl From<StoredAttempt> for AttemptView {
+    fn from(a: StoredAttempt) -> AttemptView {
+        AttemptView {
+            attempt: a.attempt,
+            started_at: format_rfc3339(a.started_at),
+            finished_at: a.finished_at.map(format_rfc3339),
+            duration_ms: a.finished_at.map(|f| (f - a.started_at).max(0)),
+            host: worker_host(&a.worker).to_string(),
+            worker: a.worker,
+            exit_code: a.exit.code,
+            signal: a.exit.signal,
+            timed_out: a.exit.timed_out,
+            outcome: a.outcome.unwrap_or_else(|| "running".into()),
+            output: a.output,
+        }
+    }
+}
+
+#[cfg(test)]
+mod attempt_tests {
+    use super::worker_host;
+
+    #[test]
+    fn a_worker_id_names_its_host() {
+        assert_eq!(worker_host("web-1:42:abcdef"), "web-1");
+        assert_eq!(worker_host("fe80::1:42:abcdef"), "fe80::1");
+        assert_eq!(worker_host("odd"), "odd");
+    }
+}
+
+/// A row of the union `jobs` lists (all three tables), as stored.
+#[derive(Debug, Clone)]
+pub struct ListedRow {
+    pub table: Table,
+    pub uuid: String,
+    pub queue: String,
+    pub name: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub reserved_at: Option<i64>,
+    pub available_at: Option<i64>,
+    pub at: i64,
+    pub text: Option<String>,
+}
+
+/// The SQL state of a `jobs` row, as `JobQuery::state` names it ('queued' rows split by time).
+pub fn state_of(
+    table: Table,
+    reserved_at: Option<i64>,
+    available_at: Option<i64>,
+    now: i64,
+) -> JobState {
+    match (table, reserved_at, available_at) {
+        (Table::Failed, ..) => JobState::Failed,
+        (Table::Finished, ..) => JobState::Done,
+        (_, Some(_), _) => JobState::Reserved,
+        (_, None, Some(at)) if at > now => JobState::Delayed,
+        _ => JobState::Pending,
+    }
+}
+
+impl ListedRow {
+    pub fn summary(self, now: i64) -> JobSummary {
+        JobSummary {
+            state: state_of(self.table, self.reserved_at, self.available_at, now),
+            uuid: self.uuid,
+            name: self.name,
+            queue: self.queue,
+            attempts: self.attempts,
+            at: format_rfc3339(self.at),
+            at_ms: self.at,
+            text: self.text.unwrap_or_default(),
+            payload: self.payload,
+        }
+    }
+}
+
+/// Which tables hold jobs of a state: (jobs, finished_jobs, failed_jobs).
+pub fn tables_for(state: Option<JobState>) -> (bool, bool, bool) {
+    match state {
+        None => (true, true, true),
+        Some(JobState::Done) => (false, true, false),
+        Some(JobState::Failed) => (false, false, true),
+        Some(_) => (true, false, false),
+    }
+}
+
+/// The exclusive upper bound of uuids that start with `prefix` (uuids are hex and dashes).
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}~")
 }

@@ -37,6 +37,34 @@ pub struct AttemptRow {
     pub payload: String,
     pub name: String,
     pub created_at: i64,
+    /// When this attempt was reserved, and by which worker.
+    pub reserved_at: i64,
+    pub worker_id: String,
+}
+
+/// A job of the jobs table, as `cancel` and `run-now` see it.
+#[derive(Debug, Clone)]
+pub struct QueuedRow {
+    pub id: i64,
+    pub queue: String,
+    pub reserved: bool,
+    pub available_at: i64,
+    pub payload: String,
+}
+
+/// One attempt's result, as job_attempts keeps it (replacing the row its worker kept while it
+/// ran, if any).
+#[derive(Debug, Clone)]
+pub struct AttemptRecord<'a> {
+    pub token: &'a str,
+    pub uuid: &'a str,
+    pub attempt: i64,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub worker: &'a str,
+    pub exit: &'a super::AttemptExit,
+    pub outcome: &'a str,
+    pub output: &'a str,
 }
 
 /// A job that completed, as finished_jobs keeps it (replacing an earlier row of its uuid).
@@ -147,6 +175,13 @@ pub trait Verbs {
     fn delete_job(&mut self, id: i64) -> Result<()>;
     fn insert_finished(&mut self, row: &FinishedRow<'_>) -> Result<()>;
     fn insert_failed(&mut self, row: &FailedRow<'_>) -> Result<()>;
+    fn record_attempt(&mut self, row: &AttemptRecord<'_>) -> Result<()>;
+    /// The job `uuid` if it is in the jobs table.
+    fn queued(&mut self, uuid: &str) -> Result<Option<QueuedRow>>;
+    /// Job `id` is available now (and waits on no lock).
+    fn make_available(&mut self, id: i64) -> Result<()>;
+    /// Forget the attempts of `uuid` if it is in no table any more.
+    fn forget_attempts(&mut self, uuid: &str) -> Result<()>;
     fn requeue(&mut self, requeue: &Requeue<'_>) -> Result<()>;
     fn hold_back(&mut self, hold: &HoldBack<'_>) -> Result<()>;
     /// The job runs: it waits on no lock any more.

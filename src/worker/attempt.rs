@@ -4,7 +4,7 @@
 
 use super::{handler, process, EXIT_RELEASE};
 use crate::domain::policy::Outcome;
-use crate::store::Reserved;
+use crate::store::{AttemptExit, Reserved};
 use std::time::{Duration, Instant};
 
 /// An attempt in flight, in its slot.
@@ -14,6 +14,10 @@ pub(super) struct Running {
     pub pgid: Option<u32>,
     /// A handler's deadline, enforced by the loop (a process's by its own thread).
     pub handler_deadline: Option<Instant>,
+    /// A process's output so far, and how much of it the store has (`logs --follow`).
+    pub live: Option<process::LiveTail>,
+    pub live_stored: u64,
+    pub started: Instant,
 }
 
 /// How an attempt ended, as its thread saw it.
@@ -21,6 +25,8 @@ pub(super) struct AttemptEnd {
     pub outcome: Outcome,
     pub output: String,
     pub elapsed: Duration,
+    /// The process's exit, recorded with the attempt.
+    pub exit: AttemptExit,
 }
 
 /// An attempt that ended and is not yet recorded.
@@ -31,6 +37,21 @@ pub(super) struct Ended {
 
 impl AttemptEnd {
     pub fn from_process(done: process::Finished, timeout_secs: u64) -> AttemptEnd {
+        let exit = match &done.exit {
+            process::Exit::Code(code) => AttemptExit {
+                code: Some(*code),
+                ..AttemptExit::default()
+            },
+            process::Exit::Signal(sig) => AttemptExit {
+                signal: Some(*sig),
+                ..AttemptExit::default()
+            },
+            process::Exit::SpawnError(_) => AttemptExit::default(),
+            process::Exit::TimedOut => AttemptExit {
+                timed_out: true,
+                ..AttemptExit::default()
+            },
+        };
         let outcome = match &done.exit {
             process::Exit::Code(0) => Outcome::Succeeded,
             process::Exit::Code(EXIT_RELEASE) => Outcome::Released { delay_secs: None },
@@ -43,6 +64,7 @@ impl AttemptEnd {
             outcome,
             output: done.output,
             elapsed: done.elapsed,
+            exit,
         }
     }
 
@@ -65,6 +87,7 @@ impl AttemptEnd {
             outcome,
             output: String::new(),
             elapsed,
+            exit: AttemptExit::default(),
         }
     }
 
@@ -74,6 +97,10 @@ impl AttemptEnd {
             outcome: Outcome::TimedOut { timeout_secs },
             output: String::new(),
             elapsed: Duration::from_secs(timeout_secs),
+            exit: AttemptExit {
+                timed_out: true,
+                ..AttemptExit::default()
+            },
         }
     }
 }

@@ -64,16 +64,15 @@ impl Worker<'_> {
             if let Some(pool) = &mut self.handlers {
                 pool.grow(run_handler);
             }
-            let running = self.running.remove(&slot).expect("listed above");
+            let mut running = self.running.remove(&slot).expect("listed above");
             let timeout_secs = running
                 .job
                 .payload
                 .timeout
                 .unwrap_or(self.opts.timeout_secs);
-            ended.push(Ended {
-                running,
-                end: AttemptEnd::timed_out(timeout_secs),
-            });
+            let end = AttemptEnd::timed_out(timeout_secs);
+            running.job.exit = end.exit.clone();
+            ended.push(Ended { running, end });
         }
     }
 }

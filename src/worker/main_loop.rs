@@ -70,6 +70,7 @@ pub fn run(
         started: Instant::now(),
         last_heartbeat: Instant::now(),
         last_prune: None,
+        empty_since: None,
     };
     worker.register()?;
     let result = worker.run_loop(&rx);
@@ -111,7 +112,13 @@ pub(super) struct Worker<'a> {
     pub started: Instant,
     pub last_heartbeat: Instant,
     pub last_prune: Option<Instant>,
+    /// Since when no job was available (for --stop-when-empty-for).
+    pub empty_since: Option<Instant>,
 }
+
+/// How often a running attempt's new output is written to the store, and how long an attempt
+/// runs before it is (short jobs never pay for it).
+const LIVE_EVERY: Duration = Duration::from_millis(200);
 
 /// What the worker may claim from this turn.
 enum Claimable {
@@ -129,7 +136,7 @@ impl Worker<'_> {
         loop {
             self.prune_if_due()?;
             let found_nothing = self.take_jobs()?;
-            self.check_limits(found_nothing);
+            self.check_limits(found_nothing)?;
 
             if let Some(stop) = self.stopping {
                 if self.running.is_empty() {
@@ -147,7 +154,12 @@ impl Worker<'_> {
             let idle = self.running.is_empty()
                 || (self.running.len() < self.opts.concurrency && found_nothing);
             let mut wait = if idle {
-                self.idle_wait(found_nothing)?.min(self.heartbeat_every())
+                let mut wait = self.idle_wait(found_nothing)?.min(self.heartbeat_every());
+                if let (Some(for_), Some(since)) = (self.opts.stop_when_empty_for, self.empty_since)
+                {
+                    wait = wait.min(for_.saturating_sub(since.elapsed()));
+                }
+                wait
             } else {
                 self.heartbeat_every()
             };
@@ -163,7 +175,12 @@ impl Worker<'_> {
             {
                 wait = wait.min(at.saturating_duration_since(Instant::now()));
             }
+            // A running process's output reaches the store every LIVE_EVERY (`logs --follow`).
+            if self.running.values().any(|r| r.live.is_some()) {
+                wait = wait.min(LIVE_EVERY);
+            }
             self.wait(rx, wait)?;
+            self.store_live_output();
             if self.kill_at.is_some_and(|at| Instant::now() >= at) {
                 self.signal_jobs(libc::SIGKILL);
                 self.kill_at = None;
@@ -250,6 +267,27 @@ impl Worker<'_> {
         Ok(Claimable::Queues(queues))
     }
 
+    /// Write the output of running attempts that printed something since the last time, once
+    /// they have run LIVE_EVERY; a store error here only delays the stream.
+    fn store_live_output(&mut self) {
+        let due: Vec<u64> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.started.elapsed() >= LIVE_EVERY)
+            .filter(|(_, r)| r.live.as_ref().is_some_and(|l| l.pushed() != r.live_stored))
+            .map(|(slot, _)| *slot)
+            .collect();
+        for slot in due {
+            let Some(r) = self.running.get_mut(&slot) else {
+                continue;
+            };
+            let (pushed, text) = r.live.as_ref().map(|l| l.read()).unwrap_or_default();
+            if self.store.attempt_output(&r.job, &text).is_ok() {
+                r.live_stored = pushed;
+            }
+        }
+    }
+
     /// How long to wait when there is nothing to take: --sleep, but no later than the moment
     /// the next delayed job of our queues becomes available.
     fn idle_wait(&mut self, found_nothing: bool) -> Result<Duration> {
@@ -263,13 +301,28 @@ impl Worker<'_> {
         Ok(self.opts.sleep.min(until))
     }
 
-    fn check_limits(&mut self, found_nothing: bool) {
+    fn check_limits(&mut self, found_nothing: bool) -> Result<()> {
         if self.stopping.is_some() {
-            return;
+            return Ok(());
         }
-        if self.opts.once && found_nothing && self.running.is_empty() {
+        let empty = found_nothing && self.running.is_empty();
+        if !empty {
+            self.empty_since = None;
+        } else if self.empty_since.is_none() {
+            self.empty_since = Some(Instant::now());
+        }
+        let empty_long_enough = match (self.opts.stop_when_empty_for, self.empty_since) {
+            (Some(for_), Some(since)) => since.elapsed() >= for_,
+            _ => false,
+        };
+        if self.opts.once && empty {
             self.stopping = Some(Stop::Once);
-        } else if self.opts.stop_when_empty && found_nothing && self.running.is_empty() {
+        } else if self.opts.stop_when_done && empty {
+            // Done: nothing available now, and nothing delayed either (a retry's backoff).
+            if self.store.next_available_at(&self.opts.queues)?.is_none() {
+                self.stopping = Some(Stop::Empty);
+            }
+        } else if (self.opts.stop_when_empty && empty) || empty_long_enough {
             self.stopping = Some(Stop::Empty);
         } else if self
             .opts
@@ -280,5 +333,6 @@ impl Worker<'_> {
         } else if self.opts.memory_mb > 0 && resident_mb() >= self.opts.memory_mb {
             self.stopping = Some(Stop::Memory);
         }
+        Ok(())
     }
 }

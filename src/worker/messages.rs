@@ -58,7 +58,7 @@ impl Worker<'_> {
                 }
             }
             Message::Done { slot, mut end } => {
-                if let Some(running) = self.running.remove(&slot) {
+                if let Some(mut running) = self.running.remove(&slot) {
                     // A handler that returned after its deadline still timed out.
                     if running
                         .handler_deadline
@@ -71,7 +71,9 @@ impl Worker<'_> {
                                 .timeout
                                 .unwrap_or(self.opts.timeout_secs),
                         };
+                        end.exit.timed_out = true;
                     }
+                    running.job.exit = end.exit.clone();
                     ended.push(Ended { running, end });
                 }
             }

@@ -52,6 +52,10 @@ pub struct Options {
     pub max_jobs: u64,
     pub max_time: Option<Duration>,
     pub stop_when_empty: bool,
+    /// Exit once no job has been available for this long (Laravel 12's --stop-when-empty-for).
+    pub stop_when_empty_for: Option<Duration>,
+    /// Stop only when no job of these queues is available or delayed (retries included).
+    pub stop_when_done: bool,
     pub once: bool,
     /// Seconds; 0 = no timeout. A job's own timeout wins.
     pub timeout_secs: u64,

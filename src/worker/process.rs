@@ -31,6 +31,27 @@ pub struct Spec {
     /// forces fork+exec instead of the much cheaper posix_spawn, so workers use it only when
     /// their guard process (which covers the whole process group) could not be started.
     pub die_with_parent: bool,
+    /// Where the output tail is kept while it runs, for the worker to read (`logs --follow`).
+    pub live: Option<LiveTail>,
+}
+
+/// The output tail of a running attempt, shared with its worker's loop.
+#[derive(Debug, Clone, Default)]
+pub struct LiveTail(Arc<Mutex<Tail>>);
+
+impl LiveTail {
+    /// How many bytes were written so far, and the tail now.
+    pub fn read(&self) -> (u64, String) {
+        self.0
+            .lock()
+            .map(|t| (t.pushed, t.text()))
+            .unwrap_or_default()
+    }
+
+    /// How many bytes were written so far.
+    pub fn pushed(&self) -> u64 {
+        self.0.lock().map(|t| t.pushed).unwrap_or_default()
+    }
 }
 
 /// How the process ended.
@@ -85,13 +106,15 @@ pub struct Finished {
 }
 
 /// A bounded tail of bytes shared by the stdout and stderr readers.
-#[derive(Default)]
-struct Tail {
+#[derive(Debug, Default)]
+pub struct Tail {
     bytes: VecDeque<u8>,
+    pushed: u64,
 }
 
 impl Tail {
     fn push(&mut self, chunk: &[u8]) {
+        self.pushed += chunk.len() as u64;
         self.bytes.extend(chunk);
         let excess = self.bytes.len().saturating_sub(OUTPUT_TAIL_BYTES);
         self.bytes.drain(..excess);
@@ -136,7 +159,7 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
     let pgid = child.id();
     on_start(pgid);
 
-    let tail = Arc::new(Mutex::new(Tail::default()));
+    let tail = spec.live.clone().map(|l| l.0).unwrap_or_default();
     // One pipe carries stdout and stderr, so the tail keeps their real order.
     let reader = output.map(|pipe| {
         let tail = Arc::clone(&tail);
@@ -295,6 +318,7 @@ mod tests {
             timeout: None,
             capture: true,
             die_with_parent: true,
+            live: None,
         }
     }
 

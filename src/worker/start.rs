@@ -84,8 +84,11 @@ impl Worker<'_> {
         let slot = self.next_slot;
         self.next_slot += 1;
         let mut handler_deadline = None;
+        let mut live = None;
         match resolved {
             Resolved::Command(argv) => {
+                let tail = process::LiveTail::default();
+                live = Some(tail.clone());
                 let spec = process::Spec {
                     argv,
                     cwd: job.payload.cwd.clone(),
@@ -94,6 +97,7 @@ impl Worker<'_> {
                     timeout,
                     capture: true,
                     die_with_parent: self.guard.is_none(),
+                    live: Some(tail),
                 };
                 self.spawn_process(slot, spec, timeout_secs)?;
             }
@@ -116,6 +120,9 @@ impl Worker<'_> {
                 job,
                 pgid: None,
                 handler_deadline,
+                live,
+                live_stored: 0,
+                started: Instant::now(),
             },
         );
         Ok(())

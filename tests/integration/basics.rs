@@ -19,5 +19,5 @@ fn a_dispatched_job_runs_and_is_done() {
     assert!(marker.exists());
     let job = env.show(&uuid);
     assert_eq!(job["state"], "done");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempt_count"], 1);
 }

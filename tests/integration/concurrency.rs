@@ -158,7 +158,7 @@ fn a_killed_worker_loses_no_job_and_leaves_no_process() {
     assert!(out.status.success());
     let job = env.show(&uuid);
     assert_eq!(job["state"], "done", "{job}");
-    assert_eq!(job["attempts"], 2);
+    assert_eq!(job["attempt_count"], 2);
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "1\n2\n");
 }
 
@@ -197,5 +197,5 @@ fn a_long_job_keeps_its_lease_while_its_worker_lives() {
         assert_eq!(wait_exit(w, Duration::from_secs(10)).status.code(), Some(0));
     }
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "run\n");
-    assert_eq!(env.show(&uuid)["attempts"], 1);
+    assert_eq!(env.show(&uuid)["attempt_count"], 1);
 }

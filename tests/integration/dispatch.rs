@@ -312,7 +312,7 @@ fn tries_zero_and_minus_one_are_stored_and_mean_unlimited() {
         assert!(out.status.success(), "{}", stderr_of(&out));
         let job = env.show(&uuid);
         assert_eq!(job["state"], "done", "--tries {tries}: {job}");
-        assert_eq!(job["attempts"], 4, "--tries {tries}: {job}");
+        assert_eq!(job["attempt_count"], 4, "--tries {tries}: {job}");
     }
 }
 
@@ -330,7 +330,7 @@ fn tries_limits_the_attempts_before_the_job_fails() {
     env.drain(&["--tries", "1"]);
     let job = env.show(&uuid);
     assert_eq!(job["state"], "failed", "{job}");
-    assert_eq!(job["attempts"], 3, "{job}");
+    assert_eq!(job["attempt_count"], 3, "{job}");
     let ran = std::fs::read_to_string(env.path().join("attempts")).unwrap();
     assert_eq!(ran.lines().count(), 3);
 }
@@ -351,7 +351,7 @@ fn backoff_delays_each_retry_by_its_entry() {
     env.drain(&[]);
     let job = env.show(&uuid);
     assert_eq!(
-        (job["state"].as_str(), job["attempts"].as_i64()),
+        (job["state"].as_str(), job["attempt_count"].as_i64()),
         (Some("delayed"), Some(1)),
         "{job}"
     );
@@ -359,7 +359,7 @@ fn backoff_delays_each_retry_by_its_entry() {
     env.advance(Duration::from_secs(9));
     env.drain(&[]);
     assert_eq!(
-        env.show(&uuid)["attempts"],
+        env.show(&uuid)["attempt_count"],
         1,
         "retried before its 10s backoff"
     );
@@ -368,7 +368,7 @@ fn backoff_delays_each_retry_by_its_entry() {
     env.drain(&[]);
     let job = env.show(&uuid);
     assert_eq!(
-        (job["state"].as_str(), job["attempts"].as_i64()),
+        (job["state"].as_str(), job["attempt_count"].as_i64()),
         (Some("delayed"), Some(2)),
         "{job}"
     );
@@ -376,7 +376,7 @@ fn backoff_delays_each_retry_by_its_entry() {
     env.advance(Duration::from_secs(59));
     env.drain(&[]);
     assert_eq!(
-        env.show(&uuid)["attempts"],
+        env.show(&uuid)["attempt_count"],
         2,
         "retried before its 60s backoff"
     );
@@ -385,7 +385,7 @@ fn backoff_delays_each_retry_by_its_entry() {
     env.drain(&[]);
     let job = env.show(&uuid);
     assert_eq!(
-        (job["state"].as_str(), job["attempts"].as_i64()),
+        (job["state"].as_str(), job["attempt_count"].as_i64()),
         (Some("failed"), Some(3)),
         "{job}"
     );
@@ -407,7 +407,7 @@ fn max_exceptions_fails_the_job_before_its_tries_run_out() {
     env.drain(&[]);
     let job = env.show(&uuid);
     assert_eq!(job["state"], "failed", "{job}");
-    assert_eq!(job["attempts"], 2, "{job}");
+    assert_eq!(job["attempt_count"], 2, "{job}");
 }
 
 #[test]
@@ -431,7 +431,7 @@ fn timeout_with_fail_on_timeout_fails_the_job_at_its_first_timeout() {
     );
     let job = env.show(&uuid);
     assert_eq!(job["state"], "failed", "{job}");
-    assert_eq!(job["attempts"], 1, "{job}");
+    assert_eq!(job["attempt_count"], 1, "{job}");
 }
 
 #[test]
@@ -1275,7 +1275,7 @@ fn retry_after_of_the_connection_frees_a_dead_workers_job() {
     );
     let job = show_in(&env, &env.path().join("q.sqlite"), uuid);
     assert_eq!(job["state"], "done", "{job}");
-    assert_eq!(job["attempts"], 2, "{job}");
+    assert_eq!(job["attempt_count"], 2, "{job}");
 }
 
 // ---------------------------------------------------------------------------------------------

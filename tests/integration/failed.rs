@@ -136,7 +136,7 @@ fn retry_puts_the_job_back_on_its_queue_with_its_uuid_and_fresh_attempts() {
     let job = env.show(&uuid);
     assert_eq!(job["state"], "pending", "{job:#}");
     assert_eq!(job["queue"], "emails");
-    assert_eq!(job["attempts"], 0);
+    assert_eq!(job["attempt_count"], 0);
 
     // It is on `emails`, not on the default queue.
     drain(&env, &[]);
@@ -144,7 +144,7 @@ fn retry_puts_the_job_back_on_its_queue_with_its_uuid_and_fresh_attempts() {
     drain(&env, &["--queue", "emails"]);
     let job = env.show(&uuid);
     assert_eq!(job["state"], "done");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempt_count"], 1);
     assert_eq!(
         std::fs::read_to_string(env.path().join("runs")).unwrap(),
         "ran\n"
@@ -385,7 +385,7 @@ fn show_tells_each_state() {
         assert_eq!(job["queue"], "default");
     }
     assert_eq!(env.show(&pending)["name"], "waiting");
-    assert_eq!(env.show(&pending)["attempts"], 0);
+    assert_eq!(env.show(&pending)["attempt_count"], 0);
     assert!(env.show(&failed)["error"]
         .as_str()
         .unwrap()
@@ -394,7 +394,7 @@ fn show_tells_each_state() {
     drain(&env, &[]);
     let done = env.show(&pending);
     assert_eq!(done["state"], "done");
-    assert_eq!(done["attempts"], 1);
+    assert_eq!(done["attempt_count"], 1);
     assert_eq!(env.state(&delayed), "delayed");
 
     let human = env.ok(&["show", &failed]);

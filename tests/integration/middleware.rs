@@ -123,7 +123,7 @@ fn max_overlap(intervals: &[(u128, u128)]) -> usize {
 fn total_attempts(env: &TestEnv, uuids: &[String]) -> i64 {
     uuids
         .iter()
-        .map(|u| env.show(u)["attempts"].as_i64().unwrap())
+        .map(|u| env.show(u)["attempt_count"].as_i64().unwrap())
         .sum()
 }
 
@@ -206,7 +206,7 @@ fn a_held_back_job_waits_for_the_lock_holder_and_is_not_retried_in_a_loop() {
     ]);
     wait_until(LIMIT, "the waiter to be held back", || {
         let job = env.show(&waiter);
-        job["state"] == "delayed" && job["attempts"] == 1
+        job["state"] == "delayed" && job["attempt_count"] == 1
     });
     // It waits for the release (or, were the holder to die, for retry_after: 90 s here), and
     // an idle worker polling every 50 ms does not take it again meanwhile.
@@ -218,7 +218,7 @@ fn a_held_back_job_waits_for_the_lock_holder_and_is_not_retried_in_a_loop() {
     std::thread::sleep(Duration::from_millis(500));
     let job = env.show(&waiter);
     assert_eq!(
-        (job["state"].as_str(), job["attempts"].as_i64()),
+        (job["state"].as_str(), job["attempt_count"].as_i64()),
         (Some("delayed"), Some(1))
     );
     assert!(!env.path().join("waiter-ran").exists());
@@ -227,7 +227,7 @@ fn a_held_back_job_waits_for_the_lock_holder_and_is_not_retried_in_a_loop() {
     // The holder ends: the waiter comes back at once and runs on its second attempt.
     std::fs::write(env.path().join("go"), "").unwrap();
     wait_until(LIMIT, "the waiter to run", || env.state(&waiter) == "done");
-    assert_eq!(env.show(&waiter)["attempts"], 2);
+    assert_eq!(env.show(&waiter)["attempt_count"], 2);
     assert!(env.path().join("waiter-ran").exists());
     assert_eq!(env.state(&holder), "done");
     stop_workers(vec![worker]);
@@ -251,7 +251,7 @@ fn a_dead_workers_lock_is_freed_with_its_lease(flag: &str, value: &str) {
     drain(&env, &[]);
     let job = env.show(&second);
     assert_eq!(job["state"], "delayed", "{job:#}");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempt_count"], 1);
     assert!(!env.path().join("second-ran").exists());
 
     // After retry_after the dead worker's job is free again (and fails: --tries 1), and its
@@ -353,7 +353,7 @@ fn a_rate_limit_allows_n_starts_per_fixed_window_across_workers() {
         .iter()
         .map(|j| {
             assert_eq!(j["state"], "delayed", "{j:#}");
-            assert_eq!(j["attempts"], 1, "{j:#}");
+            assert_eq!(j["attempt_count"], 1, "{j:#}");
             rfc3339_ms(&j["available_at"])
         })
         .collect();
@@ -412,7 +412,7 @@ fn every_hold_back_uses_an_attempt() {
     drain(&env, &[]);
     let job = env.show(&uuid);
     assert_eq!(
-        (job["state"].as_str(), job["attempts"].as_i64()),
+        (job["state"].as_str(), job["attempt_count"].as_i64()),
         (Some("delayed"), Some(1))
     );
     // ...so when the window reopens it has been attempted too many times, as in Laravel.
@@ -449,7 +449,7 @@ fn throttle_exceptions_holds_jobs_back_after_max_exceptions_within_the_window() 
     assert_eq!(lines(&log).len(), 2);
     let job = env.show(&uuid);
     assert_eq!(job["state"], "delayed", "{job:#}");
-    assert_eq!(job["attempts"], 3);
+    assert_eq!(job["attempt_count"], 3);
     let at = rfc3339_ms(&job["available_at"]);
     assert!(
         at >= before + 60_000 && at <= after + 60_000,
@@ -481,7 +481,7 @@ fn throttle_exceptions_holds_jobs_back_after_max_exceptions_within_the_window() 
     assert_eq!(env.state(&other), "done");
     let job = env.show(&same);
     assert_eq!(
-        (job["state"].as_str(), job["attempts"].as_i64()),
+        (job["state"].as_str(), job["attempt_count"].as_i64()),
         (Some("delayed"), Some(1))
     );
     assert!(!env.path().join("same-ran").exists());
@@ -515,7 +515,7 @@ fn a_success_resets_the_exception_throttle() {
         // third job would be held back.
         let job = env.show(&uuid);
         assert_eq!(job["state"], "done", "{job:#}");
-        assert_eq!(job["attempts"], 2);
+        assert_eq!(job["attempt_count"], 2);
     }
 }
 
@@ -537,7 +537,7 @@ fn the_throttle_key_defaults_to_the_job_name() {
         env.show(&a)["payload"]["middleware"]["throttle_exceptions"]["key"],
         "a"
     );
-    assert_eq!(env.show(&a)["attempts"], 2);
+    assert_eq!(env.show(&a)["attempt_count"], 2);
     // Another name: its own counter.
     let b = env.dispatch(&["--throttle-exceptions", "1/60", "--name", "b", "--", "true"]);
     drain(&env, &[]);
@@ -600,14 +600,14 @@ fn a_job_that_ran_after_waiting_is_not_woken_early_from_its_backoff() {
         "false",
     ]);
     drain(&env, &[]);
-    assert_eq!(env.show(&waiter)["attempts"], 1);
+    assert_eq!(env.show(&waiter)["attempt_count"], 1);
     // The holder is gone with its queue; its lock is stale.
     env.ok(&["clear", "--queue", "a"]);
     env.advance(secs(6));
     drain(&env, &[]);
     let job = env.show(&waiter);
     assert_eq!(
-        (job["state"].as_str(), job["attempts"].as_i64()),
+        (job["state"].as_str(), job["attempt_count"].as_i64()),
         (Some("delayed"), Some(2)),
         "{job:#}"
     );
@@ -618,7 +618,7 @@ fn a_job_that_ran_after_waiting_is_not_woken_early_from_its_backoff() {
     assert_eq!(env.state(&other), "done");
     let job = env.show(&waiter);
     assert_eq!(
-        (job["state"].as_str(), job["attempts"].as_i64()),
+        (job["state"].as_str(), job["attempt_count"].as_i64()),
         (Some("delayed"), Some(2)),
         "woken early from its backoff: {job:#}"
     );

@@ -213,7 +213,7 @@ without_overlapping = "outbox"
     assert_eq!(read(&env.path().join("greeting.txt")), "hello\n");
     let job = env.show(&uuid);
     assert_eq!(job["state"], "delayed", "{job:#}");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempt_count"], 1);
 }
 
 #[test]
@@ -331,7 +331,7 @@ fn a_worker_fails_a_named_job_its_own_config_does_not_know() {
     assert!(error.contains("restart"), "{error}");
     assert!(!env.path().join("fresh-ran").exists());
     // It failed at once: an unknown name is not retried.
-    assert_eq!(env.show(&uuid)["attempts"], 1);
+    assert_eq!(env.show(&uuid)["attempt_count"], 1);
 
     send_signal(&worker, libc::SIGTERM);
     assert_eq!(wait_exit(worker, LIMIT).status.code(), Some(0));

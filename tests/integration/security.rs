@@ -273,7 +273,7 @@ fn a_worker_without_the_key_or_with_a_wrong_key_fails_the_job_unrun() {
     assert!(error.contains("another key"), "{error}");
     assert!(!env.path().join("wrong-key.txt").exists());
     // Failed at once, not retried: the key will not appear by itself.
-    assert_eq!(env.show(&wrong)["attempts"], 1);
+    assert_eq!(env.show(&wrong)["attempt_count"], 1);
 
     // `failed` shows no secret, in either form.
     let failed = env.json(&["failed"]);
@@ -554,7 +554,7 @@ fn allow_commands_false_makes_a_worker_run_only_named_jobs() {
         assert!(error.contains("allow_commands"), "{error}");
     }
     // Failed at once, not retried.
-    assert_eq!(env.show(&adhoc)["attempts"], 1);
+    assert_eq!(env.show(&adhoc)["attempt_count"], 1);
     assert!(!env.path().join("adhoc-ran").exists());
     assert!(!env.path().join("shell-ran").exists());
     assert_eq!(env.state(&named), "done");

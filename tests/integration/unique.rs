@@ -181,7 +181,7 @@ fn a_release_by_exit_75_keeps_the_lock_and_queue_fail_frees_it() {
     drain(&env, &[]);
     let job = env.show(&uuid);
     assert_eq!(job["state"], "delayed", "{job:#}");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempt_count"], 1);
     skipped(&env, &["--unique", "--name", "flaky", "--", "true"]);
 
     env.advance(secs(30));
@@ -283,7 +283,7 @@ fn until_processing_keeps_the_lock_while_middleware_holds_the_job_back() {
     drain(&env, &[]);
     let job = env.show(&uuid);
     assert_eq!(job["state"], "delayed", "{job:#}");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempt_count"], 1);
     assert!(!env.path().join("ran").exists());
     // Held back, not processed: the lock is still its own.
     skipped(&env, &["--unique", "u", "--name", "held", "--", "true"]);

@@ -22,7 +22,7 @@ fn drain_expect_delay(env: &TestEnv, uuid: &str, extra: &[&str], attempts: i64, 
     let after = now_ms(env);
     let job = env.show(uuid);
     assert_eq!(job["state"], "delayed", "{job:#}");
-    assert_eq!(job["attempts"], attempts, "{job:#}");
+    assert_eq!(job["attempt_count"], attempts, "{job:#}");
     let at = rfc3339_ms(&job["available_at"]);
     assert!(
         at >= before + secs * 1000 - 1 && at <= after + secs * 1000 + 1,
@@ -56,7 +56,7 @@ fn tries_and_a_backoff_list_release_by_attempt_then_fail() {
     // Not yet due: a worker takes nothing.
     env.advance(secs(9));
     drain(&env, &[]);
-    assert_eq!(env.show(&uuid)["attempts"], 1);
+    assert_eq!(env.show(&uuid)["attempt_count"], 1);
 
     env.advance(secs(1));
     drain_expect_delay(&env, &uuid, &[], 2, 20);
@@ -147,7 +147,7 @@ fn tries_zero_and_minus_one_are_unlimited_on_the_job_and_on_the_worker() {
             job["state"], "pending",
             "job --tries {job_tries:?}, worker --tries {worker_tries}: {job:#}"
         );
-        assert_eq!(job["attempts"], 5);
+        assert_eq!(job["attempt_count"], 5);
         env.ok(&["clear", "--queue", "unlimited"]);
     }
     assert!(failed_jobs(&env).is_empty());
@@ -176,7 +176,7 @@ fn retry_until_overrides_tries_until_the_deadline_passes() {
         drain(&env, &[]);
         let job = env.show(&uuid);
         assert_eq!(job["state"], "delayed", "attempt {attempt}: {job:#}");
-        assert_eq!(job["attempts"], attempt);
+        assert_eq!(job["attempt_count"], attempt);
         env.advance(secs(700));
     }
     // +4200s is past the deadline: the reservation fails it without running it.
@@ -394,7 +394,7 @@ fn a_timeout_kills_the_whole_process_group_and_the_worker_goes_on() {
     // The timed-out attempt counted as an exception and was released with its backoff.
     let job = env.show(&slow);
     assert_eq!(job["state"], "delayed", "{job:#}");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempt_count"], 1);
     assert_eq!(job["exceptions"], 1);
 }
 
@@ -659,7 +659,7 @@ fn stop_when_empty_leaves_delayed_jobs_queued() {
     assert_eq!(env.state(&now), "done");
     let job = env.show(&later);
     assert_eq!(job["state"], "delayed");
-    assert_eq!(job["attempts"], 0);
+    assert_eq!(job["attempt_count"], 0);
     assert!(!env.path().join("later").exists());
 }
 

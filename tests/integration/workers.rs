@@ -134,7 +134,7 @@ fn a_second_sigterm_terminates_the_running_job_and_the_worker_exits() {
     // The attempt was recorded: an exception, released with its backoff.
     let shown = env.show(&uuid);
     assert_eq!(shown["state"], "delayed", "{shown:#}");
-    assert_eq!(shown["attempts"], 1, "{shown:#}");
+    assert_eq!(shown["attempt_count"], 1, "{shown:#}");
     assert_eq!(shown["exceptions"], 1, "{shown:#}");
 }
 
@@ -659,6 +659,6 @@ fn a_timeout_in_one_slot_does_not_disturb_the_others() {
     for uuid in &others {
         let job = env.show(uuid);
         assert_eq!(job["state"], "done", "{job:#}");
-        assert_eq!(job["attempts"], 1, "{job:#}");
+        assert_eq!(job["attempt_count"], 1, "{job:#}");
     }
 }

@@ -13,6 +13,7 @@
 //! family on one store).
 
 mod admission;
+mod attempts;
 mod batches;
 mod chains;
 mod claims;
@@ -311,6 +312,11 @@ conformance! {
         the_null_failed_driver_discards_failed_jobs,
         intents_reach_the_decision_with_the_right_token_only,
         finish_and_claim_ends_attempts_then_claims_in_priority_order,
+    ],
+    attempts: [
+        each_attempt_is_recorded_with_its_end,
+        plain_and_fused_ends_record_their_attempts,
+        a_running_attempt_keeps_its_output_so_far,
     ],
     failed: [
         retry_puts_failed_jobs_back_by_all_queue_or_uuid,

@@ -82,13 +82,14 @@ pub(super) fn retry_failed(
 /// `Store::flush_failed`.
 pub(super) fn flush_failed(store: &mut PostgresStore, before_ms: Option<i64>) -> Result<usize> {
     store.write(|tx| {
-        let n = match before_ms {
-            Some(before) => tx.execute(
-                "DELETE FROM failed_jobs WHERE failed_at <= $1",
-                &[&rebase(before, tx.skew)],
-            )?,
-            None => tx.execute("DELETE FROM failed_jobs", &[])?,
-        };
+        let before = before_ms.map_or(i64::MAX, |b| rebase(b, tx.skew));
+        tx.execute(
+            "DELETE FROM job_attempts WHERE uuid IN
+                 (SELECT uuid FROM failed_jobs WHERE failed_at <= $1)
+               AND uuid NOT IN (SELECT uuid FROM jobs)",
+            &[&before],
+        )?;
+        let n = tx.execute("DELETE FROM failed_jobs WHERE failed_at <= $1", &[&before])?;
         Ok(n as usize)
     })
 }
@@ -102,6 +103,11 @@ pub(super) fn clear(store: &mut PostgresStore, queue: &str) -> Result<usize> {
                AND owner IN (SELECT uuid FROM jobs WHERE queue = $1)",
             &[&queue],
         )?;
+        tx.execute(
+            "DELETE FROM job_attempts WHERE uuid IN (SELECT uuid FROM jobs WHERE queue = $1)
+               AND uuid NOT IN (SELECT uuid FROM failed_jobs)",
+            &[&queue],
+        )?;
         Ok(tx.execute("DELETE FROM jobs WHERE queue = $1", &[&queue])? as usize)
     })
 }
@@ -110,6 +116,14 @@ pub(super) fn clear(store: &mut PostgresStore, queue: &str) -> Result<usize> {
 pub(super) fn prune_finished(store: &mut PostgresStore, before_ms: i64) -> Result<usize> {
     store.write(|tx| {
         let before = rebase(before_ms, tx.skew);
+        // The attempts go with their job (unless it was retried and is back, or failed).
+        tx.execute(
+            "DELETE FROM job_attempts WHERE uuid IN
+                 (SELECT uuid FROM finished_jobs WHERE finished_at < $1)
+               AND uuid NOT IN (SELECT uuid FROM jobs)
+               AND uuid NOT IN (SELECT uuid FROM failed_jobs)",
+            &[&before],
+        )?;
         Ok(tx.execute(
             "DELETE FROM finished_jobs WHERE finished_at < $1",
             &[&before],

@@ -115,6 +115,9 @@ pub(super) fn finish_and_claim(
             .iter()
             .map(|e| without_nul(e.output).into_owned())
             .collect();
+        let codes: Vec<Option<i32>> = fused.iter().map(|e| e.job.exit.code).collect();
+        let signals: Vec<Option<i32>> = fused.iter().map(|e| e.job.exit.signal).collect();
+        let timed_out: Vec<bool> = fused.iter().map(|e| e.job.exit.timed_out).collect();
         let want = limit as i64;
         let rows = store.query(
             FINISH_AND_CLAIM,
@@ -126,6 +129,9 @@ pub(super) fn finish_and_claim(
                 &ids,
                 &tokens,
                 &outputs,
+                &codes,
+                &signals,
+                &timed_out,
             ],
         )?;
         store.vacuum_if_due(fused.len() as u64);
@@ -288,8 +294,21 @@ impl PostgresStore {
         decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
     ) -> Result<Option<Finished>> {
         let verdict = decide(None);
+        let output = without_nul(output);
+        let output: &str = &output;
+        let exit = &job.exit;
         let rows = match &verdict.decision {
-            Decision::Complete => self.query(FINISH_COMPLETE, &[&job.id, &job.token, &output])?,
+            Decision::Complete => self.query(
+                FINISH_COMPLETE,
+                &[
+                    &job.id,
+                    &job.token,
+                    &output,
+                    &exit.code,
+                    &exit.signal,
+                    &exit.timed_out,
+                ],
+            )?,
             Decision::Release {
                 delay_ms,
                 exception,
@@ -302,6 +321,10 @@ impl PostgresStore {
                     &(*exception as i64),
                     &output,
                     &WAKE_CHANNEL,
+                    &exit.code,
+                    &exit.signal,
+                    &exit.timed_out,
+                    &lifecycle::attempt_outcome(&verdict),
                 ],
             )?,
             Decision::Fail { .. } if self.options.discard_failed => {
@@ -316,6 +339,10 @@ impl PostgresStore {
                         &job.token,
                         &connection,
                         &failure_text(reason, output),
+                        &output,
+                        &exit.code,
+                        &exit.signal,
+                        &exit.timed_out,
                         &i64::from(verdict.threw),
                     ],
                 )?
@@ -342,6 +369,7 @@ fn reserved_from_row(row: &Row) -> Result<Option<Reserved>> {
         exceptions: row.get::<_, i64>("exceptions") as u32,
         token: row.get::<_, Option<String>>("token").unwrap_or_default(),
         payload,
+        exit: Default::default(),
     }))
 }
 

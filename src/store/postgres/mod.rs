@@ -327,11 +327,43 @@ impl Store for PostgresStore {
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
-        let rows = self.query(
-            "DELETE FROM failed_jobs WHERE uuid = $1 RETURNING id",
-            &[&uuid],
-        )?;
-        Ok(rows.len() == 1)
+        self.write(|tx| {
+            let found = tx.execute("DELETE FROM failed_jobs WHERE uuid = $1", &[&uuid])? == 1;
+            tx.execute(sql::FORGET_GONE_ATTEMPTS, &[&uuid])?;
+            Ok(found)
+        })
+    }
+
+    fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let limit = limit as i64;
+        let rows = self.query(sql::FIND_UUIDS, &[&prefix, &limit])?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn list_jobs(
+        &mut self,
+        query: &crate::store::JobQuery,
+        now_ms: i64,
+    ) -> Result<Vec<crate::store::JobSummary>> {
+        queries::list_jobs(self, query, now_ms)
+    }
+
+    fn cancel(&mut self, uuid: &str, _now_ms: i64) -> Result<crate::store::Cancelled> {
+        self.write(|tx| crate::store::lifecycle::cancel(tx, uuid))
+    }
+
+    fn run_now(&mut self, uuid: &str, _now_ms: i64) -> Result<bool> {
+        self.write(|tx| crate::store::lifecycle::run_now(tx, uuid))
+    }
+
+    fn attempts(&mut self, uuid: &str) -> Result<Vec<crate::store::AttemptView>> {
+        queries::attempts(self, uuid)
+    }
+
+    fn attempt_output(&mut self, job: &Reserved, output: &str) -> Result<()> {
+        let output = verbs::without_nul(output);
+        self.query(sql::ATTEMPT_OUTPUT, &[&job.id, &job.token, &&*output])?;
+        Ok(())
     }
 
     fn flush_failed(&mut self, before_ms: Option<i64>) -> Result<usize> {

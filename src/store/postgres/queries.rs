@@ -168,3 +168,74 @@ pub(super) fn stored_batch(r: &Row) -> StoredBatch {
         created_at: r.get("created_at"),
     }
 }
+
+/// `Store::attempts`, oldest first.
+pub(super) fn attempts(
+    store: &mut PostgresStore,
+    uuid: &str,
+) -> Result<Vec<crate::store::AttemptView>> {
+    let found = store.query(super::sql::ATTEMPTS, &[&uuid])?;
+    Ok(found
+        .iter()
+        .map(|r| {
+            crate::store::AttemptView::from(rows::StoredAttempt {
+                attempt: r.get("attempt"),
+                started_at: r.get("started_at"),
+                finished_at: r.get("finished_at"),
+                worker: r.get("worker"),
+                exit: crate::store::AttemptExit {
+                    code: r.get("exit_code"),
+                    signal: r.get("signal"),
+                    timed_out: r.get("timed_out"),
+                },
+                outcome: r.get("outcome"),
+                output: r.get("output"),
+            })
+        })
+        .collect())
+}
+
+/// `Store::list_jobs`: one page, newest first.
+pub(super) fn list_jobs(
+    store: &mut PostgresStore,
+    q: &crate::store::JobQuery,
+    now: i64,
+) -> Result<Vec<crate::store::JobSummary>> {
+    let (jobs, done, failed) = rows::tables_for(q.state);
+    let state = q.state.filter(|_| jobs && !done).map(|s| s.as_str());
+    let (at, uuid) = q.after.clone().unzip();
+    let page = q.page as i64;
+    let found = store.query(
+        super::sql::LIST_JOBS,
+        &[
+            &now,
+            &q.queue,
+            &q.since_ms,
+            &at,
+            &uuid,
+            &page,
+            &state,
+            &jobs,
+            &done,
+            &failed,
+        ],
+    )?;
+    Ok(found
+        .iter()
+        .map(|r| {
+            rows::ListedRow {
+                table: Table::from_source(r.get("source")),
+                uuid: r.get("uuid"),
+                queue: r.get("queue"),
+                name: r.get("name"),
+                payload: r.get("payload"),
+                attempts: r.get("attempts"),
+                reserved_at: r.get("reserved_at"),
+                available_at: r.get("available_at"),
+                at: r.get("at"),
+                text: r.get("text"),
+            }
+            .summary(now)
+        })
+        .collect())
+}

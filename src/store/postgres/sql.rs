@@ -34,7 +34,8 @@ SELECT claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.except
 FROM claimed";
 
 /// A busy worker's usual step, in one statement (one round trip, one commit): complete the
-/// plain attempts that ended (`$5` ids, `$6` tokens, `$7` outputs; only those still held that
+/// plain attempts that ended (`$5` ids, `$6` tokens, `$7` outputs, `$8` exit codes, `$9`
+/// signals, `$10` timed out, each attempt recorded in job_attempts; only those still held that
 /// asked for nothing from inside) and claim the next jobs exactly as `CLAIM` does (`$1` queue,
 /// `$2` lease in ms, `$3` worker id, `$4` how many). Every row carries the uuids completed
 /// (`uuids`, NULL when none) after the claimed job's columns (NULL when none was claimed). The
@@ -42,12 +43,28 @@ FROM claimed";
 /// them: one statement must not change a row twice.
 pub const FINISH_AND_CLAIM: &str = "
 WITH ending AS (
-         SELECT * FROM unnest($5::bigint[], $6::text[], $7::text[]) AS e(id, token, output)),
+         SELECT * FROM unnest($5::bigint[], $6::text[], $7::text[], $8::int[], $9::int[],
+                              $10::bool[])
+                       AS e(id, token, output, exit_code, signal, timed_out)),
      done AS (
          DELETE FROM jobs USING ending
          WHERE jobs.id = ending.id AND jobs.token = ending.token AND jobs.intent IS NULL
          RETURNING jobs.uuid, jobs.queue, jobs.name, jobs.payload, jobs.attempts,
-                   jobs.exceptions, ending.output, jobs.created_at),
+                   jobs.exceptions, ending.output, jobs.created_at, jobs.token,
+                   jobs.reserved_at, jobs.worker_id, ending.exit_code, ending.signal,
+                   ending.timed_out),
+     attempted AS (
+         INSERT INTO job_attempts
+             (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal,
+              timed_out, outcome, output)
+         SELECT token, uuid, attempts, reserved_at,
+                floor(extract(epoch from statement_timestamp()) * 1000)::bigint, worker_id,
+                exit_code, signal, timed_out, 'succeeded', output
+         FROM done
+         ON CONFLICT (token) DO UPDATE SET
+             finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+             signal = excluded.signal, timed_out = excluded.timed_out,
+             outcome = excluded.outcome, output = excluded.output),
      completed AS (
          INSERT INTO finished_jobs
              (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
@@ -99,7 +116,20 @@ SELECT pg_notify($1, q) FROM (SELECT DISTINCT queue AS q FROM freed) d";
 pub const FINISH_COMPLETE: &str = "
 WITH done AS (
          DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL
-         RETURNING uuid, queue, name, payload, attempts, exceptions, created_at)
+         RETURNING uuid, queue, name, payload, attempts, exceptions, created_at, token,
+                   reserved_at, worker_id),
+     attempted AS (
+         INSERT INTO job_attempts
+             (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal,
+              timed_out, outcome, output)
+         SELECT token, uuid, attempts, reserved_at,
+                floor(extract(epoch from statement_timestamp()) * 1000)::bigint, worker_id,
+                $4::int, $5::int, $6::bool, 'succeeded', $3
+         FROM done
+         ON CONFLICT (token) DO UPDATE SET
+             finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+             signal = excluded.signal, timed_out = excluded.timed_out,
+             outcome = excluded.outcome, output = excluded.output)
 INSERT INTO finished_jobs
     (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
 SELECT uuid, queue, name, payload, attempts, exceptions, $3, created_at,
@@ -114,28 +144,58 @@ RETURNING 1";
 
 /// Release: available again in `$3` ms, `$4` more exceptions counted (0 or 1), output `$5`
 /// kept as its last; idle workers of its queue are woken on channel `$6` (a delayed one must
-/// learn when to look again).
+/// learn when to look again). The attempt is recorded with exit code `$7`, signal `$8`, timed
+/// out `$9` and outcome `$10`.
 pub const FINISH_RELEASE: &str = "
-WITH released AS (
+WITH old AS (
+         SELECT id, uuid, attempts, reserved_at, worker_id FROM jobs
+         WHERE id = $1 AND token = $2 AND intent IS NULL FOR UPDATE),
+     released AS (
          UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
                 token = NULL, intent = NULL,
                 available_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $3,
                 exceptions = exceptions + $4, last_output = $5
-         WHERE id = $1 AND token = $2 AND intent IS NULL
-         RETURNING queue)
+         FROM old WHERE jobs.id = old.id
+         RETURNING jobs.queue),
+     attempted AS (
+         INSERT INTO job_attempts
+             (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal,
+              timed_out, outcome, output)
+         SELECT $2, uuid, attempts, reserved_at,
+                floor(extract(epoch from statement_timestamp()) * 1000)::bigint, worker_id,
+                $7::int, $8::int, $9::bool, $10, $5
+         FROM old
+         ON CONFLICT (token) DO UPDATE SET
+             finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+             signal = excluded.signal, timed_out = excluded.timed_out,
+             outcome = excluded.outcome, output = excluded.output)
 SELECT pg_notify($6, queue) FROM released";
 
 /// Fail: the job moves to failed_jobs with connection `$3` and failure text `$4`, its
-/// exceptions counting `$5` more for this attempt (replacing an earlier failure with the same
-/// uuid).
+/// exceptions counting `$9` more for this attempt (replacing an earlier failure with the same
+/// uuid); the attempt is recorded with output `$5`, exit code `$6`, signal `$7`, timed out
+/// `$8`.
 pub const FINISH_FAIL: &str = "
 WITH gone AS (
          DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL
-         RETURNING uuid, queue, name, payload, attempts, exceptions)
+         RETURNING uuid, queue, name, payload, attempts, exceptions, token, reserved_at,
+                   worker_id),
+     attempted AS (
+         INSERT INTO job_attempts
+             (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal,
+              timed_out, outcome, output)
+         SELECT token, uuid, attempts, reserved_at,
+                floor(extract(epoch from statement_timestamp()) * 1000)::bigint, worker_id,
+                $6::int, $7::int, $8::bool, 'failed', $5
+         FROM gone
+         ON CONFLICT (token) DO UPDATE SET
+             finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+             signal = excluded.signal, timed_out = excluded.timed_out,
+             outcome = excluded.outcome, output = excluded.output)
 INSERT INTO failed_jobs
     (uuid, connection, queue, name, payload, exception, attempts, failed_at, exceptions)
 SELECT uuid, $3, queue, name, payload, $4, attempts,
-       floor(extract(epoch from statement_timestamp()) * 1000)::bigint, exceptions + $5
+       floor(extract(epoch from statement_timestamp()) * 1000)::bigint, exceptions + $9
 FROM gone
 ON CONFLICT (uuid) DO UPDATE SET
     connection = excluded.connection, queue = excluded.queue, name = excluded.name,
@@ -319,3 +379,65 @@ pub const BATCH_FOR_UPDATE: &str = "
 SELECT id, name, total_jobs, pending_jobs, failed_jobs, failed_job_ids, options,
        cancelled_at, finished_at, created_at
 FROM job_batches WHERE id = $1 FOR UPDATE";
+
+/// An attempt's row: its end, or while it runs (`$5` finished_at and `$10` outcome NULL) its
+/// output so far; an end replaces the running row.
+pub const ATTEMPT_UPSERT: &str = "
+INSERT INTO job_attempts
+    (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal, timed_out,
+     outcome, output)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (token) DO UPDATE SET
+    finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+    signal = excluded.signal, timed_out = excluded.timed_out, outcome = excluded.outcome,
+    output = excluded.output
+WHERE job_attempts.finished_at IS NULL";
+
+/// While a long attempt runs: its output so far (`$3`), while `$2` still holds job `$1`.
+pub const ATTEMPT_OUTPUT: &str = "
+INSERT INTO job_attempts (token, uuid, attempt, started_at, worker, output)
+SELECT token, uuid, attempts, reserved_at, worker_id, $3 FROM jobs
+WHERE id = $1 AND token = $2 AND reserved_at IS NOT NULL
+ON CONFLICT (token) DO UPDATE SET output = excluded.output
+WHERE job_attempts.finished_at IS NULL";
+
+/// Every recorded attempt of job `$1`, oldest first.
+pub const ATTEMPTS: &str = "
+SELECT attempt, started_at, finished_at, worker, exit_code, signal, timed_out, outcome, output
+FROM job_attempts WHERE uuid = $1 ORDER BY started_at, attempt";
+
+/// The attempts of job `$1` once it is gone from every table (forgotten, cleared, pruned).
+pub const FORGET_GONE_ATTEMPTS: &str = "
+DELETE FROM job_attempts WHERE uuid = $1
+   AND NOT EXISTS (SELECT 1 FROM jobs WHERE uuid = $1)
+   AND NOT EXISTS (SELECT 1 FROM failed_jobs WHERE uuid = $1)
+   AND NOT EXISTS (SELECT 1 FROM finished_jobs WHERE uuid = $1)";
+
+/// One page of `jobs`, newest first: `$1` now, `$2` queue, `$3` since, `$4`/`$5` the last row
+/// of the page before, `$6` the page's size, `$7` the state among queued jobs, `$8`/`$9`/`$10`
+/// whether to read jobs, finished_jobs, failed_jobs.
+pub const LIST_JOBS: &str = "
+SELECT * FROM (
+         SELECT 'queued' AS source, uuid, queue, name, payload, attempts, reserved_at,
+                available_at, created_at AS at, last_output AS text
+         FROM jobs
+         WHERE $8::bool AND ($7::text IS NULL
+                       OR ($7::text = 'reserved' AND reserved_at IS NOT NULL)
+                       OR ($7::text = 'delayed' AND reserved_at IS NULL AND available_at > $1::bigint)
+                       OR ($7::text = 'pending' AND reserved_at IS NULL AND available_at <= $1::bigint))
+         UNION ALL
+         SELECT 'done', uuid, queue, name, payload, attempts, NULL, NULL, created_at, output
+         FROM finished_jobs WHERE $9::bool
+         UNION ALL
+         SELECT 'failed', uuid, queue, name, payload, attempts, NULL, NULL, failed_at, exception
+         FROM failed_jobs WHERE $10::bool) listed
+ WHERE ($2::text IS NULL OR queue = $2::text) AND ($3::bigint IS NULL OR at >= $3::bigint)
+   AND ($4::bigint IS NULL OR at < $4::bigint OR (at = $4::bigint AND uuid < $5::text))
+ ORDER BY at DESC, uuid DESC LIMIT $6::bigint";
+
+/// Uuids that start with `$1`, in any table, at most `$2`.
+pub const FIND_UUIDS: &str = "
+SELECT uuid FROM jobs WHERE starts_with(uuid, $1)
+UNION SELECT uuid FROM finished_jobs WHERE starts_with(uuid, $1)
+UNION SELECT uuid FROM failed_jobs WHERE starts_with(uuid, $1)
+LIMIT $2";

@@ -6,13 +6,13 @@
 //! SQLite's writers do by design.
 
 use super::super::verbs::{
-    AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow,
-    Requeue, Verbs, Window,
+    AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
+    JobRow, QueuedRow, Requeue, Verbs, Window,
 };
 use super::super::{BatchView, Intent};
 use super::clock::rebase;
 use super::queries::stored_batch;
-use super::sql::{BATCH, BATCH_FOR_UPDATE, INSERT_FINISHED};
+use super::sql::{ATTEMPT_UPSERT, BATCH, BATCH_FOR_UPDATE, INSERT_FINISHED};
 use super::tx::Tx;
 use anyhow::Result;
 use std::borrow::Cow;
@@ -63,7 +63,7 @@ impl Verbs for Tx<'_> {
 
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>> {
         let row = self.opt(
-            "SELECT intent, payload, name, created_at FROM jobs
+            "SELECT intent, payload, name, created_at, reserved_at, worker_id FROM jobs
              WHERE id = $1 AND token = $2 FOR UPDATE",
             &[&id, &token],
         )?;
@@ -74,6 +74,8 @@ impl Verbs for Tx<'_> {
                 payload: r.get("payload"),
                 name: r.get("name"),
                 created_at: r.get("created_at"),
+                reserved_at: r.get::<_, Option<i64>>("reserved_at").unwrap_or(self.now),
+                worker_id: r.get::<_, Option<String>>("worker_id").unwrap_or_default(),
             }
         }))
     }
@@ -100,6 +102,56 @@ impl Verbs for Tx<'_> {
                 &row.finished_at,
             ],
         )?;
+        Ok(())
+    }
+
+    fn record_attempt(&mut self, a: &AttemptRecord<'_>) -> Result<()> {
+        let output = without_nul(a.output);
+        self.execute(
+            ATTEMPT_UPSERT,
+            &[
+                &a.token,
+                &a.uuid,
+                &a.attempt,
+                &a.started_at,
+                &a.finished_at,
+                &a.worker,
+                &a.exit.code,
+                &a.exit.signal,
+                &a.exit.timed_out,
+                &a.outcome,
+                &&*output,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn queued(&mut self, uuid: &str) -> Result<Option<QueuedRow>> {
+        let row = self.opt(
+            "SELECT id, queue, reserved_at, available_at, payload FROM jobs
+             WHERE uuid = $1 FOR UPDATE",
+            &[&uuid],
+        )?;
+        Ok(row.map(|r| QueuedRow {
+            id: r.get("id"),
+            queue: r.get("queue"),
+            reserved: r.get::<_, Option<i64>>("reserved_at").is_some(),
+            available_at: r.get("available_at"),
+            payload: r.get("payload"),
+        }))
+    }
+
+    fn make_available(&mut self, id: i64) -> Result<()> {
+        let now = self.now;
+        self.execute(
+            "UPDATE jobs SET available_at = $2, parked_on = NULL WHERE id = $1",
+            &[&id, &now],
+        )?;
+        Ok(())
+    }
+
+    fn forget_attempts(&mut self, uuid: &str) -> Result<()> {
+        self.execute(super::sql::FORGET_GONE_ATTEMPTS, &[&uuid])?;
         Ok(())
     }
 

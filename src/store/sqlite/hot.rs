@@ -97,6 +97,7 @@ pub fn reserved(rows: Vec<ClaimedRow>) -> Result<Vec<Reserved>> {
                 exceptions: row.exceptions,
                 token: row.token.unwrap_or_default(),
                 payload,
+                exit: Default::default(),
             })
         })
         .collect()

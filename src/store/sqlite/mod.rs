@@ -18,9 +18,9 @@ mod wake;
 
 use super::lifecycle::{self, Serialized};
 use super::{
-    Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,
-    NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict,
-    WakeFn, Wakeups, WorkerInfo,
+    Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob,
+    Finished, Intent, JobQuery, JobSummary, JobView, NewBatch, PrunedBatches, QueueStats, Reserved,
+    RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
 };
 use crate::domain::job::NewJob;
 use anyhow::Result;
@@ -288,22 +288,62 @@ impl Store for SqliteStore {
         self.read(|conn| queries::failed_jobs(conn, queue))
     }
 
+    fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        self.read(|conn| queries::find_uuids(conn, prefix, limit))
+    }
+
+    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<Vec<JobSummary>> {
+        self.read(|conn| queries::list_jobs(conn, query, now_ms))
+    }
+
+    fn cancel(&mut self, uuid: &str, now_ms: i64) -> Result<Cancelled> {
+        self.write_at(now_ms, |v| lifecycle::cancel(v, uuid))
+    }
+
+    fn run_now(&mut self, uuid: &str, now_ms: i64) -> Result<bool> {
+        self.write_at(now_ms, |v| lifecycle::run_now(v, uuid))
+    }
+
+    fn attempts(&mut self, uuid: &str) -> Result<Vec<AttemptView>> {
+        self.read(|conn| queries::attempts(conn, uuid))
+    }
+
+    fn attempt_output(&mut self, job: &Reserved, output: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO job_attempts (token, uuid, attempt, started_at, worker, output)
+                 SELECT token, uuid, attempts, reserved_at, worker_id, ?3 FROM jobs
+                 WHERE id = ?1 AND token = ?2 AND reserved_at IS NOT NULL
+                 ON CONFLICT (token) DO UPDATE SET output = excluded.output
+                 WHERE job_attempts.finished_at IS NULL",
+            )?
+            .execute(params![job.id, job.token, output])?;
+            Ok(())
+        })
+    }
+
     fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
         self.write_at(now_ms, |v| verbs::retry_failed(v, selection))
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
-        self.write(|tx| Ok(tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])? == 1))
+        self.write(|tx| {
+            let found = tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])? == 1;
+            tx.execute(queries::FORGET_GONE_ATTEMPTS, [uuid])?;
+            Ok(found)
+        })
     }
 
     fn flush_failed(&mut self, before_ms: Option<i64>) -> Result<usize> {
         self.write(|tx| {
-            Ok(match before_ms {
-                Some(before) => {
-                    tx.execute("DELETE FROM failed_jobs WHERE failed_at <= ?1", [before])?
-                }
-                None => tx.execute("DELETE FROM failed_jobs", [])?,
-            })
+            let before = before_ms.unwrap_or(i64::MAX);
+            tx.execute(
+                "DELETE FROM job_attempts WHERE uuid IN
+                     (SELECT uuid FROM failed_jobs WHERE failed_at <= ?1)
+                   AND uuid NOT IN (SELECT uuid FROM jobs)",
+                [before],
+            )?;
+            Ok(tx.execute("DELETE FROM failed_jobs WHERE failed_at <= ?1", [before])?)
         })
     }
 
@@ -315,12 +355,25 @@ impl Store for SqliteStore {
                    AND owner IN (SELECT uuid FROM jobs WHERE queue = ?1)",
                 [queue],
             )?;
+            tx.execute(
+                "DELETE FROM job_attempts WHERE uuid IN (SELECT uuid FROM jobs WHERE queue = ?1)
+                   AND uuid NOT IN (SELECT uuid FROM failed_jobs)",
+                [queue],
+            )?;
             Ok(tx.execute("DELETE FROM jobs WHERE queue = ?1", [queue])?)
         })
     }
 
     fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {
         self.write(|tx| {
+            // The attempts go with their job (unless it was retried and is back, or failed).
+            tx.execute(
+                "DELETE FROM job_attempts WHERE uuid IN
+                     (SELECT uuid FROM finished_jobs WHERE finished_at < ?1)
+                   AND uuid NOT IN (SELECT uuid FROM jobs)
+                   AND uuid NOT IN (SELECT uuid FROM failed_jobs)",
+                [before_ms],
+            )?;
             Ok(tx.execute(
                 "DELETE FROM finished_jobs WHERE finished_at < ?1",
                 [before_ms],

@@ -2,10 +2,12 @@
 //! of batches; rows are read by column name into `store::rows`, which shapes them.
 
 use super::super::rows::{
-    self, ShowRow, StatsRow, StoredFailure, StoredWorker, Table, BATCH_COLUMNS,
+    self, ListedRow, ShowRow, StatsRow, StoredAttempt, StoredFailure, StoredWorker, Table,
+    ATTEMPT_COLUMNS, BATCH_COLUMNS,
 };
 use super::super::{
-    BatchView, Controls, FailedJob, JobView, PrunedBatches, QueueStats, WorkerInfo,
+    AttemptExit, AttemptView, BatchView, Controls, FailedJob, JobQuery, JobSummary, JobView,
+    PrunedBatches, QueueStats, WorkerInfo,
 };
 use super::verbs::stored_batch;
 use anyhow::Result;
@@ -215,4 +217,109 @@ pub fn prune_batches(
         unfinished,
         cancelled,
     })
+}
+
+/// Every recorded attempt of a job, oldest first.
+pub fn attempts(conn: &Connection, uuid: &str) -> Result<Vec<AttemptView>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM job_attempts WHERE uuid = ?1 ORDER BY started_at, attempt"
+    ))?;
+    let found = stmt.query_map([uuid], |r| {
+        Ok(StoredAttempt {
+            attempt: r.get("attempt")?,
+            started_at: r.get("started_at")?,
+            finished_at: r.get("finished_at")?,
+            worker: r.get("worker")?,
+            exit: AttemptExit {
+                code: r.get("exit_code")?,
+                signal: r.get("signal")?,
+                timed_out: r.get("timed_out")?,
+            },
+            outcome: r.get("outcome")?,
+            output: r.get("output")?,
+        })
+    })?;
+    Ok(found
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .map(AttemptView::from)
+        .collect())
+}
+
+/// The attempts of jobs that are gone from every table (pruned, forgotten, cleared).
+pub const FORGET_GONE_ATTEMPTS: &str = "DELETE FROM job_attempts WHERE uuid = ?1
+       AND NOT EXISTS (SELECT 1 FROM jobs WHERE uuid = ?1)
+       AND NOT EXISTS (SELECT 1 FROM failed_jobs WHERE uuid = ?1)
+       AND NOT EXISTS (SELECT 1 FROM finished_jobs WHERE uuid = ?1)";
+
+/// One page of `jobs`, newest first.
+pub fn list_jobs(conn: &Connection, q: &JobQuery, now: i64) -> Result<Vec<JobSummary>> {
+    let (jobs, done, failed) = rows::tables_for(q.state);
+    let state = q.state.filter(|_| jobs && !done).map(|s| s.as_str());
+    let (at, uuid) = q.after.clone().unzip();
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM (
+         SELECT 'queued' AS source, uuid, queue, name, payload, attempts, reserved_at,
+                available_at, created_at AS at, last_output AS text
+         FROM jobs
+         WHERE ?8 AND (?7 IS NULL
+                       OR (?7 = 'reserved' AND reserved_at IS NOT NULL)
+                       OR (?7 = 'delayed' AND reserved_at IS NULL AND available_at > ?1)
+                       OR (?7 = 'pending' AND reserved_at IS NULL AND available_at <= ?1))
+         UNION ALL
+         SELECT 'done', uuid, queue, name, payload, attempts, NULL, NULL, created_at, output
+         FROM finished_jobs WHERE ?9
+         UNION ALL
+         SELECT 'failed', uuid, queue, name, payload, attempts, NULL, NULL, failed_at, exception
+         FROM failed_jobs WHERE ?10)
+ WHERE (?2 IS NULL OR queue = ?2) AND (?3 IS NULL OR at >= ?3)
+   AND (?4 IS NULL OR at < ?4 OR (at = ?4 AND uuid < ?5))
+ ORDER BY at DESC, uuid DESC LIMIT ?6",
+    )?;
+    let found = stmt.query_map(
+        params![
+            now,
+            q.queue,
+            q.since_ms,
+            at,
+            uuid,
+            q.page as i64,
+            state,
+            jobs,
+            done,
+            failed
+        ],
+        |r| {
+            Ok(ListedRow {
+                table: Table::from_source(&r.get::<_, String>("source")?),
+                uuid: r.get("uuid")?,
+                queue: r.get("queue")?,
+                name: r.get("name")?,
+                payload: r.get("payload")?,
+                attempts: r.get("attempts")?,
+                reserved_at: r.get("reserved_at")?,
+                available_at: r.get("available_at")?,
+                at: r.get("at")?,
+                text: r.get("text")?,
+            })
+        },
+    )?;
+    Ok(found
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .map(|row| row.summary(now))
+        .collect())
+}
+
+/// Uuids that start with a prefix, in any table (each table's uuid index answers the range).
+pub fn find_uuids(conn: &Connection, prefix: &str, limit: usize) -> Result<Vec<String>> {
+    let end = rows::prefix_end(prefix);
+    let mut stmt = conn.prepare_cached(
+        "SELECT uuid FROM jobs WHERE uuid >= ?1 AND uuid < ?2
+         UNION SELECT uuid FROM finished_jobs WHERE uuid >= ?1 AND uuid < ?2
+         UNION SELECT uuid FROM failed_jobs WHERE uuid >= ?1 AND uuid < ?2
+         LIMIT ?3",
+    )?;
+    let found = stmt.query_map(params![prefix, end, limit as i64], |r| r.get(0))?;
+    Ok(found.collect::<rusqlite::Result<Vec<String>>>()?)
 }

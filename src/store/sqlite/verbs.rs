@@ -4,8 +4,8 @@
 
 use super::super::rows::{StoredBatch, BATCH_COLUMNS};
 use super::super::verbs::{
-    AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow,
-    Requeue, Verbs, Window,
+    AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
+    JobRow, QueuedRow, Requeue, Verbs, Window,
 };
 use super::super::{BatchView, Intent, RetrySelection};
 use anyhow::{bail, Result};
@@ -88,7 +88,8 @@ impl Verbs for SqliteTx<'_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT intent, payload, name, created_at FROM jobs WHERE id = ?1 AND token = ?2",
+                "SELECT intent, payload, name, created_at, reserved_at, worker_id
+                 FROM jobs WHERE id = ?1 AND token = ?2",
             )?
             .query_row(params![id, token], |r| {
                 let intent: Option<String> = r.get("intent")?;
@@ -97,6 +98,8 @@ impl Verbs for SqliteTx<'_> {
                     payload: r.get("payload")?,
                     name: r.get("name")?,
                     created_at: r.get("created_at")?,
+                    reserved_at: r.get::<_, Option<i64>>("reserved_at")?.unwrap_or(self.now),
+                    worker_id: r.get::<_, Option<String>>("worker_id")?.unwrap_or_default(),
                 })
             })
             .optional()?)
@@ -155,6 +158,55 @@ impl Verbs for SqliteTx<'_> {
                 row.failed_at,
                 row.exceptions
             ])?;
+        Ok(())
+    }
+
+    fn record_attempt(&mut self, a: &AttemptRecord<'_>) -> Result<()> {
+        self.tx.prepare_cached(ATTEMPT_UPSERT)?.execute(params![
+            a.token,
+            a.uuid,
+            a.attempt,
+            a.started_at,
+            a.finished_at,
+            a.worker,
+            a.exit.code,
+            a.exit.signal,
+            a.exit.timed_out,
+            a.outcome,
+            a.output
+        ])?;
+        Ok(())
+    }
+
+    fn queued(&mut self, uuid: &str) -> Result<Option<QueuedRow>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT id, queue, reserved_at, available_at, payload FROM jobs WHERE uuid = ?1",
+            )?
+            .query_row([uuid], |r| {
+                Ok(QueuedRow {
+                    id: r.get("id")?,
+                    queue: r.get("queue")?,
+                    reserved: r.get::<_, Option<i64>>("reserved_at")?.is_some(),
+                    available_at: r.get("available_at")?,
+                    payload: r.get("payload")?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn make_available(&mut self, id: i64) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE jobs SET available_at = ?2, parked_on = NULL WHERE id = ?1")?
+            .execute(params![id, self.now])?;
+        Ok(())
+    }
+
+    fn forget_attempts(&mut self, uuid: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(super::queries::FORGET_GONE_ATTEMPTS)?
+            .execute([uuid])?;
         Ok(())
     }
 
@@ -329,6 +381,18 @@ impl Verbs for SqliteTx<'_> {
         Ok(changed == 1)
     }
 }
+
+/// An attempt's row: its end (`?5` finished_at, `?10` outcome), or while it runs its output so
+/// far (both NULL); an end replaces the running row.
+pub const ATTEMPT_UPSERT: &str = "INSERT INTO job_attempts
+         (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal, timed_out,
+          outcome, output)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+     ON CONFLICT (token) DO UPDATE SET
+         finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+         signal = excluded.signal, timed_out = excluded.timed_out, outcome = excluded.outcome,
+         output = excluded.output
+     WHERE job_attempts.finished_at IS NULL";
 
 /// Put failed jobs back on their queues (same uuid and payload, attempts and exceptions
 /// reset), newest failure first; an id given that names no failed job undoes the whole retry.
