@@ -202,7 +202,7 @@ fn a_failed_job_shows_its_exceptions() {
     let shown = env.show(&uuid);
     assert_eq!(shown["state"], "failed");
     assert_eq!(shown["exceptions"], 3, "{shown:#}");
-    assert_eq!(shown["attempts"], 3, "{shown:#}");
+    assert_eq!(shown["attempt_count"], 3, "{shown:#}");
 }
 
 #[test]
