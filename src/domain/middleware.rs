@@ -64,7 +64,11 @@ impl Middleware {
     pub fn serial_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = Vec::new();
         keys.extend(self.rate_limit.as_ref().map(|r| rate_key(&r.key)));
-        keys.extend(self.throttle_exceptions.as_ref().map(|t| throttle_key(&t.key)));
+        keys.extend(
+            self.throttle_exceptions
+                .as_ref()
+                .map(|t| throttle_key(&t.key)),
+        );
         keys.extend(self.funnel.as_ref().map(|f| funnel_key(&f.key)));
         keys.extend(self.without_overlapping.as_ref().map(|k| overlap_key(k)));
         keys.sort();

@@ -14,6 +14,8 @@ pub(super) struct Running {
     pub pgid: Option<u32>,
     /// A handler's deadline, enforced by the loop (a process's by its own thread).
     pub handler_deadline: Option<Instant>,
+    /// The job came encrypted: its output is stored sealed too.
+    pub encrypted: bool,
 }
 
 /// How an attempt ended, as its thread saw it.
@@ -30,11 +32,22 @@ pub(super) struct Ended {
 }
 
 impl AttemptEnd {
+    /// Why the attempt could not even start, for its line in the worker's output.
+    pub fn not_started(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::NotStarted { message } => Some(message),
+            _ => None,
+        }
+    }
+
     pub fn from_process(done: process::Finished, timeout_secs: u64) -> AttemptEnd {
         let outcome = match &done.exit {
             process::Exit::Code(0) => Outcome::Succeeded,
             process::Exit::Code(EXIT_RELEASE) => Outcome::Released { delay_secs: None },
             process::Exit::TimedOut => Outcome::TimedOut { timeout_secs },
+            process::Exit::SpawnError(_) => Outcome::NotStarted {
+                message: done.exit.describe(),
+            },
             other => Outcome::Exception {
                 message: other.describe(),
             },

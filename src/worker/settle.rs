@@ -60,21 +60,36 @@ impl Worker<'_> {
                 }
             })
             .collect();
-        let (applied, claimed) = self.store.finish_and_claim(&mut endings, now, next)?;
+        let result = self.store.finish_and_claim(&mut endings, now, next);
         drop(endings);
+        let (applied, claimed) = match result {
+            Ok(done) => done,
+            Err(e) => {
+                // Nothing was recorded: keep them for the next try (the store may be away).
+                self.ended = ended;
+                return Err(e);
+            }
+        };
         for (Ended { running, end }, applied) in ended.iter().zip(applied) {
-            self.report_finish(&running.job, applied, end.elapsed);
+            self.report_finish(&running.job, applied, end.elapsed, end.not_started());
         }
         Ok(claimed)
     }
 
     /// Tell the output what recording an attempt did.
-    pub(super) fn report_finish(&mut self, job: &Reserved, applied: Finished, elapsed: Duration) {
+    pub(super) fn report_finish(
+        &mut self,
+        job: &Reserved,
+        applied: Finished,
+        elapsed: Duration,
+        not_started: Option<&str>,
+    ) {
         match applied {
             Finished::Applied(decision) => self.reporter.report(Event::Finished {
                 job,
                 decision: &decision,
                 elapsed,
+                not_started,
             }),
             Finished::LeaseLost => self.reporter.report(Event::Lost { job }),
         }
