@@ -122,10 +122,10 @@ pub fn retry_unavailable<T>(timeout: Duration, mut f: impl FnMut() -> Result<T>)
                 failures += 1;
                 let left = timeout.saturating_sub(started.elapsed());
                 if left.is_zero() {
-                    return Err(e.context(format!(
-                        "the store did not answer for {:.0}s (connect_timeout)",
+                    return Err(anyhow::anyhow!(
+                        "{e:#} (gave up after {:.0}s: connect_timeout)",
                         timeout.as_secs_f64()
-                    )));
+                    ));
                 }
                 std::thread::sleep(retry_pause(failures).min(left));
             }

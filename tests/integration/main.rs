@@ -10,6 +10,7 @@ mod chains;
 mod concurrency;
 mod dispatch;
 mod failed;
+mod faults;
 mod generated;
 mod generators;
 mod middleware;
