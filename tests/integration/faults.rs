@@ -220,10 +220,10 @@ fn a_kill_storm_loses_no_job_and_leaves_no_process() {
         assert_eq!(job["state"], "done", "{job}");
     }
     // No job process is left (the guard kills a killed worker's jobs).
-    let marker = format!("QUEUE_CONNECTION=local");
+    let marker = "QUEUE_CONNECTION=local";
     let dir_marker = env.path().display().to_string();
     wait_until(secs(20), "no job process to be left", || {
-        processes_with_env(&marker).into_iter().all(|pid| {
+        processes_with_env(marker).into_iter().all(|pid| {
             // Only ours: processes whose cwd is this test's directory.
             std::fs::read_link(format!("/proc/{pid}/cwd"))
                 .map(|cwd| !cwd.display().to_string().starts_with(&dir_marker))
