@@ -176,7 +176,6 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             vec![build(command, flags.or(&defaults), &target, ctx, now)?]
         }
     };
-    warn_unstartable(&jobs, ctx);
     if args.control.sync {
         if args.file.is_some() {
             bail!("--sync runs one job: it cannot be used with --file");
@@ -189,6 +188,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
             ctx,
         )?));
     }
+    // (--sync above runs the job here and says itself why it could not start.)
+    warn_unstartable(&jobs, ctx);
     seal(&mut jobs)?;
     let mut store = ctx.open(&target)?;
     // The store wakes idle workers once the jobs are committed.
