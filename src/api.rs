@@ -311,8 +311,11 @@ impl<'q> WorkerBuilder<'q> {
 
     /// Run until a stop reason applies (empty queue with `stop_when_empty`, max jobs, a
     /// signal with `handle_signals`, `queue restart`).
+    /// A store that is unavailable for a while is ridden out (the first connect is tried for
+    /// up to its `connect_timeout`).
     pub fn run(self) -> Result<Stop> {
-        let mut store = self.queue.store()?;
+        let timeout = crate::store::connect_timeout(&self.queue.target.location);
+        let mut store = crate::store::retry_unavailable(timeout, || self.queue.store())?;
         let mut reporter = Callback(self.on_event);
         worker::run(
             store.as_mut(),

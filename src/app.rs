@@ -72,12 +72,25 @@ impl Ctx {
         Ok(target)
     }
 
+    /// The store of a one-shot command: opening it and every call on it are retried while the
+    /// store is unavailable, for up to its `connect_timeout` (`store::Retrying`).
     pub fn open(&self, target: &Target) -> Result<Box<dyn Store>> {
-        crate::store::open(
-            &target.location,
-            target.store_options(),
-            Arc::clone(&self.clock),
-        )
+        let timeout = crate::store::connect_timeout(&target.location);
+        let store = self.open_waiting(target)?;
+        Ok(Box::new(crate::store::Retrying::new(store, timeout)))
+    }
+
+    /// The store of a worker: opening it is retried as for one-shot commands, but its calls
+    /// are not (the worker rides out an outage in its loop, with its jobs running).
+    pub fn open_waiting(&self, target: &Target) -> Result<Box<dyn Store>> {
+        let timeout = crate::store::connect_timeout(&target.location);
+        crate::store::retry_unavailable(timeout, || {
+            crate::store::open(
+                &target.location,
+                target.store_options(),
+                Arc::clone(&self.clock),
+            )
+        })
     }
 
     /// Open an existing store for a command that only reads it: never creates one (a missing

@@ -11,6 +11,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
 const VERSION: &str = "v1:";
+/// How an encrypted job's sealed output begins (its output and the tail in its error text).
+pub const SEALED_OUTPUT: &str = "queue-sealed-output:v1:";
 
 /// The keys from the environment.
 pub struct Keys {
@@ -64,22 +66,68 @@ impl Keys {
             bail!("--encrypt needs QUEUE_KEY: generate one with `queue key-generate` and export it for dispatchers and workers");
         };
         let plain = serde_json::to_vec(sealed)?;
-        let mut nonce = [0u8; 12];
-        getrandom(&mut nonce)?;
-        let sealed = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                AeadPayload {
-                    msg: &plain,
-                    aad: uuid.as_bytes(),
-                },
-            )
-            .map_err(|_| anyhow!("encryption failed"))?;
-        let mut out = nonce.to_vec();
-        out.extend(sealed);
-        Ok(format!("{VERSION}{}", B64.encode(out)))
+        Ok(format!(
+            "{VERSION}{}",
+            seal_bytes(cipher, &plain, uuid.as_bytes())?
+        ))
     }
 
+    /// Seal the output of an attempt of the encrypted job `uuid` (needs QUEUE_KEY).
+    pub fn seal_output(&self, output: &str, uuid: &str) -> Result<String> {
+        let Some(cipher) = &self.current else {
+            bail!("this worker has no QUEUE_KEY to seal the output of an encrypted job");
+        };
+        let aad = format!("{uuid}:output");
+        let body = seal_bytes(cipher, output.as_bytes(), aad.as_bytes())?;
+        Ok(format!("{SEALED_OUTPUT}{body}"))
+    }
+
+    /// Open an output sealed by `seal_output` for the job `uuid`.
+    pub fn open_output(&self, sealed: &str, uuid: &str) -> Result<String> {
+        let body = sealed
+            .trim_end()
+            .strip_prefix(SEALED_OUTPUT)
+            .ok_or_else(|| anyhow!("the sealed output has an unknown format"))?;
+        let bytes = B64
+            .decode(body)
+            .map_err(|_| anyhow!("the sealed output is corrupt (not base64)"))?;
+        if bytes.len() < 12 + 16 {
+            bail!("the sealed output is corrupt (too short)");
+        }
+        if self.current.is_none() && self.previous.is_empty() {
+            bail!("the job's output is encrypted and QUEUE_KEY is not set");
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let aad = format!("{uuid}:output");
+        for cipher in self.current.iter().chain(&self.previous) {
+            let opened = cipher.decrypt(
+                Nonce::from_slice(nonce),
+                AeadPayload {
+                    msg: sealed,
+                    aad: aad.as_bytes(),
+                },
+            );
+            if let Ok(plain) = opened {
+                return Ok(String::from_utf8_lossy(&plain).into_owned());
+            }
+        }
+        bail!("the job's output cannot be decrypted: it was sealed with another key (check QUEUE_KEY and QUEUE_PREVIOUS_KEYS) or it was tampered with")
+    }
+}
+
+/// AES-256-GCM with a random nonce: base64 of nonce and ciphertext.
+fn seal_bytes(cipher: &Aes256Gcm, plain: &[u8], aad: &[u8]) -> Result<String> {
+    let mut nonce = [0u8; 12];
+    getrandom(&mut nonce)?;
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), AeadPayload { msg: plain, aad })
+        .map_err(|_| anyhow!("encryption failed"))?;
+    let mut out = nonce.to_vec();
+    out.extend(sealed);
+    Ok(B64.encode(out))
+}
+
+impl Keys {
     /// Open a sealed part of the job `uuid`; the error names the cause.
     pub fn open(&self, secret: &str, uuid: &str) -> Result<Sealed> {
         let body = secret
@@ -177,6 +225,23 @@ mod tests {
         let tampered = format!("v1:{}", B64.encode(bytes));
         let err = keys(&a, &[]).open(&tampered, "job-1").unwrap_err();
         assert!(err.to_string().contains("tampered"), "{err}");
+    }
+
+    #[test]
+    fn outputs_seal_and_open_only_for_their_job() {
+        let a = generate_key().unwrap();
+        let k = keys(&a, &[]);
+        let sealed = k.seal_output("the s3cret line\n", "job-1").unwrap();
+        assert!(sealed.starts_with(SEALED_OUTPUT) && !sealed.contains("s3cret"));
+        assert_eq!(
+            k.open_output(&sealed, "job-1").unwrap(),
+            "the s3cret line\n"
+        );
+        assert!(k.open_output(&sealed, "job-2").is_err());
+        assert!(keys(&generate_key().unwrap(), &[])
+            .open_output(&sealed, "job-1")
+            .is_err());
+        assert!(Keys::none().seal_output("x", "job-1").is_err());
     }
 
     #[test]

@@ -267,6 +267,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         }
         return Ok(now::exit_code(status));
     }
+    // (--sync above runs the job here and says itself why it could not start.)
+    warn_unstartable(&jobs, ctx);
     seal(&mut jobs)?;
     let mut store = ctx.open(&target)?;
     // The store wakes idle workers once the jobs are committed.
@@ -339,6 +341,64 @@ fn wait_dispatched(
         }
     }
     Ok(code)
+}
+
+/// Warn (stderr; not an error) about jobs that could not start on this host: a cwd that does
+/// not exist, or a program not found (a path, or a name searched on PATH). Workers on other
+/// hosts may have them, so the jobs are dispatched all the same. At most a few warnings.
+fn warn_unstartable(jobs: &[NewJob], ctx: &Ctx) {
+    const MOST: usize = 5;
+    let mut seen = std::collections::HashSet::new();
+    let mut warned = 0;
+    for job in jobs {
+        if warned >= MOST {
+            return;
+        }
+        let p = &job.payload;
+        let program = match &p.command {
+            JobCommand::Argv(argv) => argv.first().map(String::as_str),
+            _ => None,
+        };
+        if !seen.insert((p.cwd.as_str(), program)) {
+            continue;
+        }
+        let cwd = std::path::Path::new(&p.cwd);
+        if !cwd.is_dir() {
+            ctx.out.note(&format!(
+                "warning: the job's working directory {} does not exist on this host; a worker without it cannot start the job",
+                p.cwd
+            ));
+            warned += 1;
+            continue;
+        }
+        let Some(program) = program else { continue };
+        let path = p
+            .env
+            .get("PATH")
+            .cloned()
+            .or_else(|| std::env::var("PATH").ok())
+            .unwrap_or_default();
+        if !program_exists(program, cwd, &path) {
+            ctx.out.note(&format!(
+                "warning: the job's program {program} was not found on this host ({}); a worker without it cannot start the job",
+                if program.contains('/') { "no such file" } else { "not on PATH" }
+            ));
+            warned += 1;
+        }
+    }
+}
+
+/// Whether `program` names an executable file: a path (relative to `cwd`), or a name found
+/// in one of `path`'s directories.
+fn program_exists(program: &str, cwd: &std::path::Path, path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &std::path::Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        return executable(&cwd.join(program));
+    }
+    std::env::split_paths(path).any(|dir| executable(&cwd.join(dir).join(program)))
 }
 
 /// Seal the jobs dispatched with --encrypt (before they are chained, so each link is sealed).

@@ -22,6 +22,15 @@ pub struct Args {
     pub attempt: Option<i64>,
 }
 
+/// An attempt's output as printed: an encrypted job's is stored sealed and is not shown here.
+fn readable(output: &str) -> &str {
+    if output.starts_with(crate::crypto::SEALED_OUTPUT) {
+        "(the output of an encrypted job is sealed; `queue show --decrypt` opens it)\n"
+    } else {
+        output
+    }
+}
+
 /// Prints what is new in each attempt's output since the last call.
 #[derive(Default)]
 pub struct Follower {
@@ -32,7 +41,8 @@ pub struct Follower {
 impl Follower {
     pub fn print_new(&mut self, store: &mut dyn Store, uuid: &str) -> Result<()> {
         let mut out = std::io::stdout().lock();
-        for a in store.attempts(uuid)? {
+        for mut a in store.attempts(uuid)? {
+            a.output = readable(&a.output).to_string();
             let seen = self.printed.entry(a.attempt).or_default();
             if a.output == *seen {
                 continue;
@@ -89,7 +99,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         ctx.out.json(a)?;
     } else {
         let mut out = std::io::stdout().lock();
-        out.write_all(a.output.as_bytes())?;
+        out.write_all(readable(&a.output).as_bytes())?;
         out.flush()?;
     }
     Ok(ExitCode::SUCCESS)

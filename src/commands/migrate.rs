@@ -16,8 +16,11 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
         auto_migrate: true,
         ..target.store_options()
     };
-    let applied = crate::store::open_unmigrated(&target.location, options, Arc::clone(&ctx.clock))?
-        .migrate()?;
+    let timeout = crate::store::connect_timeout(&target.location);
+    let applied = crate::store::retry_unavailable(timeout, || {
+        crate::store::open_unmigrated(&target.location, options.clone(), Arc::clone(&ctx.clock))?
+            .migrate()
+    })?;
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "applied": applied }))?;
     } else if applied.is_empty() {

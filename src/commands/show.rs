@@ -3,6 +3,7 @@
 
 use super::resolve_uuid;
 use crate::app::Ctx;
+use crate::crypto::{Keys, SEALED_OUTPUT};
 use crate::domain::job::JobCommand;
 use anyhow::{bail, Result};
 use std::process::ExitCode;
@@ -23,10 +24,32 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         bail!("no job with id {uuid}: it never existed here, or it finished longer ago than retain_done");
     };
     job.history = store.attempts(&uuid)?;
+    // An encrypted job's output (and the tail in its error) is sealed too.
+    let encrypted = job.payload.secret.is_some();
     if args.decrypt {
         if let Some(secret) = job.payload.secret.clone() {
-            let sealed = crate::crypto::Keys::from_env()?.open(&secret, &job.uuid)?;
+            let keys = crate::crypto::Keys::from_env()?;
+            let sealed = keys.open(&secret, &job.uuid)?;
             job.payload.unseal(sealed);
+            let attempts = job.history.iter_mut().map(|a| &mut a.output);
+            for text in [&mut job.output, &mut job.error]
+                .into_iter()
+                .flatten()
+                .chain(attempts)
+            {
+                *text = open_sealed_output(text, &keys, &job.uuid)?;
+            }
+        }
+    } else if encrypted && !ctx.out.json {
+        let attempts = job.history.iter_mut().map(|a| &mut a.output);
+        for text in [&mut job.output, &mut job.error]
+            .into_iter()
+            .flatten()
+            .chain(attempts)
+        {
+            if let Some(at) = text.find(SEALED_OUTPUT) {
+                text.replace_range(at.., "(encrypted; --decrypt shows it)");
+            }
         }
     }
     if ctx.out.json {
@@ -122,4 +145,16 @@ pub fn attempt_line(a: &crate::store::AttemptView) -> String {
         "#{}  {}  {}  {} on {}  {}  {}",
         a.attempt, a.started_at, duration, a.worker, a.host, exit, a.outcome
     )
+}
+
+/// `text` with the sealed output it ends with (an output, or an error's tail) opened.
+fn open_sealed_output(text: &str, keys: &Keys, uuid: &str) -> Result<String> {
+    match text.find(SEALED_OUTPUT) {
+        Some(at) => Ok(format!(
+            "{}{}",
+            &text[..at],
+            keys.open_output(&text[at..], uuid)?
+        )),
+        None => Ok(text.to_string()),
+    }
 }

@@ -164,7 +164,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if let crate::config::Location::Sqlite(path) = &target.location {
         refuse_writable_by_others(path)?;
     }
-    let mut store = ctx.open(&target)?;
+    let mut store = ctx.open_waiting(&target)?;
     if !ctx.out.json && !ctx.out.quiet && ctx.out.verbose {
         crate::output::error_line(&format!(
             "Processing jobs from the [{}] queue(s) of {}.",
@@ -269,12 +269,41 @@ impl Reporter for WorkLines {
             return;
         }
         let (job, status, result, message, elapsed) = match &event {
+            Event::StoreUnavailable { .. } | Event::StoreBack { .. } => {
+                return self.store_event(&event);
+            }
             Event::Started { job } => (*job, "starting", None, None, None),
             Event::Finished {
                 job,
                 decision,
                 elapsed,
+                not_started: Some(why),
+                ..
+            } => match decision {
+                Decision::Release { delay_ms, .. } => (
+                    *job,
+                    "released_after_exception",
+                    Some("released"),
+                    Some(format!(
+                        "{why}; retried in {}s",
+                        (*delay_ms as f64 / 1000.0).ceil()
+                    )),
+                    Some(*elapsed),
+                ),
+                _ => (
+                    *job,
+                    "failed",
+                    Some("failed"),
+                    Some(why.to_string()),
+                    Some(*elapsed),
+                ),
+            },
+            Event::Finished {
+                job,
+                decision,
+                elapsed,
                 cause,
+                not_started: None,
             } => match decision {
                 Decision::Complete => (*job, "success", Some("deleted"), None, Some(*elapsed)),
                 Decision::Release {
@@ -375,6 +404,45 @@ impl Reporter for WorkLines {
                         .line(&format!("    {}", self.out.paint(&message, Color::Red)));
                 }
             }
+        }
+    }
+}
+
+impl WorkLines {
+    /// The store went away or came back: one line on stderr, or a JSON Lines record.
+    fn store_event(&self, event: &Event<'_>) {
+        let (status, level, text, down) = match event {
+            Event::StoreUnavailable { error } => (
+                "store_unavailable",
+                "warning",
+                format!("the store is unavailable, retrying (running jobs go on): {error}"),
+                None,
+            ),
+            Event::StoreBack { down } => (
+                "store_available",
+                "info",
+                format!(
+                    "the store is available again after {}",
+                    format_elapsed(*down)
+                ),
+                Some(*down),
+            ),
+            _ => return,
+        };
+        if self.out.json {
+            let mut record = json!({
+                "level": level,
+                "connection": self.connection,
+                "status": status,
+                "message": text,
+                "timestamp": format_rfc3339(self.clock.now_ms()),
+            });
+            if let Some(down) = down {
+                record["duration"] = json!((down.as_secs_f64() * 1e6).round() / 1e6);
+            }
+            let _ = self.out.json_line(&record);
+        } else {
+            eprintln!("  {} queue: {text}", format_local(self.clock.now_ms()));
         }
     }
 }

@@ -45,8 +45,9 @@ pub fn verdict(
     };
     let threw = matches!(
         outcome,
-        Outcome::Exception { .. } | Outcome::TimedOut { .. }
+        Outcome::Exception { .. } | Outcome::NotStarted { .. } | Outcome::TimedOut { .. }
     );
+    let not_started = matches!(outcome, Outcome::NotStarted { .. });
     // Under --throttle-exceptions an exception is counted by the throttle and the job released
     // with its backoff, as Laravel's ThrottlesExceptions does.
     let outcome = if threw && attempt.throttled {
@@ -54,16 +55,27 @@ pub fn verdict(
     } else {
         outcome
     };
-    Verdict {
-        decision: decide(
-            &outcome,
-            attempt.attempts,
-            attempt.exceptions,
-            &attempt.limits,
-            now_ms,
-        ),
-        threw,
+    let mut decision = decide(
+        &outcome,
+        attempt.attempts,
+        attempt.exceptions,
+        &attempt.limits,
+        now_ms,
+    );
+    if let Decision::Release { delay_ms, .. } = &mut decision {
+        if not_started {
+            *delay_ms = (*delay_ms).max(not_started_floor_ms(attempt.attempts));
+        }
     }
+    Verdict { decision, threw }
+}
+
+/// The least delay before an attempt that could not even start is retried: 1 s on the first
+/// attempt, doubling with each, at most 60 s, so that a job with unlimited tries whose program
+/// or cwd is missing cannot spin a core (jobs that ran keep their backoff exactly).
+pub fn not_started_floor_ms(attempts: i64) -> i64 {
+    let doublings = (attempts.max(1) - 1).min(6) as u32;
+    (1000i64 << doublings).min(60_000)
 }
 
 /// The text stored as a failed job's error: the reason on the first line, then the tail of the
@@ -98,8 +110,11 @@ pub enum Outcome {
     Released { delay_secs: Option<u64> },
     /// `queue fail [MESSAGE]`: failed now, no more tries.
     FailRequested { message: String },
-    /// Any other exit, a signal, or a spawn error.
+    /// Any other exit, a signal, or a handler's error.
     Exception { message: String },
+    /// The command could not even be started (a missing program or cwd, an exec error): an
+    /// exception, released no sooner than `not_started_floor_ms` whatever its backoff.
+    NotStarted { message: String },
     /// The job outlived its timeout and its process group was killed.
     TimedOut { timeout_secs: u64 },
 }
@@ -179,7 +194,9 @@ pub fn decide(
             };
             return Decision::Fail { reason };
         }
-        Outcome::Exception { message } => (message.clone(), false),
+        Outcome::Exception { message } | Outcome::NotStarted { message } => {
+            (message.clone(), false)
+        }
         Outcome::TimedOut { timeout_secs } => (format!("timed out after {timeout_secs}s"), true),
     };
     if timed_out && limits.fail_on_timeout {
@@ -221,6 +238,53 @@ mod tests {
             backoff: vec![],
             fail_on_timeout: false,
         }
+    }
+
+    #[test]
+    fn an_attempt_that_could_not_start_waits_out_a_floor_but_others_keep_their_backoff() {
+        let not_started = Outcome::NotStarted {
+            message: "could not be started: its working directory /x does not exist".into(),
+        };
+        let delay = |outcome: &Outcome, attempts: i64, backoff: Vec<u64>| {
+            let attempt = Attempt {
+                attempts,
+                exceptions: 0,
+                limits: Limits {
+                    backoff,
+                    ..limits(-1)
+                },
+                throttled: false,
+            };
+            match verdict(&attempt, outcome, None, 0).decision {
+                Decision::Release {
+                    delay_ms,
+                    exception,
+                } => {
+                    assert!(exception);
+                    delay_ms
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        let floors: Vec<i64> = [1, 2, 3, 6, 7, 100]
+            .iter()
+            .map(|a| delay(&not_started, *a, vec![]))
+            .collect();
+        assert_eq!(floors, [1000, 2000, 4000, 32000, 60000, 60000]);
+        // A longer backoff wins; a job that ran keeps its backoff (here none) exactly.
+        assert_eq!(delay(&not_started, 1, vec![30]), 30_000);
+        assert_eq!(delay(&boom(), 5, vec![]), 0);
+        // Out of tries it fails as any exception does.
+        let attempt = Attempt {
+            attempts: 1,
+            exceptions: 0,
+            limits: limits(1),
+            throttled: false,
+        };
+        assert!(matches!(
+            verdict(&attempt, &not_started, None, 0).decision,
+            Decision::Fail { .. }
+        ));
     }
 
     fn boom() -> Outcome {

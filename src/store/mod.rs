@@ -7,12 +7,16 @@ mod conformance;
 mod lifecycle;
 pub mod location;
 pub mod migrate;
+mod outage;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
 mod verbs;
 
 pub use location::Location;
+pub use outage::{
+    connect_timeout, is_unavailable, retry_pause, retry_unavailable, Retrying, RETRY_MAX,
+};
 
 use crate::domain::batch::BatchOptions;
 use crate::domain::job::{JobState, NewJob, Payload};

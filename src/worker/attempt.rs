@@ -18,6 +18,8 @@ pub(super) struct Running {
     pub live: Option<process::LiveTail>,
     pub live_stored: u64,
     pub started: Instant,
+    /// The job came encrypted: its output is stored sealed too.
+    pub encrypted: bool,
 }
 
 /// How an attempt ended, as its thread saw it.
@@ -36,6 +38,14 @@ pub(super) struct Ended {
 }
 
 impl AttemptEnd {
+    /// Why the attempt could not even start, for its line in the worker's output.
+    pub fn not_started(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::NotStarted { message } => Some(message),
+            _ => None,
+        }
+    }
+
     pub fn from_process(done: process::Finished, timeout_secs: u64) -> AttemptEnd {
         let exit = match &done.exit {
             process::Exit::Code(code) => AttemptExit {
@@ -56,6 +66,9 @@ impl AttemptEnd {
             process::Exit::Code(0) => Outcome::Succeeded,
             process::Exit::Code(EXIT_RELEASE) => Outcome::Released { delay_secs: None },
             process::Exit::TimedOut => Outcome::TimedOut { timeout_secs },
+            process::Exit::SpawnError(_) => Outcome::NotStarted {
+                message: done.exit.describe(),
+            },
             other => Outcome::Exception {
                 message: other.describe(),
             },

@@ -51,6 +51,8 @@ impl Guard {
             .process_group(0)
             .spawn()
             .ok()?;
+        // Waited for by its own Drop: not a stray for the worker to reap.
+        super::process::own_child(child.id());
         let pipe = child.stdin.take()?;
         Some(Guard {
             child,

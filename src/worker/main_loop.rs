@@ -6,12 +6,13 @@
 use super::attempt::{Ended, Running};
 use super::handler_pool::HandlerTask;
 use super::messages::Message;
+use super::outage::{Outage, Unstarted};
 use super::settle::NextClaim;
-use super::{guard, hostname, pool, resident_mb, signals, Options, Reporter, Stop};
+use super::{guard, hostname, pool, process, resident_mb, signals, Options, Reporter, Stop};
 use crate::clock::Clock;
 use crate::store::Store;
 use anyhow::Result;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,6 +45,9 @@ pub fn run(
         Box::new(move || wake_tx.send(Message::Wake).is_ok()),
     )?;
     let restart_marker = store.controls()?.restart;
+    // The `queue` binary's worker reaps its jobs' orphans (a library's may have children of
+    // its own to wait for, so it does not).
+    let subreaper = opts.guard && process::become_subreaper();
     let guard = if opts.guard {
         guard::Guard::start()
     } else {
@@ -52,6 +56,7 @@ pub fn run(
     let mut worker = Worker {
         handlers: None,
         guard,
+        subreaper,
         restart_marker,
         store,
         clock,
@@ -61,6 +66,8 @@ pub fn run(
         tx,
         running: HashMap::new(),
         ended: Vec::new(),
+        unstarted: VecDeque::new(),
+        outage: None,
         next_slot: 0,
         popped: 0,
         stopping: None,
@@ -88,6 +95,8 @@ pub(super) struct Worker<'a> {
     pub handlers: Option<pool::Pool<HandlerTask>>,
     /// Kills the jobs' process groups if this worker dies.
     pub guard: Option<guard::Guard>,
+    /// Orphaned descendants come to this worker, which reaps them.
+    pub subreaper: bool,
     /// The restart marker seen at start; a different one means `queue restart` was run.
     pub restart_marker: Option<String>,
     pub store: &'a mut dyn Store,
@@ -101,6 +110,10 @@ pub(super) struct Worker<'a> {
     /// Attempts that ended and are not yet recorded: the next claim records them in the same
     /// store call.
     pub ended: Vec<Ended>,
+    /// Jobs claimed and not started yet (their start could not reach the store).
+    pub unstarted: VecDeque<Unstarted>,
+    /// The store is unavailable (since when, the next probe).
+    pub outage: Option<Outage>,
     pub next_slot: u64,
     /// Jobs claimed so far (for --max-jobs and --once).
     pub popped: u64,
@@ -134,9 +147,18 @@ enum Claimable {
 impl Worker<'_> {
     fn run_loop(&mut self, rx: &mpsc::Receiver<Message>) -> Result<Stop> {
         loop {
-            self.prune_if_due()?;
-            let found_nothing = self.take_jobs()?;
-            self.check_limits(found_nothing)?;
+            // While the store is away (`outage`), store steps are skipped and yield their idle
+            // value; running jobs go on and what ends is kept.
+            let found_nothing = if self.store_up()? {
+                self.guarded(false, |w| {
+                    w.prune_if_due()?;
+                    w.take_jobs()
+                })?
+            } else {
+                false
+            };
+            // A limit that needs the store (--stop-when-done) is checked again once it is back.
+            self.guarded((), |w| w.check_limits(found_nothing))?;
 
             if let Some(stop) = self.stopping {
                 if self.running.is_empty() {
@@ -144,8 +166,12 @@ impl Worker<'_> {
                         // Laravel's --once sleeps when it found nothing, then exits.
                         self.wait(rx, self.opts.sleep)?;
                     }
-                    self.settle(None)?;
-                    return Ok(stop);
+                    self.guarded(Vec::new(), |w| w.settle(None))?;
+                    // Attempts the store could not record yet are waited for; a second stop
+                    // signal gives up on them (their jobs run again after their lease).
+                    if self.ended.is_empty() || self.stop_signals >= 2 {
+                        return Ok(stop);
+                    }
                 }
             }
 
@@ -154,7 +180,10 @@ impl Worker<'_> {
             let idle = self.running.is_empty()
                 || (self.running.len() < self.opts.concurrency && found_nothing);
             let mut wait = if idle {
-                let mut wait = self.idle_wait(found_nothing)?.min(self.heartbeat_every());
+                let sleep = self.opts.sleep;
+                let mut wait = self
+                    .guarded(sleep, |w| w.idle_wait(found_nothing))?
+                    .min(self.heartbeat_every());
                 if let (Some(for_), Some(since)) = (self.opts.stop_when_empty_for, self.empty_since)
                 {
                     wait = wait.min(for_.saturating_sub(since.elapsed()));
@@ -163,6 +192,9 @@ impl Worker<'_> {
             } else {
                 self.heartbeat_every()
             };
+            if let Some(probe) = self.until_probe() {
+                wait = wait.min(probe);
+            }
             if let Some(at) = self.kill_at {
                 wait = wait.min(at.saturating_duration_since(Instant::now()));
             }
@@ -181,17 +213,21 @@ impl Worker<'_> {
             }
             self.wait(rx, wait)?;
             self.store_live_output();
+            if self.subreaper {
+                process::reap_strays();
+            }
             if self.kill_at.is_some_and(|at| Instant::now() >= at) {
                 self.signal_jobs(libc::SIGKILL);
                 self.kill_at = None;
             }
-            self.heartbeat_if_due()?;
+            self.guarded((), |w| w.heartbeat_if_due())?;
         }
     }
 
     /// Record the attempts that ended and claim jobs into the free slots, both in one store
     /// call where the worker may claim; returns true when a claim found nothing available.
     fn take_jobs(&mut self) -> Result<bool> {
+        self.start_unstarted()?;
         let queues = match self.claimable_queues()? {
             Claimable::Queues(queues) => queues,
             Claimable::NotNow => {
@@ -219,8 +255,14 @@ impl Worker<'_> {
             let got = jobs.len();
             for job in jobs {
                 self.popped += 1;
-                self.start(job)?;
+                let encrypted = job.payload.secret.is_some();
+                self.unstarted.push_back(Unstarted {
+                    job,
+                    announced: false,
+                    encrypted,
+                });
             }
+            self.start_unstarted()?;
             if self.opts.once && got > 0 {
                 self.stopping = Some(Stop::Once);
             } else if self.opts.max_jobs > 0 && self.popped >= self.opts.max_jobs {
@@ -273,7 +315,9 @@ impl Worker<'_> {
         let due: Vec<u64> = self
             .running
             .iter()
-            .filter(|(_, r)| r.started.elapsed() >= LIVE_EVERY)
+            // An encrypted job's output is stored sealed at its end only, never streamed in
+            // clear.
+            .filter(|(_, r)| !r.encrypted && r.started.elapsed() >= LIVE_EVERY)
             .filter(|(_, r)| r.live.as_ref().is_some_and(|l| l.pushed() != r.live_stored))
             .map(|(slot, _)| *slot)
             .collect();

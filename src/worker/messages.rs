@@ -40,7 +40,7 @@ impl Worker<'_> {
         let count = ended.len();
         self.ended = ended;
         if count > 0 && !self.opts.rest.is_zero() {
-            self.settle(None)?;
+            self.guarded(Vec::new(), |w| w.settle(None))?;
             std::thread::sleep(self.opts.rest * count as u32);
         }
         Ok(())
@@ -59,6 +59,14 @@ impl Worker<'_> {
             }
             Message::Done { slot, mut end } => {
                 if let Some(mut running) = self.running.remove(&slot) {
+                    // An encrypted job's output is stored sealed, like its payload.
+                    if running.encrypted && !end.output.is_empty() {
+                        end.output = self
+                            .opts
+                            .keys
+                            .seal_output(&end.output, &running.job.uuid)
+                            .unwrap_or_else(|e| format!("(output not kept: {e:#})"));
+                    }
                     // A handler that returned after its deadline still timed out.
                     if running
                         .handler_deadline

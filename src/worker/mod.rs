@@ -14,6 +14,7 @@
 //! - `handler_pool`: running Rust handlers on a pool of threads, and their deadlines;
 //! - `settle`: recording ended attempts (with the next claim) and reporting them;
 //! - `registry`: registration, heartbeats and pruning;
+//! - `outage`: riding out a store that is unavailable for a while;
 //! - `attempt`: an attempt in flight and how it ended; `host`: host name and memory.
 
 mod attempt;
@@ -23,6 +24,7 @@ mod handler_pool;
 mod host;
 mod main_loop;
 mod messages;
+mod outage;
 mod pool;
 pub mod process;
 mod registry;
@@ -135,6 +137,8 @@ pub enum Event<'a> {
         elapsed: Duration,
         /// Why the attempt ended in an exception (its first line), when it did.
         cause: Option<&'a str>,
+        /// Why the attempt could not even start (a missing program or cwd, an exec error).
+        not_started: Option<&'a str>,
     },
     /// Ended without running: a job of a cancelled batch (counted as a success).
     Skipped {
@@ -150,6 +154,15 @@ pub enum Event<'a> {
         job: &'a Reserved,
         delay_ms: i64,
         reason: &'a str,
+    },
+    /// The store cannot be reached or written (once per outage): the worker keeps its jobs
+    /// running and retries.
+    StoreUnavailable {
+        error: &'a str,
+    },
+    /// The store answers again after being away this long.
+    StoreBack {
+        down: Duration,
     },
 }
 

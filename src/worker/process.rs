@@ -142,6 +142,84 @@ fn group_alive(pgid: u32) -> bool {
     unsafe { libc::killpg(pgid as libc::pid_t, 0) == 0 }
 }
 
+/// Reap the exited members of a job's process group that are our children: its orphans, once
+/// its main process has been waited for (they come to us as a subreaper, or as PID 1). Only
+/// called after that, so no `Child` of ours is in the group. A zombie still counts as a member
+/// of its group: unreaped, it would hold the job's end for the whole grace.
+fn reap_group(pgid: u32) {
+    loop {
+        // SAFETY: waitpid with a null status pointer and WNOHANG has no other preconditions.
+        let pid =
+            unsafe { libc::waitpid(-(pgid as libc::pid_t), std::ptr::null_mut(), libc::WNOHANG) };
+        if pid <= 0 {
+            return;
+        }
+    }
+}
+
+/// The processes this process has spawned and waits for itself (jobs' first processes, the
+/// guard): `reap_strays` leaves them to their `Child::wait`. Locked across each spawn, so a
+/// child that exits at once is never taken for a stray.
+static OWN_CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Make this process the reaper of its orphaned descendants (Linux; elsewhere false), as a
+/// worker does, so that a job's exited grandchildren are reaped (also as PID 1 in a container)
+/// and never count as running.
+pub fn become_subreaper() -> bool {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(PR_SET_CHILD_SUBREAPER) only sets a flag of this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    }
+    #[cfg(not(target_os = "linux"))]
+    false
+}
+
+/// Count `pid` as a child that its owner waits for (see `OWN_CHILDREN`).
+pub fn own_child(pid: u32) {
+    if let Ok(mut own) = OWN_CHILDREN.lock() {
+        own.push(pid);
+    }
+}
+
+fn disown_child(pid: u32) {
+    if let Ok(mut own) = OWN_CHILDREN.lock() {
+        own.retain(|p| *p != pid);
+    }
+}
+
+/// Reap exited orphans that came to this process (a subreaper, or PID 1) and are no job's own
+/// group's (a daemon that left it, say); returns how many. Children of ours that their owner
+/// waits for are left alone: finding one of them exited ends this round.
+pub fn reap_strays() -> usize {
+    let Ok(own) = OWN_CHILDREN.lock() else {
+        return 0;
+    };
+    let mut reaped = 0;
+    loop {
+        // SAFETY: a zeroed siginfo_t is a valid out-parameter; WNOWAIT leaves the child as is.
+        let pid = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            if libc::waitid(
+                libc::P_ALL,
+                0,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            ) != 0
+            {
+                return reaped;
+            }
+            info.si_pid()
+        };
+        if pid <= 0 || own.contains(&(pid as u32)) {
+            return reaped;
+        }
+        // SAFETY: as in reap_group; this pid is an exited child nobody else waits for.
+        unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+        reaped += 1;
+    }
+}
+
 /// Run one attempt to the end. `on_start` receives the process-group id once the child runs
 /// (the worker uses it to terminate jobs on a second stop signal).
 pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
@@ -176,6 +254,7 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
     let (tx, rx) = mpsc::channel();
     let waiter = thread::spawn(move || {
         let status = child.wait();
+        disown_child(pgid);
         let _ = tx.send(status);
     });
 
@@ -200,13 +279,24 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
 
     // The job is over when its main process is; anything it left behind in its group would
     // hold the output pipes open and outlive the attempt, so it goes too.
+    // Its exited members are reaped first: they hold nothing open and must not delay the end.
+    reap_group(pgid);
     if group_alive(pgid) {
         signal_group(pgid, libc::SIGTERM);
         let until = Instant::now() + KILL_GRACE;
         while group_alive(pgid) && Instant::now() < until {
-            thread::sleep(Duration::from_millis(10));
+            thread::sleep(Duration::from_millis(5));
+            reap_group(pgid);
         }
-        signal_group(pgid, libc::SIGKILL);
+        if group_alive(pgid) {
+            signal_group(pgid, libc::SIGKILL);
+            // Reap what the kill leaves (bounded: zombies that are not ours are not ours to wait).
+            let until = Instant::now() + Duration::from_millis(500);
+            while group_alive(pgid) && Instant::now() < until {
+                thread::sleep(Duration::from_millis(5));
+                reap_group(pgid);
+            }
+        }
     }
     if let Some(reader) = reader {
         let _ = reader.join();
@@ -280,11 +370,19 @@ fn spawn(spec: &Spec) -> Result<(Child, Option<std::io::PipeReader>), String> {
     if spec.die_with_parent {
         die_with_parent(&mut cmd);
     }
-    let child = cmd.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{program}: {NOT_FOUND}"),
-        std::io::ErrorKind::PermissionDenied => format!("{program}: {NOT_EXECUTABLE}"),
-        _ => format!("{program}: {e}"),
-    });
+    // Spawned and counted as our own under one lock: `reap_strays` never takes it for a stray.
+    let child = {
+        let mut own = OWN_CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+        let child = cmd.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("{program}: {NOT_FOUND}"),
+            std::io::ErrorKind::PermissionDenied => format!("{program}: {NOT_EXECUTABLE}"),
+            _ => format!("{program}: {e}"),
+        });
+        if let Ok(child) = &child {
+            own.push(child.id());
+        }
+        child
+    };
     // Our copies of the write end must go now, or the reader would never see the end.
     drop(cmd);
     Ok((child?, reader))

@@ -60,8 +60,16 @@ impl Worker<'_> {
                 }
             })
             .collect();
-        let (applied, claimed) = self.store.finish_and_claim(&mut endings, now, next)?;
+        let result = self.store.finish_and_claim(&mut endings, now, next);
         drop(endings);
+        let (applied, claimed) = match result {
+            Ok(done) => done,
+            Err(e) => {
+                // Nothing was recorded: keep them for the next try (the store may be away).
+                self.ended = ended;
+                return Err(e);
+            }
+        };
         for (Ended { running, end }, applied) in ended.iter().zip(applied) {
             let cause = match &end.outcome {
                 Outcome::Exception { message } => {
@@ -72,7 +80,13 @@ impl Worker<'_> {
                 }
                 _ => None,
             };
-            self.report_finish(&running.job, applied, end.elapsed, cause.as_deref());
+            self.report_finish(
+                &running.job,
+                applied,
+                end.elapsed,
+                cause.as_deref(),
+                end.not_started(),
+            );
         }
         Ok(claimed)
     }
@@ -84,6 +98,7 @@ impl Worker<'_> {
         applied: Finished,
         elapsed: Duration,
         cause: Option<&str>,
+        not_started: Option<&str>,
     ) {
         match applied {
             Finished::Applied(decision) => self.reporter.report(Event::Finished {
@@ -91,6 +106,7 @@ impl Worker<'_> {
                 decision: &decision,
                 elapsed,
                 cause,
+                not_started,
             }),
             Finished::LeaseLost => self.reporter.report(Event::Lost { job }),
         }

@@ -7,10 +7,11 @@ use super::attempt::{AttemptEnd, Running};
 use super::handler_pool::HandlerTask;
 use super::main_loop::Worker;
 use super::messages::Message;
+use super::outage::Unstarted;
 use super::{guard, handler, limits_for, process, Event};
 use crate::domain::job::JobCommand;
 use crate::domain::policy::{Decision, Limits};
-use crate::store::{Admission, Finished, Reserved, Verdict};
+use crate::store::{is_unavailable, Admission, Finished, Reserved, Verdict};
 use anyhow::Result;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,23 +23,48 @@ enum Resolved {
 }
 
 impl Worker<'_> {
-    /// Start an attempt: fail it at once if it is already past its limits or cannot run, hold
-    /// it back if its middleware says so, else run it.
-    pub(super) fn start(&mut self, mut job: Reserved) -> Result<()> {
-        let limits = limits_for(&job, self.opts);
+    /// Start the jobs claimed and not started yet, in order. One whose start could not reach
+    /// the store stays first in line for when it is back.
+    pub(super) fn start_unstarted(&mut self) -> Result<()> {
+        while let Some(mut next) = self.unstarted.pop_front() {
+            match self.prepare(&mut next) {
+                Ok(Some((resolved, limits))) => {
+                    self.run_attempt(next.job, next.encrypted, resolved, &limits)?
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    if is_unavailable(&e) {
+                        self.unstarted.push_front(next);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Before an attempt runs: fail it at once if it is already past its limits or cannot
+    /// run, hold it back if its middleware says so (None both), else say what it runs.
+    fn prepare(&mut self, next: &mut Unstarted) -> Result<Option<(Resolved, Limits)>> {
+        let job = &mut next.job;
+        let limits = limits_for(job, self.opts);
         let now = self.clock.now_ms();
         if let Some(reason) = limits.exceeded_before_run(job.attempts, now) {
-            return self.fail_unrun(&job, reason);
+            self.fail_unrun(job, reason)?;
+            return Ok(None);
         }
-        let resolved = match self.resolve(&mut job) {
+        let resolved = match self.resolve(job) {
             Ok(resolved) => resolved,
-            Err(reason) => return self.fail_unrun(&job, reason),
+            Err(reason) => {
+                self.fail_unrun(job, reason)?;
+                return Ok(None);
+            }
         };
         let lease_ms = self.opts.lease.as_millis() as i64;
         // Only jobs with middleware, a batch or an until-processing lock need admission: the
         // rest skip its transaction.
         let admission = if job.payload.needs_admission() {
-            self.store.admit(&job, now, lease_ms)?
+            self.store.admit(job, now, lease_ms)?
         } else {
             Admission::Run
         };
@@ -46,11 +72,11 @@ impl Worker<'_> {
             Admission::Run => {}
             Admission::HeldBack { delay_ms, reason } => {
                 self.reporter.report(Event::HeldBack {
-                    job: &job,
+                    job,
                     delay_ms,
                     reason: &reason,
                 });
-                return Ok(());
+                return Ok(None);
             }
             Admission::Skip { reason } => {
                 // Ends as a success without running (Laravel's SkipIfBatchCancelled).
@@ -60,25 +86,34 @@ impl Worker<'_> {
                 };
                 let applied = self
                     .store
-                    .finish(&job, &reason, now, &mut |_| verdict.clone())?;
+                    .finish(job, &reason, now, &mut |_| verdict.clone())?;
                 match applied {
                     Finished::Applied(_) => self.reporter.report(Event::Skipped {
-                        job: &job,
+                        job,
                         reason: &reason,
                     }),
-                    lost => self.report_finish(&job, lost, Duration::ZERO, None),
+                    lost => self.report_finish(job, lost, Duration::ZERO, None, None),
                 }
-                return Ok(());
+                return Ok(None);
             }
         }
         // Only now does it run: held-back, skipped and unrunnable jobs never say RUNNING.
-        self.reporter.report(Event::Started { job: &job });
-        self.run_attempt(job, resolved, &limits)
+        if !next.announced {
+            self.reporter.report(Event::Started { job });
+            next.announced = true;
+        }
+        Ok(Some((resolved, limits)))
     }
 
     /// Give an admitted attempt a slot and a thread: its own for a process, the pool's for a
     /// handler.
-    fn run_attempt(&mut self, job: Reserved, resolved: Resolved, limits: &Limits) -> Result<()> {
+    fn run_attempt(
+        &mut self,
+        job: Reserved,
+        encrypted: bool,
+        resolved: Resolved,
+        limits: &Limits,
+    ) -> Result<()> {
         let timeout_secs = job.payload.timeout.unwrap_or(self.opts.timeout_secs);
         let timeout = (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs));
         let slot = self.next_slot;
@@ -123,6 +158,7 @@ impl Worker<'_> {
                 live,
                 live_stored: 0,
                 started: Instant::now(),
+                encrypted,
             },
         );
         Ok(())
@@ -162,7 +198,7 @@ impl Worker<'_> {
             threw: false,
         };
         let applied = self.store.finish(job, "", now, &mut |_| verdict.clone())?;
-        self.report_finish(job, applied, Duration::ZERO, None);
+        self.report_finish(job, applied, Duration::ZERO, None, None);
         Ok(())
     }
 

@@ -11,6 +11,7 @@ mod concurrency;
 mod dispatch;
 mod everyday;
 mod failed;
+mod faults;
 mod generated;
 mod generators;
 mod middleware;

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 #[test]
 fn an_unreachable_postgres_server_is_one_line_without_the_password() {
     let env = TestEnv::new();
-    // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
-    let url = "postgres://queue:s3cret-pw@127.0.0.1:1/jobs";
+    // Port 1 on the loopback: nothing listens there, so the connection is refused at once;
+    // commands retry for connect_timeout, then give up in one line.
+    let url = "postgres://queue:s3cret-pw@127.0.0.1:1/jobs?connect_timeout=1";
     for args in [
         vec!["--database", url, "status"],
         vec!["--database", url, "dispatch", "--", "true"],
@@ -21,9 +22,9 @@ fn an_unreachable_postgres_server_is_one_line_without_the_password() {
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(
             stderr.starts_with("queue: error: cannot connect to PostgreSQL at 127.0.0.1:1/jobs: ")
-                && stderr
-                    .trim_end()
-                    .ends_with("check the URL or that the server runs"),
+                && stderr.trim_end().ends_with(
+                    "check the URL or that the server runs (gave up after 1s: connect_timeout)"
+                ),
             "{args:?}: {stderr}"
         );
         assert!(!stderr.contains("s3cret"), "{args:?}: {stderr}");

@@ -1,0 +1,724 @@
+//! Faults, injected through the binary: a kill storm (workers SIGKILLed and replaced while
+//! dispatchers add jobs, on either store), a PostgreSQL cluster of the test's own restarted or
+//! its connections terminated in the middle of a drain, jobs that cannot start, encrypted
+//! output, and children that exit or are orphaned. Figures (kills, duplicates, the time from a
+//! restart to the next job started) go to stderr; run with `--nocapture` to see them.
+
+use crate::util::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// queue.toml for this test's store with a short lease, so killed workers' jobs come back soon.
+fn short_lease(env: &TestEnv, retry_after: u64) {
+    env.write(
+        "queue.toml",
+        &format!(
+            "default = \"local\"\n[connections.local]\n{}retry_after = {retry_after}\n",
+            env.connection_keys()
+        ),
+    );
+}
+
+/// A `queue` command that finds its store through queue.toml, with stdout to `out` (or nowhere).
+fn queue_cmd(env: &TestEnv, args: &[&str], out: Option<&Path>) -> Command {
+    let mut cmd = env.cmd(args);
+    cmd.env_remove("QUEUE_DATABASE");
+    match out {
+        Some(path) => cmd.stdout(std::fs::File::create(path).unwrap()),
+        None => cmd.stdout(Stdio::null()),
+    };
+    cmd.stderr(Stdio::piped());
+    cmd
+}
+
+/// The processes that carry `marker` in their environment (a job's processes, all of them).
+fn processes_with_env(marker: &str) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid != me && process_alive(*pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| env.split(|b| *b == 0).any(|var| var == marker.as_bytes()))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The zombie children of `parent`.
+fn zombie_children(parent: u32) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let (_, rest) = stat.rsplit_once(')')?;
+                    let mut fields = rest.split_whitespace();
+                    let state = fields.next()?;
+                    let ppid: u32 = fields.next()?.parse().ok()?;
+                    Some(state == "Z" && ppid == parent)
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// A cheap random number (no generator crate needed for picking a victim).
+fn random(below: usize) -> usize {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as usize;
+    (nanos / 7 + nanos % 1013) % below.max(1)
+}
+
+fn stats(env: &TestEnv) -> Value {
+    let mut cmd = env.cmd(&["--json", "status"]);
+    cmd.env_remove("QUEUE_DATABASE");
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    all["queues"]
+        .as_array()
+        .and_then(|q| q.first().cloned())
+        .unwrap_or(Value::Null)
+}
+
+fn count(stats: &Value, field: &str) -> i64 {
+    stats[field].as_i64().unwrap_or(0)
+}
+
+/// Several workers with --concurrency, dispatchers adding jobs meanwhile, and a random worker
+/// SIGKILLed about every second and replaced. Every job completes at least once, none is lost
+/// or left reserved, a job completes twice only where a killed worker ran it, and no job
+/// process outlives the storm.
+#[test]
+fn a_kill_storm_loses_no_job_and_leaves_no_process() {
+    let env = TestEnv::new();
+    short_lease(&env, 2);
+    let log = env.path().join("runs.log");
+    let job = env.write(
+        "job.sh",
+        &format!(
+            "sleep 0.1\necho \"$QUEUE_JOB_ID $PPID\" >> '{}'\n",
+            log.display()
+        ),
+    );
+    let job = job.display().to_string();
+    let ok = queue_cmd(&env, &["migrate"], None).output().unwrap();
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+
+    const WORKERS: usize = 3;
+    const DISPATCHERS: usize = 2;
+    const JOBS_EACH: usize = 40;
+    let spawn_worker = || {
+        queue_cmd(
+            &env,
+            &[
+                "work",
+                "--concurrency",
+                "3",
+                "--tries",
+                "0",
+                "--sleep",
+                "0.2",
+            ],
+            None,
+        )
+        .spawn()
+        .unwrap()
+    };
+    let mut workers: Vec<Child> = (0..WORKERS).map(|_| spawn_worker()).collect();
+    let mut killed: BTreeSet<u32> = BTreeSet::new();
+
+    let dispatched = std::thread::scope(|s| {
+        let dispatchers: Vec<_> = (0..DISPATCHERS)
+            .map(|_| {
+                let job = job.clone();
+                let env = &env;
+                s.spawn(move || {
+                    (0..JOBS_EACH)
+                        .map(|_| {
+                            let out = queue_cmd(env, &["dispatch", "--", "sh", &job], None)
+                                .stdout(Stdio::piped())
+                                .output()
+                                .unwrap();
+                            assert!(out.status.success(), "{}", text(&out.stderr));
+                            String::from_utf8(out.stdout).unwrap().trim().to_string()
+                        })
+                        .collect::<Vec<String>>()
+                })
+            })
+            .collect();
+        // The storm: while the dispatchers run, and a few seconds more.
+        let storm_until = Instant::now() + secs(6);
+        while Instant::now() < storm_until || dispatchers.iter().any(|d| !d.is_finished()) {
+            std::thread::sleep(Duration::from_millis(700 + random(600) as u64));
+            let victim = random(workers.len());
+            let mut worker = workers.swap_remove(victim);
+            killed.insert(worker.id());
+            let _ = worker.kill();
+            let _ = worker.wait();
+            workers.push(spawn_worker());
+        }
+        dispatchers
+            .into_iter()
+            .flat_map(|d| d.join().unwrap())
+            .collect::<Vec<String>>()
+    });
+    assert_eq!(dispatched.len(), DISPATCHERS * JOBS_EACH);
+
+    // After the storm the survivors finish everything (killed workers' jobs after the lease).
+    wait_until(secs(90), "every job to be done", || {
+        let s = stats(&env);
+        count(&s, "pending") + count(&s, "delayed") + count(&s, "reserved") == 0
+    });
+    let s = stats(&env);
+    assert_eq!(count(&s, "failed"), 0, "{s}");
+    assert_eq!(count(&s, "reserved"), 0, "{s}");
+    for mut worker in workers {
+        send_signal(&worker, libc::SIGTERM);
+        let deadline = Instant::now() + secs(30);
+        while worker.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "a worker did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let status = worker.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "a surviving worker failed");
+    }
+
+    // Every job completed, and twice only where a killed worker ran it.
+    let mut runs: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for line in lines(&log) {
+        let (uuid, ppid) = line.split_once(' ').unwrap();
+        runs.entry(uuid.to_string())
+            .or_default()
+            .push(ppid.parse().unwrap());
+    }
+    let mut duplicates = 0;
+    for uuid in &dispatched {
+        let by = runs.get(uuid).cloned().unwrap_or_default();
+        assert!(!by.is_empty(), "job {uuid} never completed");
+        let by_survivors = by.iter().filter(|pid| !killed.contains(pid)).count();
+        assert!(
+            by_survivors <= 1,
+            "job {uuid} ran to the end {} times by workers that were not killed",
+            by_survivors
+        );
+        duplicates += by.len() - 1;
+        let mut show = env.cmd(&["--json", "show", uuid]);
+        show.env_remove("QUEUE_DATABASE");
+        let job: Value = serde_json::from_slice(&show.output().unwrap().stdout).unwrap();
+        assert_eq!(job["state"], "done", "{job}");
+    }
+    // No job process is left (the guard kills a killed worker's jobs).
+    let marker = "QUEUE_CONNECTION=local";
+    let dir_marker = env.path().display().to_string();
+    wait_until(secs(20), "no job process to be left", || {
+        processes_with_env(marker).into_iter().all(|pid| {
+            // Only ours: processes whose cwd is this test's directory.
+            std::fs::read_link(format!("/proc/{pid}/cwd"))
+                .map(|cwd| !cwd.display().to_string().starts_with(&dir_marker))
+                .unwrap_or(true)
+        })
+    });
+    eprintln!(
+        "kill storm ({}): {} jobs, {} kills, 0 lost, {duplicates} completed twice (all by killed workers), 0 left reserved, 0 orphans",
+        if env.is_postgres() { "postgres" } else { "sqlite" },
+        dispatched.len(),
+        killed.len()
+    );
+}
+
+/// A job whose child outlives it for a moment (`sleep 0.01 &`) ends as soon as that child has
+/// exited, well under the grace the worker gives leftovers, and the worker leaves no zombie:
+/// it reaps its jobs' orphans, also those that left the job's process group.
+#[test]
+fn exited_children_do_not_hold_a_job_and_orphans_are_reaped() {
+    let env = TestEnv::new();
+    let quick: Vec<String> = (0..3)
+        .map(|_| env.dispatch(&["--", "sh", "-c", "sleep 0.01 & exit 0"]))
+        .collect();
+    let daemon = env.dispatch(&["--", "sh", "-c", "setsid sh -c 'sleep 0.2' & exit 0"]);
+    let out_file = env.path().join("work.jsonl");
+    let worker = env
+        .cmd(&["--json", "work", "--sleep", "0.1"])
+        .stdout(std::fs::File::create(&out_file).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(secs(30), "the jobs to be done", || {
+        quick
+            .iter()
+            .chain([&daemon])
+            .all(|uuid| env.state(uuid) == "done")
+    });
+    // The daemon left the job's group; once it exits the worker reaps it too.
+    wait_until(secs(20), "no zombie child of the worker", || {
+        zombie_children(worker.id()).is_empty()
+    });
+    let mut worker = worker;
+    send_signal(&worker, libc::SIGTERM);
+    let _ = worker.wait();
+    let durations: Vec<f64> = lines(&out_file)
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["status"] == "success" && quick.iter().any(|u| v["uuid"] == u.as_str()))
+        .filter_map(|v| v["duration"].as_f64())
+        .collect();
+    assert_eq!(durations.len(), 3, "{durations:?}");
+    // The worker's grace for leftovers is 2 s: a job held by an exited child would take it all.
+    assert!(
+        durations.iter().all(|d| *d < 1.5),
+        "a job waited for a child that had exited: {durations:?}"
+    );
+    eprintln!("`sh -c 'sleep 0.01 & exit 0'` took {durations:?} s");
+}
+
+/// A job that cannot start says why on its line (without -v), waits out a floor (1 s, doubling)
+/// before its next try even with unlimited tries, so --stop-when-empty returns; dispatch warns
+/// about a cwd or program missing here but dispatches. Jobs that ran keep their backoff.
+#[test]
+fn a_job_that_cannot_start_says_why_and_does_not_spin() {
+    let env = TestEnv::new();
+    let out = env.run(&["dispatch", "--cwd", "/nonexistent-dir", "--", "true"]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stderr).contains("working directory /nonexistent-dir does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    let no_cwd = text(&out.stdout).trim().to_string();
+    let out = env.run(&["dispatch", "--", "no-such-program-here", "x"]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stderr).contains("no-such-program-here was not found"),
+        "{}",
+        text(&out.stderr)
+    );
+    let no_program = text(&out.stdout).trim().to_string();
+    // A program that exists: no warning.
+    let out = env.run(&["dispatch", "--tries", "3", "--", "false"]);
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    let ran = text(&out.stdout).trim().to_string();
+
+    let out = drain(&env, &["--tries", "-1"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("could not be started: its working directory /nonexistent-dir does not exist; retried in 1s"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("could not be started: no-such-program-here: No such file or directory"),
+        "{stdout}"
+    );
+    for uuid in [&no_cwd, &no_program] {
+        let job = env.show(uuid);
+        assert_eq!(job["state"], "delayed", "{job}");
+        assert_eq!(job["attempts"], 1, "{job}");
+    }
+    // `false` ran and failed: its three tries went without delay, as Laravel's backoff 0.
+    let job = env.show(&ran);
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["attempts"], 3, "{job}");
+
+    // The floor doubles: the second try comes 2 s after it.
+    env.advance(secs(1));
+    drain(&env, &["--tries", "-1"]);
+    let job = env.show(&no_cwd);
+    assert_eq!(job["attempts"], 2, "{job}");
+    let wait_ms = rfc3339_ms(&job["available_at"]) - now_ms(&env);
+    assert!((1000..=2100).contains(&wait_ms), "{wait_ms} ms: {job}");
+}
+
+/// An encrypted job's output is stored sealed like its payload: `show` says it is encrypted,
+/// `show --decrypt` (with the key) opens it.
+#[test]
+fn an_encrypted_jobs_output_is_sealed() {
+    let env = TestEnv::new();
+    let key = env.ok(&["key-generate"]).trim().to_string();
+    let with_key = |args: &[&str]| {
+        let out = env.cmd(args).env("QUEUE_KEY", &key).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let done = with_key(&[
+        "dispatch",
+        "--encrypt",
+        "--",
+        "sh",
+        "-c",
+        "echo s3cret-done",
+    ])
+    .trim()
+    .to_string();
+    let failed = with_key(&[
+        "dispatch",
+        "--encrypt",
+        "--",
+        "sh",
+        "-c",
+        "echo s3cret-failed; exit 3",
+    ])
+    .trim()
+    .to_string();
+    with_key(&["work", "--stop-when-empty", "--sleep", "0.05"]);
+    assert!(
+        !String::from_utf8_lossy(&env.store_contents()).contains("s3cret"),
+        "an encrypted job's output is in the store in clear"
+    );
+    for (uuid, secret) in [(&done, "s3cret-done"), (&failed, "s3cret-failed")] {
+        let shown = env.ok(&["show", uuid]);
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(shown.contains("(encrypted; --decrypt shows it)"), "{shown}");
+        let opened = with_key(&["show", "--decrypt", uuid]);
+        assert!(opened.contains(secret), "{opened}");
+    }
+    assert_eq!(env.state(&failed), "failed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A PostgreSQL cluster of the test's own (not the shared server), to restart at will.
+
+struct Cluster {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    bin: PathBuf,
+    as_postgres: bool,
+    url: String,
+}
+
+impl Cluster {
+    /// initdb + pg_ctl start on a free port. None (with a note) when PostgreSQL's server
+    /// binaries are not installed, unless QUEUE_REQUIRE_POSTGRES=1.
+    fn start() -> Option<Cluster> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| {
+                let mut dirs: Vec<PathBuf> = versions
+                    .filter_map(|v| Some(v.ok()?.path().join("bin")))
+                    .filter(|b| b.join("initdb").exists() && b.join("pg_ctl").exists())
+                    .collect();
+                dirs.sort();
+                dirs.pop()
+            });
+        let Some(bin) = bin else {
+            let required = std::env::var("QUEUE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "QUEUE_REQUIRE_POSTGRES=1 but no initdb/pg_ctl under /usr/lib/postgresql/*/bin"
+            );
+            eprintln!("skipped: no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin");
+            return None;
+        };
+        // SAFETY: geteuid has no preconditions.
+        let as_postgres = unsafe { libc::geteuid() } == 0;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        if as_postgres {
+            let status = Command::new("chown")
+                .args(["postgres", &dir.path().display().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success(), "chown postgres");
+        }
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let cluster = Cluster {
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres?connect_timeout=5"),
+            _dir: dir,
+            data,
+            bin,
+            as_postgres,
+        };
+        cluster.pg(
+            "initdb",
+            &[
+                "-D",
+                &cluster.data.display().to_string(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+        );
+        cluster.start_server(port);
+        Some(cluster)
+    }
+
+    fn port(&self) -> u16 {
+        let (_, rest) = self.url.rsplit_once(':').unwrap();
+        rest.split('/').next().unwrap().parse().unwrap()
+    }
+
+    fn start_server(&self, port: u16) {
+        let socket_dir = self.data.parent().unwrap().display().to_string();
+        let log = self.data.parent().unwrap().join("log");
+        self.pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data.display().to_string(),
+                "-l",
+                &log.display().to_string(),
+                "-o",
+                &format!("-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"),
+                "-w",
+                "start",
+            ],
+        );
+    }
+
+    fn stop_server(&self) {
+        self.pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data.display().to_string(),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
+        );
+    }
+
+    /// Run one of the server's programs (as the postgres user when we are root).
+    fn pg(&self, program: &str, args: &[&str]) {
+        let exe = self.bin.join(program).display().to_string();
+        let out = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--", &exe])
+                .args(args)
+                .current_dir("/")
+                .output()
+        } else {
+            Command::new(&exe).args(args).output()
+        }
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+
+    /// `pg_ctl restart -m fast` (its server writes to the log, not to our pipe).
+    fn restart(&self) {
+        let log = self.data.parent().unwrap().join("log");
+        self.pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data.display().to_string(),
+                "-l",
+                &log.display().to_string(),
+                "-m",
+                "fast",
+                "-w",
+                "restart",
+            ],
+        );
+    }
+
+    /// Terminate every connection but ours (the workers' and their LISTEN connections).
+    fn terminate_backends(&self) -> i64 {
+        let mut client = PgDatabase::client(&self.url);
+        client
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let exe = self.bin.join("pg_ctl").display().to_string();
+        let data = self.data.display().to_string();
+        let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
+        let _ = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--", &exe])
+                .args(args)
+                .current_dir("/")
+                .output()
+        } else {
+            Command::new(&exe).args(args).output()
+        };
+    }
+}
+
+/// Workers on the test's own cluster while it is restarted (or its connections terminated)
+/// in the middle of a drain: every job completes, no worker exits, each says once that the
+/// store went away and once that it is back. Returns the time from the fault's end to the
+/// first job started after it.
+fn ride_out(fault: &str) {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let env = TestEnv::new();
+    env.write(
+        "queue.toml",
+        &format!(
+            "default = \"local\"\n[connections.local]\ndriver = \"postgres\"\nurl = \"{}\"\nretry_after = 10\n",
+            cluster.url
+        ),
+    );
+    let ok = queue_cmd(&env, &["migrate"], None).output().unwrap();
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let log = env.path().join("runs.log");
+    let job = env.write(
+        "job.sh",
+        &format!("sleep 0.2\necho \"$QUEUE_JOB_ID\" >> '{}'\n", log.display()),
+    );
+    let lines_file = |i: usize| env.path().join(format!("worker-{i}.jsonl"));
+    let workers: Vec<Child> = (0..2)
+        .map(|i| {
+            queue_cmd(
+                &env,
+                &["--json", "work", "--concurrency", "2", "--sleep", "1"],
+                Some(&lines_file(i)),
+            )
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    const JOBS: usize = 40;
+    let jobs = (0..JOBS)
+        .map(|_| format!("{{\"command\": [\"sh\", \"{}\"]}}", job.display()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    env.write("jobs.jsonl", &jobs);
+    let out = queue_cmd(&env, &["dispatch", "--file", "jobs.jsonl"], None)
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dispatched: BTreeSet<String> = text(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert_eq!(dispatched.len(), JOBS);
+
+    wait_until(secs(60), "a few jobs to have run", || {
+        lines(&log).len() >= 6
+    });
+    match fault {
+        "restart" => cluster.restart(),
+        _ => {
+            assert!(cluster.terminate_backends() > 0);
+        }
+    }
+    let after_fault = chrono::Utc::now().timestamp_millis();
+    wait_until(secs(120), "every job to complete after the fault", || {
+        let ran: BTreeSet<String> = lines(&log).into_iter().collect();
+        dispatched.is_subset(&ran) && {
+            let s = stats(&env);
+            count(&s, "pending") + count(&s, "reserved") + count(&s, "delayed") == 0
+        }
+    });
+    let s = stats(&env);
+    assert_eq!(count(&s, "failed"), 0, "{s}");
+    let mut first_start_after: Option<i64> = None;
+    for (i, mut worker) in workers.into_iter().enumerate() {
+        assert!(
+            worker.try_wait().unwrap().is_none(),
+            "worker {i} exited during the fault"
+        );
+        send_signal(&worker, libc::SIGTERM);
+        let deadline = Instant::now() + secs(30);
+        while worker.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "worker {i} did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut stderr = String::new();
+        if let Some(mut e) = worker.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut stderr);
+        }
+        assert_eq!(
+            worker.wait().unwrap().code(),
+            Some(0),
+            "worker {i}: {stderr}"
+        );
+        let events: Vec<Value> = lines(&lines_file(i))
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let said = |status: &str| events.iter().filter(|e| e["status"] == status).count();
+        assert!(
+            said("store_unavailable") <= 2 && said("store_unavailable") == said("store_available"),
+            "worker {i}: every outage it saw is one line going and one back: {events:?}"
+        );
+        first_start_after = events
+            .iter()
+            .filter(|e| e["status"] == "starting")
+            .map(|e| rfc3339_ms(&e["timestamp"]))
+            .filter(|at| *at >= after_fault)
+            .chain(first_start_after)
+            .min();
+    }
+    let first = first_start_after.expect("a job started after the fault");
+    eprintln!(
+        "PostgreSQL {fault}: {JOBS} jobs completed, no worker exited; first job started {} ms after the fault ended",
+        first - after_fault
+    );
+}
+
+#[test]
+fn workers_ride_out_a_postgres_restart() {
+    ride_out("restart");
+}
+
+#[test]
+fn workers_ride_out_terminated_postgres_connections() {
+    ride_out("terminate");
+}
+
+/// A one-shot command waits for a store that is away for up to connect_timeout, then fails
+/// in one line.
+#[test]
+fn one_shot_commands_wait_for_a_restarting_postgres() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let env = TestEnv::new();
+    // A store that is away when the command starts and back within its connect_timeout.
+    cluster.stop_server();
+    let dispatch = env
+        .cmd(&["--database", &cluster.url, "dispatch", "--", "true"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Not an assertion: only so that the dispatch starts while the server is down.
+    std::thread::sleep(Duration::from_millis(300));
+    cluster.start_server(cluster.port());
+    let out = wait_exit(dispatch, secs(30));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Away for longer than connect_timeout (5 s in the URL; 1 s here): one line, exit 1.
+    cluster.stop_server();
+    let url = cluster
+        .url
+        .replace("connect_timeout=5", "connect_timeout=1");
+    let stderr = env.fails(&["--database", &url, "status"], 1);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("gave up after 1s"), "{stderr}");
+    cluster.start_server(cluster.port());
+}
