@@ -313,28 +313,28 @@ fn a_job_that_cannot_start_says_why_and_does_not_spin() {
     let out = drain(&env, &["--tries", "-1"]);
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("could not be started: its working directory /nonexistent-dir does not exist; retried in 1s"),
+        stdout.contains("could not be started: the working directory /nonexistent-dir does not exist; retried in 1s"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("could not be started: no-such-program-here: No such file or directory"),
+        stdout.contains("could not be started: no-such-program-here: command not found"),
         "{stdout}"
     );
     for uuid in [&no_cwd, &no_program] {
         let job = env.show(uuid);
         assert_eq!(job["state"], "delayed", "{job}");
-        assert_eq!(job["attempts"], 1, "{job}");
+        assert_eq!(job["attempt_count"], 1, "{job}");
     }
     // `false` ran and failed: its three tries went without delay, as Laravel's backoff 0.
     let job = env.show(&ran);
     assert_eq!(job["state"], "failed", "{job}");
-    assert_eq!(job["attempts"], 3, "{job}");
+    assert_eq!(job["attempt_count"], 3, "{job}");
 
     // The floor doubles: the second try comes 2 s after it.
     env.advance(secs(1));
     drain(&env, &["--tries", "-1"]);
     let job = env.show(&no_cwd);
-    assert_eq!(job["attempts"], 2, "{job}");
+    assert_eq!(job["attempt_count"], 2, "{job}");
     let wait_ms = rfc3339_ms(&job["available_at"]) - now_ms(&env);
     assert!((1000..=2100).contains(&wait_ms), "{wait_ms} ms: {job}");
 }
