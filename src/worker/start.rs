@@ -50,6 +50,7 @@ impl Worker<'_> {
         let limits = limits_for(job, self.opts);
         let now = self.clock.now_ms();
         if let Some(reason) = limits.exceeded_before_run(job.attempts, now) {
+            let reason = self.with_earlier_cause(job, reason)?;
             self.fail_unrun(job, reason)?;
             return Ok(None);
         }
@@ -188,6 +189,31 @@ impl Worker<'_> {
                 let _ = tx.send(Message::Done { slot, end });
             })?;
         Ok(())
+    }
+
+    /// "Attempted too many times" hides why the tries ran out: say what became of the attempt
+    /// before this one, as its recorded result says (none when middleware held it back or its
+    /// worker died before recording it).
+    fn with_earlier_cause(&mut self, job: &Reserved, reason: String) -> Result<String> {
+        let earlier = job.attempts - 1;
+        let attempts = self.store.attempts(&job.uuid)?;
+        let Some(a) = attempts.iter().rev().find(|a| a.attempt == earlier) else {
+            return Ok(format!(
+                "{reason}; attempt {earlier} left no result: its middleware held it back, or its worker stopped or lost the store before it ended"
+            ));
+        };
+        let how = if a.finished_at.is_none() {
+            "never ended: its worker stopped or lost the store before recording it, and its lease ran out".to_string()
+        } else if a.timed_out {
+            "timed out".to_string()
+        } else if let Some(signal) = a.signal {
+            format!("was killed by signal {signal}")
+        } else if let Some(code) = a.exit_code {
+            format!("exited with status {code}")
+        } else {
+            a.outcome.clone()
+        };
+        Ok(format!("{reason}; attempt {earlier} {how}"))
     }
 
     /// Fail an attempt before it runs (limits passed, undecryptable, unknown named job …).

@@ -261,11 +261,11 @@ fn a_release_with_no_tries_left_fails_at_the_next_reservation() {
     assert_eq!(lines(&runs).len(), 1);
     let failed = the_failed_job(&env, &uuid);
     assert_eq!(failed["attempts"], 2);
+    let error = failed["error"].as_str().unwrap();
+    assert!(error.contains("attempted too many times"), "{failed:#}");
+    // The final error keeps what became of the attempt before it.
     assert!(
-        failed["error"]
-            .as_str()
-            .unwrap()
-            .contains("attempted too many times"),
+        error.contains("attempt 1 exited with status 75"),
         "{failed:#}"
     );
 }
