@@ -528,3 +528,72 @@ fn the_readme_cron_example_mails_only_new_failures() {
     assert!(mailed.contains("args: -s queue: jobs failed in the last hour ops@example.com"), "{mailed}");
     assert!(mailed.contains(&new) && !mailed.contains(&old), "{mailed}");
 }
+
+#[test]
+fn status_shows_pauses_maintenance_and_empty_queues_with_workers() {
+    let env = TestEnv::new();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let row = |status: &serde_json::Value, queue: &str| {
+        status["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["queue"] == queue)
+            .cloned()
+    };
+    let top = ["maintenance", "paused", "queues", "workers"];
+    let row_keys = [
+        "connection",
+        "delayed",
+        "failed",
+        "oldest_pending_age_s",
+        "paused",
+        "pending",
+        "queue",
+        "reserved",
+        "workers",
+    ];
+
+    // Nothing queued: the same keys.
+    env.ok(&["down"]);
+    env.ok(&["up"]);
+    let status = env.json(&["status"]);
+    assert_eq!(keys(&status), top, "{status}");
+    assert_eq!(status["queues"], serde_json::json!([]));
+    assert_eq!(status["maintenance"], false);
+
+    // A paused empty queue is listed; maintenance mode is said.
+    env.ok(&["pause", "idle"]);
+    env.ok(&["down"]);
+    env.dispatch(&["--queue", "busy", "--", "true"]);
+    let status = env.json(&["status"]);
+    assert_eq!(keys(&status), top, "{status}");
+    assert_eq!(status["maintenance"], true, "{status}");
+    let paused = status["paused"].as_array().unwrap();
+    assert_eq!(paused.len(), 1, "{status}");
+    assert!(paused[0].as_str().unwrap().ends_with(":idle"), "{status}");
+    let idle = row(&status, "idle").expect("the paused empty queue");
+    assert_eq!(keys(&idle), row_keys);
+    assert_eq!((idle["paused"].clone(), idle["pending"].clone()), (true.into(), 0.into()));
+    let busy = row(&status, "busy").unwrap();
+    assert_eq!(keys(&busy), row_keys);
+    assert_eq!((busy["paused"].clone(), busy["pending"].clone()), (false.into(), 1.into()));
+    let table = env.ok(&["status"]);
+    assert!(table.contains("Maintenance mode is on"), "{table}");
+    assert!(table.contains("idle") && table.contains("paused"), "{table}");
+    env.ok(&["up"]);
+    let table = env.ok(&["status"]);
+    assert!(!table.contains("Maintenance"), "{table}");
+
+    // An empty queue a live worker serves is listed with its worker.
+    let _worker = env.spawn(&["work", "--queue", "live", "--sleep", "0.05"]);
+    wait_until(LIMIT, "the worker in status", || {
+        row(&env.json(&["status"]), "live").is_some_and(|r| r["workers"] == 1)
+    });
+    let live = row(&env.json(&["status"]), "live").unwrap();
+    assert_eq!((live["pending"].clone(), live["paused"].clone()), (0.into(), false.into()));
+}
