@@ -205,11 +205,7 @@ pub fn explicit_failed(
 
 /// What `retry --dry-run` / `forget --dry-run` print: the jobs they would act on (`--json`:
 /// `{"dry_run": true, "would_VERB": [uuid…]}`), and that nothing was done.
-pub fn print_dry_run(
-    ctx: &Ctx,
-    verb: &str,
-    rows: Vec<(String, Vec<String>)>,
-) -> Result<ExitCode> {
+pub fn print_dry_run(ctx: &Ctx, verb: &str, rows: Vec<(String, Vec<String>)>) -> Result<ExitCode> {
     if ctx.out.json {
         let uuids: Vec<&String> = rows.iter().map(|(uuid, _)| uuid).collect();
         let mut doc = serde_json::Map::new();
@@ -226,7 +222,11 @@ pub fn print_dry_run(
     ctx.out.note(&format!(
         "Dry run: {n} failed job{} would be {}; nothing was done.",
         if n == 1 { "" } else { "s" },
-        if verb == "retry" { "retried" } else { "forgotten" },
+        if verb == "retry" {
+            "retried"
+        } else {
+            "forgotten"
+        },
     ));
     Ok(ExitCode::SUCCESS)
 }

@@ -151,11 +151,11 @@ mod tests {
         assert!(!sel(|s| s.exit_code = Some(3)).matches(&job));
         let unrecorded = FailedFacts { exit: None, ..job };
         assert!(!sel(|s| s.exit_code = Some(137)).matches(&unrecorded));
-        assert_eq!(parse_past("1h", 10_000_000).unwrap(), 10_000_000 - 3_600_000);
         assert_eq!(
-            parse_past("1970-01-01T00:00:01Z", 0).unwrap(),
-            1000
+            parse_past("1h", 10_000_000).unwrap(),
+            10_000_000 - 3_600_000
         );
+        assert_eq!(parse_past("1970-01-01T00:00:01Z", 0).unwrap(), 1000);
         assert!(parse_past("soon", 0).is_err());
     }
 

@@ -409,26 +409,50 @@ fn failed_retry_and_forget_share_one_selection_with_dry_run() {
     assert_eq!(failed(&["--exit-code", "3"]), [a.as_str()]);
     assert_eq!(failed(&["--exit-code", "137"]), [b.as_str()], "128+SIGKILL");
     assert_eq!(failed(&["--limit", "1"]), [c.as_str()]);
-    assert_eq!(failed(&["--queue", "q1", "--since", "1h", "--limit", "0"]), [c.as_str()]);
+    assert_eq!(
+        failed(&["--queue", "q1", "--since", "1h", "--limit", "0"]),
+        [c.as_str()]
+    );
     let table = env.ok(&["failed", "--grep", "alpha"]);
     assert!(table.contains(&a) && !table.contains(&c), "{table}");
     // The JSON shape is the one `failed` always had.
     let job = &env.json(&["failed", "--exit-code", "4"])[0];
-    let mut keys: Vec<&str> = job.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let mut keys: Vec<&str> = job
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     keys.sort();
     assert_eq!(
         keys,
-        ["attempts", "connection", "error", "failed_at", "name", "payload", "queue", "uuid"]
+        [
+            "attempts",
+            "connection",
+            "error",
+            "failed_at",
+            "name",
+            "payload",
+            "queue",
+            "uuid"
+        ]
     );
 
     // --dry-run prints what would be acted on and acts on nothing.
     let dry = env.json(&["retry", "--queue", "q1", "--dry-run"]);
     assert_eq!(dry["dry_run"], true, "{dry}");
     assert_eq!(uuids_of(&dry["would_retry"]), [c.as_str(), a.as_str()]);
-    let out = env.cmd(&["retry", "--name", "report-*", "--dry-run"]).output().unwrap();
+    let out = env
+        .cmd(&["retry", "--name", "report-*", "--dry-run"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(text(&out.stdout).contains(&a), "{}", text(&out.stdout));
-    assert!(text(&out.stderr).contains("nothing was done"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nothing was done"),
+        "{}",
+        text(&out.stderr)
+    );
     let dry = env.json(&["forget", &b, "--dry-run"]);
     assert_eq!(uuids_of(&dry["would_forget"]), [b.as_str()]);
     assert_eq!(failed(&[]).len(), 3, "a dry run changes nothing");
@@ -454,7 +478,9 @@ fn a_retried_selection_is_fixed_before_acting() {
     // More failed jobs than one page of the store holds, each failing again at once.
     let n = 130;
     let lines: String = (0..n)
-        .map(|i| format!("{{\"command\": [\"false\"], \"queue\": \"flaky\", \"name\": \"f-{i}\"}}\n"))
+        .map(|i| {
+            format!("{{\"command\": [\"false\"], \"queue\": \"flaky\", \"name\": \"f-{i}\"}}\n")
+        })
         .collect();
     env.write("jobs.jsonl", &lines);
     env.ok(&["dispatch", "--file", "jobs.jsonl"]);
@@ -462,10 +488,20 @@ fn a_retried_selection_is_fixed_before_acting() {
     assert_eq!(uuids_of(&env.json(&["failed"])).len(), n);
 
     // A worker fails them again while the retry walks the selection.
-    let _worker = env.spawn(&["work", "--queue", "flaky", "--concurrency", "4", "--sleep", "0.05"]);
+    let worker = env.spawn(&[
+        "work",
+        "--queue",
+        "flaky",
+        "--concurrency",
+        "4",
+        "--sleep",
+        "0.05",
+    ]);
     let retried = uuids_of(&env.json(&["retry", "--name", "f-*"])["retried"]);
     let unique: std::collections::HashSet<&String> = retried.iter().collect();
     assert_eq!((retried.len(), unique.len()), (n, n), "each retried once");
+    send_signal(&worker, libc::SIGTERM);
+    wait_exit(worker, LIMIT);
 }
 
 /// The README's cron example: the command after its five schedule fields.
@@ -488,7 +524,10 @@ fn readme_cron_example() -> String {
 #[test]
 fn the_readme_cron_example_mails_only_new_failures() {
     let command = readme_cron_example();
-    assert!(command.contains("queue --quiet failed --since 1h"), "{command}");
+    assert!(
+        command.contains("queue --quiet failed --since 1h"),
+        "{command}"
+    );
     let env = TestEnv::new();
     // `mail` records what it was given.
     let mail = env.write(
@@ -497,7 +536,10 @@ fn the_readme_cron_example_mails_only_new_failures() {
     );
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&mail, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let queue_dir = std::path::Path::new(&queue_bin()).parent().unwrap().to_path_buf();
+    let queue_dir = std::path::Path::new(&queue_bin())
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let path = format!(
         "{}:{}:{}",
         env.path().join("bin").display(),
@@ -511,7 +553,10 @@ fn the_readme_cron_example_mails_only_new_failures() {
             .arg("-c")
             .arg(&command)
             .current_dir(env.path())
-            .envs(cmd.get_envs().filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))))
+            .envs(
+                cmd.get_envs()
+                    .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+            )
             .env("PATH", &path)
             .env("MAIL_LOG", &log)
             .output()
@@ -525,7 +570,10 @@ fn the_readme_cron_example_mails_only_new_failures() {
     assert_eq!(run_cron(), "", "nothing failed in the last hour: no mail");
     let new = fail_one(&env, "default", "new", "exit 4");
     let mailed = run_cron();
-    assert!(mailed.contains("args: -s queue: jobs failed in the last hour ops@example.com"), "{mailed}");
+    assert!(
+        mailed.contains("args: -s queue: jobs failed in the last hour ops@example.com"),
+        "{mailed}"
+    );
     assert!(mailed.contains(&new) && !mailed.contains(&old), "{mailed}");
 }
 
@@ -578,22 +626,36 @@ fn status_shows_pauses_maintenance_and_empty_queues_with_workers() {
     assert!(paused[0].as_str().unwrap().ends_with(":idle"), "{status}");
     let idle = row(&status, "idle").expect("the paused empty queue");
     assert_eq!(keys(&idle), row_keys);
-    assert_eq!((idle["paused"].clone(), idle["pending"].clone()), (true.into(), 0.into()));
+    assert_eq!(
+        (idle["paused"].clone(), idle["pending"].clone()),
+        (true.into(), 0.into())
+    );
     let busy = row(&status, "busy").unwrap();
     assert_eq!(keys(&busy), row_keys);
-    assert_eq!((busy["paused"].clone(), busy["pending"].clone()), (false.into(), 1.into()));
+    assert_eq!(
+        (busy["paused"].clone(), busy["pending"].clone()),
+        (false.into(), 1.into())
+    );
     let table = env.ok(&["status"]);
     assert!(table.contains("Maintenance mode is on"), "{table}");
-    assert!(table.contains("idle") && table.contains("paused"), "{table}");
+    assert!(
+        table.contains("idle") && table.contains("paused"),
+        "{table}"
+    );
     env.ok(&["up"]);
     let table = env.ok(&["status"]);
     assert!(!table.contains("Maintenance"), "{table}");
 
     // An empty queue a live worker serves is listed with its worker.
-    let _worker = env.spawn(&["work", "--queue", "live", "--sleep", "0.05"]);
+    let worker = env.spawn(&["work", "--queue", "live", "--sleep", "0.05"]);
     wait_until(LIMIT, "the worker in status", || {
         row(&env.json(&["status"]), "live").is_some_and(|r| r["workers"] == 1)
     });
     let live = row(&env.json(&["status"]), "live").unwrap();
-    assert_eq!((live["pending"].clone(), live["paused"].clone()), (0.into(), false.into()));
+    assert_eq!(
+        (live["pending"].clone(), live["paused"].clone()),
+        (0.into(), false.into())
+    );
+    send_signal(&worker, libc::SIGTERM);
+    wait_exit(worker, LIMIT);
 }

@@ -131,11 +131,20 @@ pub(super) fn list_failed_pages_by_queue_and_window_with_the_last_exit(env: &Env
     let all = s.list_failed(&query(|_| {})).unwrap();
     assert_eq!(
         uuids(all.clone()),
-        vec![killed.clone(), new[0].clone(), old[1].clone(), old[0].clone()],
+        vec![
+            killed.clone(),
+            new[0].clone(),
+            old[1].clone(),
+            old[0].clone()
+        ],
         "newest first"
     );
     let last = &all[0].last_exit.clone().unwrap();
-    assert_eq!((last.code, last.signal), (None, Some(9)), "the last attempt's");
+    assert_eq!(
+        (last.code, last.signal),
+        (None, Some(9)),
+        "the last attempt's"
+    );
     assert_eq!(last.exit_status(), 137);
     assert_eq!(all[0].last_output, "out\n");
 
@@ -153,8 +162,13 @@ pub(super) fn list_failed_pages_by_queue_and_window_with_the_last_exit(env: &Env
     }
     assert_eq!(seen, uuids(all));
 
-    let mail = s.list_failed(&query(|q| q.queue = Some("mail".into()))).unwrap();
-    assert_eq!(uuids(mail), vec![killed.clone(), old[1].clone(), old[0].clone()]);
+    let mail = s
+        .list_failed(&query(|q| q.queue = Some("mail".into())))
+        .unwrap();
+    assert_eq!(
+        uuids(mail),
+        vec![killed.clone(), old[1].clone(), old[0].clone()]
+    );
     let mut q = query(|_| {});
     q.since_ms = Some(middle - 1_000);
     q.before_ms = Some(middle + 60_000);

@@ -18,9 +18,10 @@ mod wake;
 
 use super::lifecycle::{self, Serialized};
 use super::{
-    Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob, FailedQuery,
-    Finished, Intent, JobQuery, JobSummary, JobView, NewBatch, PrunedBatches, QueueStats, Reserved,
-    RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
+    Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob,
+    FailedQuery, Finished, Intent, JobQuery, JobSummary, JobView, NewBatch, PrunedBatches,
+    QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
+    WorkerInfo,
 };
 use crate::domain::job::NewJob;
 use anyhow::Result;

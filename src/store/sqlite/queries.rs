@@ -6,8 +6,8 @@ use super::super::rows::{
     ATTEMPT_COLUMNS, BATCH_COLUMNS,
 };
 use super::super::{
-    AttemptExit, AttemptView, BatchView, Controls, FailedJob, FailedQuery, JobQuery, JobSummary, JobView,
-    PrunedBatches, QueueStats, WorkerInfo,
+    AttemptExit, AttemptView, BatchView, Controls, FailedJob, FailedQuery, JobQuery, JobSummary,
+    JobView, PrunedBatches, QueueStats, WorkerInfo,
 };
 use super::verbs::stored_batch;
 use anyhow::Result;
