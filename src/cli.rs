@@ -106,13 +106,13 @@ pub enum Command {
     Wait(wait::Args),
     /// Print an attempt's output; --follow streams a running one's.
     Logs(logs::Args),
-    /// List failed jobs, newest first.
+    /// List failed jobs, newest first (--queue, --name, --since, --grep, --exit-code …).
     Failed(failed::Args),
-    /// Put failed jobs back on their queue: UUID…, `all`, or --queue Q.
+    /// Put failed jobs back on their queue: UUID…, `all`, or a selection (--queue, --since …).
     Retry(retry::Args),
     /// Exit 1 with ALERT rows when a queue holds --max jobs or more (for cron).
     Monitor(monitor::Args),
-    /// Delete one failed job.
+    /// Delete failed jobs: UUID…, `all`, or a selection (--queue, --since …).
     Forget(forget::Args),
     /// Delete all failed jobs (or those older than --hours).
     Flush(flush::Args),

@@ -1,8 +1,10 @@
-//! `queue retry UUID… | all | --queue Q`: put failed jobs back on their original queue with the
-//! same uuid and payload and fresh attempts.
+//! `queue retry UUID… | all | SELECTION [--dry-run]`: put failed jobs back on their original
+//! queue with the same uuid and payload and fresh attempts.
 
+use super::failed::{each_page, explicit_failed, print_dry_run, row_of, Selection};
 use super::resolve_uuids;
 use crate::app::Ctx;
+use crate::domain::select::FailedSelection;
 use crate::store::RetrySelection;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -12,24 +14,65 @@ pub struct Args {
     /// Failed job uuids, or `all`.
     #[arg(value_name = "UUID|all")]
     pub ids: Vec<String>,
-    /// Retry every failed job of this queue.
-    #[arg(long, value_name = "Q", conflicts_with = "ids")]
-    pub queue: Option<String>,
+    #[command(flatten)]
+    pub select: Selection,
+    /// Print the failed jobs that would be retried; retry nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let (_, mut store) = ctx.store()?;
-    let selection = match (&args.queue, args.ids.as_slice()) {
-        (Some(q), _) => RetrySelection::Queue(q.clone()),
-        (None, [one]) if one == "all" => RetrySelection::All,
-        (None, []) => {
+    let now = ctx.now_ms();
+    let selection = args.select.resolve(now)?;
+    let all = matches!(args.ids.as_slice(), [one] if one == "all");
+    let retried = if !args.ids.is_empty() && !all {
+        if selection.is_narrowed() {
             return Err(crate::app::usage_error(
-                "say which failed jobs to retry: UUID…, `all`, or --queue Q",
-            ))
+                "give failed job uuids or a selection (--queue, --name, --since …), not both",
+            ));
         }
-        (None, ids) => RetrySelection::Uuids(resolve_uuids(store.as_mut(), ids)?),
+        let uuids = resolve_uuids(store.as_mut(), &args.ids)?;
+        if args.dry_run {
+            let rows = explicit_failed(store.as_mut(), &uuids, now)?;
+            return print_dry_run(ctx, "retry", rows);
+        }
+        store.retry_failed(&RetrySelection::Uuids(uuids), now)?
+    } else if !all && !selection.is_narrowed() {
+        return Err(crate::app::usage_error(
+            "say which failed jobs to retry: UUID…, `all`, or a selection (--queue Q, --name GLOB, --since D …)",
+        ));
+    } else if !args.dry_run
+        && selection
+            == (FailedSelection {
+                queue: selection.queue.clone(),
+                ..FailedSelection::default()
+            })
+    {
+        // Every failed job (of a queue): one statement.
+        let which = match &selection.queue {
+            Some(q) => RetrySelection::Queue(q.clone()),
+            None => RetrySelection::All,
+        };
+        store.retry_failed(&which, now)?
+    } else {
+        // The selection a page at a time, newest first, each page one transaction.
+        let mut retried = Vec::new();
+        let mut rows = Vec::new();
+        each_page(store.as_mut(), &selection, |store, page| {
+            if args.dry_run {
+                rows.extend(page.iter().map(|j| (j.uuid.clone(), row_of(j))));
+            } else {
+                let uuids = page.into_iter().map(|j| j.uuid).collect();
+                retried.extend(store.retry_failed(&RetrySelection::Selected(uuids), now)?);
+            }
+            Ok(true)
+        })?;
+        if args.dry_run {
+            return print_dry_run(ctx, "retry", rows);
+        }
+        retried
     };
-    let retried = store.retry_failed(&selection, ctx.now_ms())?;
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "retried": retried }))?;
     } else if retried.is_empty() {

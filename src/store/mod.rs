@@ -74,12 +74,24 @@ impl AttemptView {
     /// signal, 124 for a timeout, its exit code, or 1 (it could not start, or called `queue
     /// fail` and exited 0).
     pub fn exit_status(&self) -> u8 {
+        AttemptExit {
+            code: self.exit_code,
+            signal: self.signal,
+            timed_out: self.timed_out,
+        }
+        .exit_status()
+    }
+}
+
+impl AttemptExit {
+    /// The exit status a script sees for an attempt that ended so (see `AttemptView`).
+    pub fn exit_status(&self) -> u8 {
         if self.timed_out {
             124
         } else if let Some(sig) = self.signal {
             (128 + sig).clamp(0, 255) as u8
         } else {
-            match self.exit_code {
+            match self.code {
                 Some(code) if (1..=255).contains(&code) => code as u8,
                 _ => 1,
             }
@@ -150,9 +162,26 @@ pub enum Cancelled {
     NotQueued,
 }
 
+/// Which failed jobs one read of `list_failed` returns: the queue and the time window in SQL;
+/// the rest of the selection (`domain::select::FailedSelection`) over each page.
+#[derive(Debug, Clone, Default)]
+pub struct FailedQuery {
+    pub queue: Option<String>,
+    /// Failed at or after this instant.
+    pub since_ms: Option<i64>,
+    /// Failed before this instant.
+    pub before_ms: Option<i64>,
+    /// The page after the row with this id (pages run newest first).
+    pub after_id: Option<i64>,
+    pub page: usize,
+}
+
 /// One failed job, as `failed` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FailedJob {
+    /// The row's id: the order of failures, and where the next page starts.
+    #[serde(skip)]
+    pub id: i64,
     pub uuid: String,
     pub connection: String,
     pub queue: String,
@@ -164,6 +193,12 @@ pub struct FailedJob {
     pub attempts: i64,
     pub error: String,
     pub payload: serde_json::Value,
+    /// How its last recorded attempt ended (None: no attempt was recorded).
+    #[serde(skip)]
+    pub last_exit: Option<AttemptExit>,
+    /// Its last recorded attempt's output.
+    #[serde(skip)]
+    pub last_output: String,
 }
 
 /// One job wherever it is now: queued, reserved, finished or failed.
@@ -277,6 +312,9 @@ pub enum RetrySelection {
     All,
     Queue(String),
     Uuids(Vec<String>),
+    /// Uuids picked by a selection beforehand: one that is no longer a failed job (retried or
+    /// forgotten meanwhile) is passed over rather than an error.
+    Selected(Vec<String>),
 }
 
 /// One attempt to end in `finish_many`: the job, its output tail, and how to decide.
@@ -428,7 +466,16 @@ pub trait Store: Send {
     /// the 64 KiB tail), so `logs --follow` can tail it from any host.
     fn attempt_output(&mut self, job: &Reserved, output: &str) -> Result<()>;
 
-    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>>;
+    /// Every failed job (of a queue), newest first.
+    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
+        self.list_failed(&FailedQuery {
+            queue: queue.map(str::to_string),
+            page: i64::MAX as usize,
+            ..FailedQuery::default()
+        })
+    }
+    /// One page of failed jobs, newest failure first, each with its last attempt's exit.
+    fn list_failed(&mut self, query: &FailedQuery) -> Result<Vec<FailedJob>>;
     /// Put failed jobs back on their queue (same uuid and payload, attempts reset); returns the
     /// uuids that were found and retried, in the order given (newest first for All/Queue).
     /// A uuid given that names no failed job is an error, and then nothing is retried.

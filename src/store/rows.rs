@@ -224,6 +224,7 @@ impl From<StoredWorker> for WorkerInfo {
 /// A row of failed_jobs as `failed` lists it.
 #[derive(Debug, Clone)]
 pub struct StoredFailure {
+    pub id: i64,
     pub uuid: String,
     pub connection: String,
     pub queue: String,
@@ -232,11 +233,15 @@ pub struct StoredFailure {
     pub attempts: i64,
     pub exception: String,
     pub payload: String,
+    /// Its last attempt's exit, if one was recorded.
+    pub last_exit: Option<AttemptExit>,
+    pub last_output: Option<String>,
 }
 
 impl From<StoredFailure> for FailedJob {
     fn from(f: StoredFailure) -> FailedJob {
         FailedJob {
+            id: f.id,
             uuid: f.uuid,
             connection: f.connection,
             queue: f.queue,
@@ -248,6 +253,8 @@ impl From<StoredFailure> for FailedJob {
             // An unreadable payload is shown as the text it is rather than hiding the job.
             payload: serde_json::from_str(&f.payload)
                 .unwrap_or(serde_json::Value::String(f.payload)),
+            last_exit: f.last_exit,
+            last_output: f.last_output.unwrap_or_default(),
         }
     }
 }

@@ -368,3 +368,294 @@ fn the_readme_ci_example_fails_the_pipeline_when_a_job_failed() {
         );
     }
 }
+
+/// A job on `queue` named `name` that prints `say` and exits with `code`, worked to failure.
+fn fail_one(env: &TestEnv, queue: &str, name: &str, script: &str) -> String {
+    let uuid = env.dispatch(&["--queue", queue, "--name", name, "--", "sh", "-c", script]);
+    drain(env, &["--queue", queue]);
+    assert_eq!(env.state(&uuid), "failed");
+    uuid
+}
+
+fn uuids_of(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+        .iter()
+        .map(|j| {
+            j.as_str()
+                .or_else(|| j["uuid"].as_str())
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn failed_retry_and_forget_share_one_selection_with_dry_run() {
+    let env = TestEnv::new();
+    let a = fail_one(&env, "q1", "report-1", "echo alpha; exit 3");
+    env.advance(secs(2 * 3600));
+    let b = fail_one(&env, "q2", "mail-1", "kill -9 $$");
+    let c = fail_one(&env, "q1", "report-2", "echo zeta; exit 4");
+    let failed = |args: &[&str]| uuids_of(&env.json(&[&["failed"], args].concat()));
+
+    assert_eq!(failed(&[]), [c.as_str(), b.as_str(), a.as_str()]);
+    assert_eq!(failed(&["--queue", "q1"]), [c.as_str(), a.as_str()]);
+    assert_eq!(failed(&["--name", "report-*"]), [c.as_str(), a.as_str()]);
+    assert_eq!(failed(&["--since", "1h"]), [c.as_str(), b.as_str()]);
+    assert_eq!(failed(&["--before", "1h"]), [a.as_str()]);
+    assert_eq!(failed(&["--grep", "zeta"]), [c.as_str()]);
+    assert_eq!(failed(&["--exit-code", "3"]), [a.as_str()]);
+    assert_eq!(failed(&["--exit-code", "137"]), [b.as_str()], "128+SIGKILL");
+    assert_eq!(failed(&["--limit", "1"]), [c.as_str()]);
+    assert_eq!(
+        failed(&["--queue", "q1", "--since", "1h", "--limit", "0"]),
+        [c.as_str()]
+    );
+    let table = env.ok(&["failed", "--grep", "alpha"]);
+    assert!(table.contains(&a) && !table.contains(&c), "{table}");
+    // The JSON shape is the one `failed` always had.
+    let job = &env.json(&["failed", "--exit-code", "4"])[0];
+    let mut keys: Vec<&str> = job
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "attempts",
+            "connection",
+            "error",
+            "failed_at",
+            "name",
+            "payload",
+            "queue",
+            "uuid"
+        ]
+    );
+
+    // --dry-run prints what would be acted on and acts on nothing.
+    let dry = env.json(&["retry", "--queue", "q1", "--dry-run"]);
+    assert_eq!(dry["dry_run"], true, "{dry}");
+    assert_eq!(uuids_of(&dry["would_retry"]), [c.as_str(), a.as_str()]);
+    let out = env
+        .cmd(&["retry", "--name", "report-*", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains(&a), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("nothing was done"),
+        "{}",
+        text(&out.stderr)
+    );
+    let dry = env.json(&["forget", &b, "--dry-run"]);
+    assert_eq!(uuids_of(&dry["would_forget"]), [b.as_str()]);
+    assert_eq!(failed(&[]).len(), 3, "a dry run changes nothing");
+
+    // Acting on the selection.
+    let retried = env.json(&["retry", "--name", "report-*", "--since", "1h"]);
+    assert_eq!(uuids_of(&retried["retried"]), [c.as_str()]);
+    assert_eq!(env.state(&c), "pending");
+    let forgotten = env.json(&["forget", "--exit-code", "137"]);
+    assert_eq!(uuids_of(&forgotten["forgotten"]), [b.as_str()]);
+    assert_eq!(failed(&[]), [a.as_str()]);
+
+    // A selection or ids, never neither nor both.
+    env.fails(&["retry"], 2);
+    env.fails(&["forget"], 2);
+    env.fails(&["retry", &a, "--queue", "q1"], 2);
+    env.fails(&["failed", "--since", "soon"], 2);
+}
+
+#[test]
+fn a_retried_selection_is_fixed_before_acting() {
+    let env = TestEnv::new();
+    // More failed jobs than one page of the store holds, each failing again at once.
+    let n = 130;
+    let lines: String = (0..n)
+        .map(|i| {
+            format!("{{\"command\": [\"false\"], \"queue\": \"flaky\", \"name\": \"f-{i}\"}}\n")
+        })
+        .collect();
+    env.write("jobs.jsonl", &lines);
+    env.ok(&["dispatch", "--file", "jobs.jsonl"]);
+    drain(&env, &["--queue", "flaky", "--concurrency", "8"]);
+    assert_eq!(uuids_of(&env.json(&["failed"])).len(), n);
+
+    // A worker fails them again while the retry walks the selection.
+    let worker = env.spawn(&[
+        "work",
+        "--queue",
+        "flaky",
+        "--concurrency",
+        "4",
+        "--sleep",
+        "0.05",
+    ]);
+    let retried = uuids_of(&env.json(&["retry", "--name", "f-*"])["retried"]);
+    let unique: std::collections::HashSet<&String> = retried.iter().collect();
+    assert_eq!((retried.len(), unique.len()), (n, n), "each retried once");
+    send_signal(&worker, libc::SIGTERM);
+    wait_exit(worker, LIMIT);
+}
+
+/// The README's cron example: the command after its five schedule fields.
+fn readme_cron_example() -> String {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("<!-- cron-example -->\n```sh\n").unwrap();
+    let rest = &readme[start..];
+    let body = &rest[rest.find("```sh\n").unwrap() + 6..];
+    let line = body[..body.find("```").unwrap()].trim();
+    line.splitn(6, ' ')
+        .filter(|f| !f.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .splitn(6, ' ')
+        .nth(5)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_readme_cron_example_mails_only_new_failures() {
+    let command = readme_cron_example();
+    assert!(
+        command.contains("queue --quiet failed --since 1h"),
+        "{command}"
+    );
+    let env = TestEnv::new();
+    // `mail` records what it was given.
+    let mail = env.write(
+        "bin/mail",
+        "#!/bin/sh\n{ echo \"args: $*\"; cat; } >> \"$MAIL_LOG\"\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&mail, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let queue_dir = std::path::Path::new(&queue_bin())
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}:{}",
+        env.path().join("bin").display(),
+        queue_dir.display(),
+        std::env::var("PATH").unwrap()
+    );
+    let log = env.path().join("mail.log");
+    let run_cron = || {
+        let cmd = env.cmd(&[]);
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .current_dir(env.path())
+            .envs(
+                cmd.get_envs()
+                    .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+            )
+            .env("PATH", &path)
+            .env("MAIL_LOG", &log)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        std::fs::read_to_string(&log).unwrap_or_default()
+    };
+
+    let old = fail_one(&env, "default", "old", "exit 3");
+    env.advance(secs(2 * 3600));
+    assert_eq!(run_cron(), "", "nothing failed in the last hour: no mail");
+    let new = fail_one(&env, "default", "new", "exit 4");
+    let mailed = run_cron();
+    assert!(
+        mailed.contains("args: -s queue: jobs failed in the last hour ops@example.com"),
+        "{mailed}"
+    );
+    assert!(mailed.contains(&new) && !mailed.contains(&old), "{mailed}");
+}
+
+#[test]
+fn status_shows_pauses_maintenance_and_empty_queues_with_workers() {
+    let env = TestEnv::new();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let row = |status: &serde_json::Value, queue: &str| {
+        status["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["queue"] == queue)
+            .cloned()
+    };
+    let top = ["maintenance", "paused", "queues", "workers"];
+    let row_keys = [
+        "connection",
+        "delayed",
+        "failed",
+        "oldest_pending_age_s",
+        "paused",
+        "pending",
+        "queue",
+        "reserved",
+        "workers",
+    ];
+
+    // Nothing queued: the same keys.
+    env.ok(&["down"]);
+    env.ok(&["up"]);
+    let status = env.json(&["status"]);
+    assert_eq!(keys(&status), top, "{status}");
+    assert_eq!(status["queues"], serde_json::json!([]));
+    assert_eq!(status["maintenance"], false);
+
+    // A paused empty queue is listed; maintenance mode is said.
+    env.ok(&["pause", "idle"]);
+    env.ok(&["down"]);
+    env.dispatch(&["--queue", "busy", "--", "true"]);
+    let status = env.json(&["status"]);
+    assert_eq!(keys(&status), top, "{status}");
+    assert_eq!(status["maintenance"], true, "{status}");
+    let paused = status["paused"].as_array().unwrap();
+    assert_eq!(paused.len(), 1, "{status}");
+    assert!(paused[0].as_str().unwrap().ends_with(":idle"), "{status}");
+    let idle = row(&status, "idle").expect("the paused empty queue");
+    assert_eq!(keys(&idle), row_keys);
+    assert_eq!(
+        (idle["paused"].clone(), idle["pending"].clone()),
+        (true.into(), 0.into())
+    );
+    let busy = row(&status, "busy").unwrap();
+    assert_eq!(keys(&busy), row_keys);
+    assert_eq!(
+        (busy["paused"].clone(), busy["pending"].clone()),
+        (false.into(), 1.into())
+    );
+    let table = env.ok(&["status"]);
+    assert!(table.contains("Maintenance mode is on"), "{table}");
+    assert!(
+        table.contains("idle") && table.contains("paused"),
+        "{table}"
+    );
+    env.ok(&["up"]);
+    let table = env.ok(&["status"]);
+    assert!(!table.contains("Maintenance"), "{table}");
+
+    // An empty queue a live worker serves is listed with its worker.
+    let worker = env.spawn(&["work", "--queue", "live", "--sleep", "0.05"]);
+    wait_until(LIMIT, "the worker in status", || {
+        row(&env.json(&["status"]), "live").is_some_and(|r| r["workers"] == 1)
+    });
+    let live = row(&env.json(&["status"]), "live").unwrap();
+    assert_eq!(
+        (live["pending"].clone(), live["paused"].clone()),
+        (0.into(), false.into())
+    );
+    send_signal(&worker, libc::SIGTERM);
+    wait_exit(worker, LIMIT);
+}

@@ -199,7 +199,11 @@ impl TestEnv {
         // what a store holds before anything wrote it gets what it would show, nothing.
         if !self.is_postgres() && !self.db.exists() {
             match args {
-                ["status"] => return serde_json::json!({"queues": [], "workers": []}),
+                ["status"] => {
+                    return serde_json::json!({
+                        "queues": [], "workers": [], "maintenance": false, "paused": []
+                    })
+                }
                 ["failed"] | ["batches"] => return serde_json::json!([]),
                 _ => {}
             }

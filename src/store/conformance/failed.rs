@@ -97,3 +97,95 @@ pub(super) fn queue_stats_count_each_state(env: &Env) {
     let f = all.iter().find(|s| s.queue == "f").unwrap();
     assert_eq!((f.pending, f.failed), (0, 1));
 }
+
+pub(super) fn list_failed_pages_by_queue_and_window_with_the_last_exit(env: &Env) {
+    let mut s = env.open();
+    let old = fail_jobs(env, s.as_mut(), "mail", 2);
+    env.advance(120_000);
+    let middle = env.now();
+    let new = fail_jobs(env, s.as_mut(), "other", 1);
+    env.advance(120_000);
+    // One that ended by a signal after an earlier attempt that exited 3.
+    let job = env.job("mail");
+    s.enqueue(std::slice::from_ref(&job), env.now()).unwrap();
+    let mut r = env.claim(s.as_mut(), &["mail"], "w").unwrap();
+    r.exit.code = Some(3);
+    env.finish_threw(s.as_mut(), &r, release(0));
+    let mut r = env.claim(s.as_mut(), &["mail"], "w").unwrap();
+    r.exit = AttemptExit {
+        signal: Some(9),
+        ..AttemptExit::default()
+    };
+    env.finish_threw(s.as_mut(), &r, fail());
+    let killed = r.uuid.clone();
+
+    let uuids = |jobs: Vec<FailedJob>| jobs.into_iter().map(|j| j.uuid).collect::<Vec<_>>();
+    let query = |f: fn(&mut FailedQuery)| {
+        let mut q = FailedQuery {
+            page: 100,
+            ..FailedQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    let all = s.list_failed(&query(|_| {})).unwrap();
+    assert_eq!(
+        uuids(all.clone()),
+        vec![
+            killed.clone(),
+            new[0].clone(),
+            old[1].clone(),
+            old[0].clone()
+        ],
+        "newest first"
+    );
+    let last = &all[0].last_exit.clone().unwrap();
+    assert_eq!(
+        (last.code, last.signal),
+        (None, Some(9)),
+        "the last attempt's"
+    );
+    assert_eq!(last.exit_status(), 137);
+    assert_eq!(all[0].last_output, "out\n");
+
+    // Pages follow the id downwards.
+    let mut seen = Vec::new();
+    let mut q = query(|q| q.page = 3);
+    loop {
+        let page = s.list_failed(&q).unwrap();
+        q.after_id = page.last().map(|j| j.id);
+        let n = page.len();
+        seen.extend(uuids(page));
+        if n < 3 {
+            break;
+        }
+    }
+    assert_eq!(seen, uuids(all));
+
+    let mail = s
+        .list_failed(&query(|q| q.queue = Some("mail".into())))
+        .unwrap();
+    assert_eq!(
+        uuids(mail),
+        vec![killed.clone(), old[1].clone(), old[0].clone()]
+    );
+    let mut q = query(|_| {});
+    q.since_ms = Some(middle - 1_000);
+    q.before_ms = Some(middle + 60_000);
+    assert_eq!(uuids(s.list_failed(&q).unwrap()), new);
+    q.since_ms = None;
+    assert_eq!(
+        uuids(s.list_failed(&q).unwrap()),
+        vec![new[0].clone(), old[1].clone(), old[0].clone()]
+    );
+    assert_eq!(s.failed_jobs(Some("other")).unwrap().len(), 1);
+
+    // A selected uuid that is no longer failed is passed over, not an error.
+    let retried = s
+        .retry_failed(
+            &RetrySelection::Selected(vec!["gone".into(), new[0].clone()]),
+            env.now(),
+        )
+        .unwrap();
+    assert_eq!(retried, new);
+}

@@ -322,6 +322,7 @@ conformance! {
         retry_puts_failed_jobs_back_by_all_queue_or_uuid,
         forget_flush_and_clear,
         queue_stats_count_each_state,
+        list_failed_pages_by_queue_and_window_with_the_last_exit,
     ],
     controls: [
         controls_and_settings,

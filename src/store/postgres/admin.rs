@@ -45,7 +45,8 @@ pub(super) fn retry_failed(
                 })
                 .collect()
             }
-            RetrySelection::Uuids(list) => {
+            RetrySelection::Uuids(list) | RetrySelection::Selected(list) => {
+                let strict = matches!(selection, RetrySelection::Uuids(_));
                 let mut retried: Vec<String> = Vec::new();
                 for uuid in list {
                     if retried.contains(uuid) {
@@ -61,6 +62,9 @@ pub(super) fn retry_failed(
                          RETURNING queue",
                         &[uuid, &now],
                     )?;
+                    if moved.is_empty() && !strict {
+                        continue;
+                    }
                     if moved.is_empty() {
                         // An id that names no failed job is an error, and the whole retry
                         // is undone.

@@ -318,8 +318,8 @@ impl Store for PostgresStore {
         queries::show(self, uuid)
     }
 
-    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
-        queries::failed_jobs(self, queue)
+    fn list_failed(&mut self, query: &crate::store::FailedQuery) -> Result<Vec<FailedJob>> {
+        queries::list_failed(self, query)
     }
 
     fn retry_failed(&mut self, selection: &RetrySelection, _now_ms: i64) -> Result<Vec<String>> {

@@ -92,20 +92,30 @@ pub(super) fn show(store: &mut PostgresStore, uuid: &str) -> Result<Option<JobVi
     rows::job_view(row, uuid, now, &store.options.connection).map(Some)
 }
 
-/// `Store::failed_jobs`, newest first.
-pub(super) fn failed_jobs(
+/// `Store::list_failed`: one page, newest failure first, each with its last attempt's exit.
+pub(super) fn list_failed(
     store: &mut PostgresStore,
-    queue: Option<&str>,
+    q: &crate::store::FailedQuery,
 ) -> Result<Vec<FailedJob>> {
+    let page = q.page.min(i64::MAX as usize) as i64;
     let found = store.query(
-        "SELECT uuid, connection, queue, name, failed_at, attempts, exception, payload
-         FROM failed_jobs WHERE ($1::text IS NULL OR queue = $1) ORDER BY id DESC",
-        &[&queue],
+        "SELECT f.id, f.uuid, f.connection, f.queue, f.name, f.failed_at, f.attempts,
+                f.exception, f.payload, a.token, a.exit_code, a.signal, a.timed_out, a.output
+         FROM failed_jobs f
+         LEFT JOIN job_attempts a ON a.token = (
+             SELECT token FROM job_attempts WHERE uuid = f.uuid
+             ORDER BY started_at DESC, attempt DESC LIMIT 1)
+         WHERE ($1::text IS NULL OR f.queue = $1) AND ($2::bigint IS NULL OR f.failed_at >= $2)
+           AND ($3::bigint IS NULL OR f.failed_at < $3) AND ($4::bigint IS NULL OR f.id < $4)
+         ORDER BY f.id DESC LIMIT $5",
+        &[&q.queue, &q.since_ms, &q.before_ms, &q.after_id, &page],
     )?;
     Ok(found
         .iter()
         .map(|r| {
+            let attempted = r.get::<_, Option<String>>("token").is_some();
             FailedJob::from(StoredFailure {
+                id: r.get("id"),
                 uuid: r.get("uuid"),
                 connection: r.get("connection"),
                 queue: r.get("queue"),
@@ -114,6 +124,12 @@ pub(super) fn failed_jobs(
                 attempts: r.get("attempts"),
                 exception: r.get("exception"),
                 payload: r.get("payload"),
+                last_exit: attempted.then(|| crate::store::AttemptExit {
+                    code: r.get("exit_code"),
+                    signal: r.get("signal"),
+                    timed_out: r.get("timed_out"),
+                }),
+                last_output: r.get("output"),
             })
         })
         .collect())

@@ -19,8 +19,9 @@ mod wake;
 use super::lifecycle::{self, Serialized};
 use super::{
     Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob,
-    Finished, Intent, JobQuery, JobSummary, JobView, NewBatch, PrunedBatches, QueueStats, Reserved,
-    RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
+    FailedQuery, Finished, Intent, JobQuery, JobSummary, JobView, NewBatch, PrunedBatches,
+    QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
+    WorkerInfo,
 };
 use crate::domain::job::NewJob;
 use anyhow::Result;
@@ -284,8 +285,8 @@ impl Store for SqliteStore {
         self.read(|conn| queries::show(conn, uuid, now_ms, &connection))
     }
 
-    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
-        self.read(|conn| queries::failed_jobs(conn, queue))
+    fn list_failed(&mut self, query: &FailedQuery) -> Result<Vec<FailedJob>> {
+        self.read(|conn| queries::list_failed(conn, query))
     }
 
     fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {

@@ -6,8 +6,8 @@ use super::super::rows::{
     ATTEMPT_COLUMNS, BATCH_COLUMNS,
 };
 use super::super::{
-    AttemptExit, AttemptView, BatchView, Controls, FailedJob, JobQuery, JobSummary, JobView,
-    PrunedBatches, QueueStats, WorkerInfo,
+    AttemptExit, AttemptView, BatchView, Controls, FailedJob, FailedQuery, JobQuery, JobSummary,
+    JobView, PrunedBatches, QueueStats, WorkerInfo,
 };
 use super::verbs::stored_batch;
 use anyhow::Result;
@@ -86,23 +86,47 @@ pub fn show(
         .transpose()
 }
 
-pub fn failed_jobs(conn: &Connection, queue: Option<&str>) -> Result<Vec<FailedJob>> {
+/// One page of failed jobs, newest failure first, each with its last attempt's exit.
+pub fn list_failed(conn: &Connection, q: &FailedQuery) -> Result<Vec<FailedJob>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT uuid, connection, queue, name, failed_at, attempts, exception, payload
-         FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1) ORDER BY id DESC",
+        "SELECT f.id, f.uuid, f.connection, f.queue, f.name, f.failed_at, f.attempts,
+                f.exception, f.payload, a.token, a.exit_code, a.signal, a.timed_out, a.output
+         FROM failed_jobs f
+         LEFT JOIN job_attempts a ON a.token = (
+             SELECT token FROM job_attempts WHERE uuid = f.uuid
+             ORDER BY started_at DESC, attempt DESC LIMIT 1)
+         WHERE (?1 IS NULL OR f.queue = ?1) AND (?2 IS NULL OR f.failed_at >= ?2)
+           AND (?3 IS NULL OR f.failed_at < ?3) AND (?4 IS NULL OR f.id < ?4)
+         ORDER BY f.id DESC LIMIT ?5",
     )?;
-    let found = stmt.query_map([queue], |r| {
-        Ok(StoredFailure {
-            uuid: r.get("uuid")?,
-            connection: r.get("connection")?,
-            queue: r.get("queue")?,
-            name: r.get("name")?,
-            failed_at: r.get("failed_at")?,
-            attempts: r.get("attempts")?,
-            exception: r.get("exception")?,
-            payload: r.get("payload")?,
-        })
-    })?;
+    let page = q.page.min(i64::MAX as usize) as i64;
+    let found = stmt.query_map(
+        params![q.queue, q.since_ms, q.before_ms, q.after_id, page],
+        |r| {
+            let attempted = r.get::<_, Option<String>>("token")?.is_some();
+            Ok(StoredFailure {
+                id: r.get("id")?,
+                uuid: r.get("uuid")?,
+                connection: r.get("connection")?,
+                queue: r.get("queue")?,
+                name: r.get("name")?,
+                failed_at: r.get("failed_at")?,
+                attempts: r.get("attempts")?,
+                exception: r.get("exception")?,
+                payload: r.get("payload")?,
+                last_exit: if attempted {
+                    Some(AttemptExit {
+                        code: r.get("exit_code")?,
+                        signal: r.get("signal")?,
+                        timed_out: r.get("timed_out")?,
+                    })
+                } else {
+                    None
+                },
+                last_output: r.get("output")?,
+            })
+        },
+    )?;
     found
         .map(|f| Ok(FailedJob::from(f?)))
         .collect::<Result<Vec<_>>>()

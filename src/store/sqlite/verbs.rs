@@ -407,7 +407,7 @@ pub fn retry_failed(v: &mut SqliteTx<'_>, selection: &RetrySelection) -> Result<
             .prepare("SELECT uuid FROM failed_jobs WHERE queue = ?1 ORDER BY id DESC")?
             .query_map([q], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?,
-        RetrySelection::Uuids(list) => list.clone(),
+        RetrySelection::Uuids(list) | RetrySelection::Selected(list) => list.clone(),
     };
     let mut retried: Vec<String> = Vec::new();
     for uuid in &uuids {
