@@ -182,6 +182,9 @@ impl Store for Retrying {
     fn run_now(&mut self, uuid: &str, now_ms: i64) -> Result<bool> {
         self.retry(|s| s.run_now(uuid, now_ms))
     }
+    fn list_failed(&mut self, query: &FailedQuery) -> Result<Vec<FailedJob>> {
+        self.retry(|s| s.list_failed(query))
+    }
     fn attempts(&mut self, uuid: &str) -> Result<Vec<AttemptView>> {
         self.retry(|s| s.attempts(uuid))
     }
