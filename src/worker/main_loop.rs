@@ -49,6 +49,7 @@ pub fn run(
     } else {
         None
     };
+    let started_ms = clock.now_ms();
     let mut worker = Worker {
         handlers: None,
         guard,
@@ -67,7 +68,7 @@ pub fn run(
         stop_signals: 0,
         kill_at: None,
         paused: false,
-        started: Instant::now(),
+        started_ms,
         last_heartbeat: Instant::now(),
         last_prune: None,
     };
@@ -108,7 +109,8 @@ pub(super) struct Worker<'a> {
     /// After a second stop signal: when to SIGKILL jobs that ignored SIGTERM.
     pub kill_at: Option<Instant>,
     pub paused: bool,
-    pub started: Instant,
+    /// When it started, on its clock (for --max-time; tests move that clock).
+    pub started_ms: i64,
     pub last_heartbeat: Instant,
     pub last_prune: Option<Instant>,
 }
@@ -128,6 +130,11 @@ impl Worker<'_> {
     fn run_loop(&mut self, rx: &mpsc::Receiver<Message>) -> Result<Stop> {
         loop {
             self.prune_if_due()?;
+            // --max-time and --memory are checked after each job, before the next claim (as
+            // Laravel's stopIfNecessary does): a worker past its limit starts nothing more.
+            if self.popped > 0 {
+                self.check_time_and_memory();
+            }
             let found_nothing = self.take_jobs()?;
             self.check_limits(found_nothing);
 
@@ -271,10 +278,19 @@ impl Worker<'_> {
             self.stopping = Some(Stop::Once);
         } else if self.opts.stop_when_empty && found_nothing && self.running.is_empty() {
             self.stopping = Some(Stop::Empty);
-        } else if self
+        } else {
+            self.check_time_and_memory();
+        }
+    }
+
+    fn check_time_and_memory(&mut self) {
+        if self.stopping.is_some() {
+            return;
+        }
+        if self
             .opts
             .max_time
-            .is_some_and(|max| self.started.elapsed() >= max)
+            .is_some_and(|max| self.clock.now_ms() - self.started_ms >= max.as_millis() as i64)
         {
             self.stopping = Some(Stop::MaxTime);
         } else if self.opts.memory_mb > 0 && resident_mb() >= self.opts.memory_mb {
