@@ -81,6 +81,12 @@ pub struct Payload {
     pub timeout: Option<u64>,
     /// Unix milliseconds after which the job is not retried any more (overrides tries).
     pub retry_until: Option<i64>,
+    /// When `--retry-until` was a duration: that duration in milliseconds, so that `queue
+    /// retry` counts it again from the retry (as Laravel's RetryCommand recomputes
+    /// retryUntil()). None for an RFC 3339 deadline, and in payloads stored before it existed
+    /// (those keep their deadline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_window: Option<i64>,
     /// Unix milliseconds.
     pub created_at: i64,
     /// Dispatch delay in milliseconds, for display only (it never doubles as a backoff).
@@ -179,6 +185,15 @@ impl Payload {
             encrypt: false,
             payload,
         })
+    }
+
+    /// The payload a failed job goes back with on `queue retry` at `now_ms`: a relative
+    /// `--retry-until` counts again from the retry; an absolute one is kept. None: unchanged.
+    pub fn renewed_for_retry(&self, now_ms: i64) -> Option<Payload> {
+        let window = self.retry_window?;
+        let mut payload = self.clone();
+        payload.retry_until = Some(now_ms + window);
+        Some(payload)
     }
 
     pub fn sealed(&self) -> Sealed {
@@ -436,6 +451,11 @@ pub fn build(
             Some(parse_instant(&t.as_text(), now_ms).map_err(|e| format!("--retry-until: {e}"))?)
         }
     };
+    let retry_window = opts
+        .retry_until
+        .as_ref()
+        .and_then(|t| super::duration::parse_duration(&t.as_text()).ok())
+        .map(|d| d.as_millis() as i64);
     let cwd = match &opts.cwd {
         None => cwd.to_path_buf(),
         Some(dir) => cwd.join(dir),
@@ -541,6 +561,7 @@ pub fn build(
             backoff,
             timeout,
             retry_until,
+            retry_window,
             created_at: now_ms,
             delay: (available_at > now_ms).then_some(available_at - now_ms),
             unique,
@@ -582,6 +603,29 @@ mod build_tests {
         assert_eq!(job.payload.delay, Some(300_000));
         assert_eq!(job.payload.cwd, "/tmp");
         assert_eq!(job.payload.display_name, "true");
+    }
+
+    #[test]
+    fn a_relative_retry_until_counts_again_from_a_retry() {
+        let build_with = |until: &str| {
+            let opts = JobOptions {
+                retry_until: Some(StringOrNumber::Text(until.into())),
+                ..Default::default()
+            };
+            build(argv(), &opts, "d", Path::new("/"), "u".into(), 1_000).unwrap()
+        };
+        let relative = build_with("10s").payload;
+        assert_eq!(relative.retry_until, Some(11_000));
+        let renewed = relative.renewed_for_retry(50_000).unwrap();
+        assert_eq!(renewed.retry_until, Some(60_000));
+        let absolute = build_with("2030-01-01T00:00:00Z").payload;
+        assert_eq!(absolute.retry_window, None);
+        assert!(absolute.renewed_for_retry(50_000).is_none());
+        // A payload stored before the window existed keeps its deadline.
+        let mut old = serde_json::to_value(&relative).unwrap();
+        old.as_object_mut().unwrap().remove("retryWindow");
+        let old: Payload = serde_json::from_value(old).unwrap();
+        assert!(old.renewed_for_retry(50_000).is_none());
     }
 
     #[test]

@@ -91,6 +91,23 @@ pub fn enqueue(v: &mut dyn Verbs, jobs: &[Serialized<'_>]) -> Result<Vec<Enqueue
     Ok(results)
 }
 
+/// A failed job was just put back on its queue by `queue retry` at `now_ms` (the caller's
+/// clock, on which its deadline was computed): a relative `--retry-until` counts again from now.
+pub fn renew_for_retry(v: &mut dyn Verbs, uuid: &str, now_ms: i64) -> Result<()> {
+    let Some((id, text)) = v.queued_payload(uuid)? else {
+        return Ok(());
+    };
+    // Most payloads have no window: do not parse those.
+    if !text.contains("\"retryWindow\"") {
+        return Ok(());
+    }
+    let payload: crate::domain::job::Payload = serde_json::from_str(&text)?;
+    if let Some(renewed) = payload.renewed_for_retry(now_ms) {
+        v.set_payload(id, &serde_json::to_string(&renewed)?)?;
+    }
+    Ok(())
+}
+
 /// Store a batch and its jobs (each chain's first link); total_jobs counts every link.
 pub fn create_batch(v: &mut dyn Verbs, batch: &NewBatch, jobs: &[Serialized<'_>]) -> Result<()> {
     let options = serde_json::to_string(&batch.options)?;

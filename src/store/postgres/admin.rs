@@ -15,6 +15,7 @@ use anyhow::{bail, Result};
 pub(super) fn retry_failed(
     store: &mut PostgresStore,
     selection: &RetrySelection,
+    now_ms: i64,
 ) -> Result<Vec<String>> {
     store.leave_worker_session()?;
     store.write(|tx| {
@@ -75,6 +76,11 @@ pub(super) fn retry_failed(
                 retried
             }
         };
+        // A relative --retry-until counts again from the retry (on the caller's clock, as at
+        // dispatch).
+        for uuid in &retried {
+            lifecycle::renew_for_retry(tx, uuid, now_ms)?;
+        }
         Ok(retried)
     })
 }

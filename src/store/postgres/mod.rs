@@ -322,8 +322,8 @@ impl Store for PostgresStore {
         queries::failed_jobs(self, queue)
     }
 
-    fn retry_failed(&mut self, selection: &RetrySelection, _now_ms: i64) -> Result<Vec<String>> {
-        admin::retry_failed(self, selection)
+    fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
+        admin::retry_failed(self, selection, now_ms)
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {

@@ -265,7 +265,7 @@ impl Store for SqliteStore {
     }
 
     fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
-        self.write_at(now_ms, |v| verbs::retry_failed(v, selection))
+        self.write_at(now_ms, |v| verbs::retry_failed(v, selection, now_ms))
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
