@@ -37,7 +37,11 @@ impl Ctx {
     }
 
     pub fn open(&self, target: &Target) -> Result<Box<dyn Store>> {
-        crate::store::open(&target.location, target.store_options(), Arc::clone(&self.clock))
+        crate::store::open(
+            &target.location,
+            target.store_options(),
+            Arc::clone(&self.clock),
+        )
     }
 
     /// Resolve the target and open its store.

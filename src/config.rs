@@ -132,7 +132,6 @@ impl Target {
     }
 }
 
-
 /// What the user said about the store, from flags and environment.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {

@@ -16,9 +16,8 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
         auto_migrate: true,
         ..target.store_options()
     };
-    let applied =
-        crate::store::open_unmigrated(&target.location, options, Arc::clone(&ctx.clock))?
-            .migrate()?;
+    let applied = crate::store::open_unmigrated(&target.location, options, Arc::clone(&ctx.clock))?
+        .migrate()?;
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "applied": applied }))?;
     } else if applied.is_empty() {

@@ -253,6 +253,9 @@ pub struct JobOptions {
     pub unique_for: Option<StringOrNumber>,
     pub unique_until_processing: Option<bool>,
     pub without_overlapping: Option<String>,
+    pub overlap_release_after: Option<StringOrNumber>,
+    pub overlap_expire_after: Option<StringOrNumber>,
+    pub dont_release: Option<bool>,
     pub throttle_exceptions: Option<String>,
     pub rate_limit: Option<String>,
     pub funnel: Option<String>,
@@ -286,6 +289,9 @@ impl JobOptions {
             unique_for: self.unique_for.or(d.unique_for),
             unique_until_processing: self.unique_until_processing.or(d.unique_until_processing),
             without_overlapping: self.without_overlapping.or(d.without_overlapping),
+            overlap_release_after: self.overlap_release_after.or(d.overlap_release_after),
+            overlap_expire_after: self.overlap_expire_after.or(d.overlap_expire_after),
+            dont_release: self.dont_release.or(d.dont_release),
             throttle_exceptions: self.throttle_exceptions.or(d.throttle_exceptions),
             rate_limit: self.rate_limit.or(d.rate_limit),
             funnel: self.funnel.or(d.funnel),
@@ -392,6 +398,20 @@ mod tests {
         assert!(validate_queue_name("a,b").is_err());
         assert!(validate_queue_name("c:q").is_err());
     }
+}
+
+/// A whole number of seconds given as a duration (`30`, `30s`, `5m`), rounded up; 0 is refused.
+fn seconds_option(value: &Option<StringOrNumber>, flag: &str) -> Result<Option<u64>, String> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let d =
+        super::duration::parse_duration(&value.as_text()).map_err(|e| format!("{flag}: {e}"))?;
+    let secs = d.as_secs_f64().ceil() as u64;
+    if secs == 0 {
+        return Err(format!("{flag}: give a duration above 0, as in 30 or 5m"));
+    }
+    Ok(Some(secs))
 }
 
 /// Turn a command and its options into a job ready to insert. `cwd` is the dispatcher's
@@ -536,7 +556,14 @@ pub fn build(
             .as_deref()
             .map(middleware::parse_overlap_key)
             .transpose()?,
+        overlap_release_after: seconds_option(
+            &opts.overlap_release_after,
+            "--overlap-release-after",
+        )?,
+        overlap_expire_after: seconds_option(&opts.overlap_expire_after, "--overlap-expire-after")?,
+        dont_release: opts.dont_release.unwrap_or(false),
     };
+    middleware.check()?;
     let env = opts.env.clone().unwrap_or_default();
     for key in env.keys() {
         if key.is_empty() || key.contains('=') || key.contains('\0') {

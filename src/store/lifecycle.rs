@@ -161,6 +161,13 @@ pub fn admit(v: &mut dyn Verbs, job: &Reserved, lease_ms: i64) -> Result<Admissi
     let mw = &p.middleware;
     v.serialize(&mw.serial_keys())?;
     if let Some(held) = admission_check(v, job, mw)? {
+        if held.droppable && mw.dont_release {
+            // dontRelease(): the job is dropped as a success (its chain goes on, its batch
+            // counts it), as a Laravel middleware that returns without calling next.
+            return Ok(Admission::Skip {
+                reason: format!("dropped (--dont-release): {}", held.reason),
+            });
+        }
         let delay_ms = held.delay_ms.unwrap_or(lease_ms);
         let available_at = v.now() + delay_ms;
         v.hold_back(&HoldBack {
@@ -192,6 +199,8 @@ struct Held {
     /// The lock whose release lets it go at once.
     park_on: Option<String>,
     reason: String,
+    /// Held back by the overlap lock or the rate limit: `--dont-release` drops it instead.
+    droppable: bool,
 }
 
 /// The middleware checks, in order; the first that holds the job back decides. When it may
@@ -208,6 +217,7 @@ fn admission_check(v: &mut dyn Verbs, job: &Reserved, mw: &Middleware) -> Result
                         "throttled: {} exceptions for '{}' within {}s",
                         w.hits, t.key, t.seconds
                     ),
+                    droppable: false,
                 }));
             }
         }
@@ -222,6 +232,7 @@ fn admission_check(v: &mut dyn Verbs, job: &Reserved, mw: &Middleware) -> Result
                         "rate limit '{}': {} per {}s reached",
                         r.key, r.max, r.seconds
                     ),
+                    droppable: true,
                 }));
             }
         }
@@ -240,19 +251,29 @@ fn admission_check(v: &mut dyn Verbs, job: &Reserved, mw: &Middleware) -> Result
                 delay_ms: None,
                 park_on: Some(funnel_key(&f.key)),
                 reason: format!("funnel '{}': {} running", f.key, f.max),
+                droppable: false,
             }));
         }
     }
     if let Some(key) = &mw.without_overlapping {
         let lock = overlap_key(key);
-        if v.take_lock(&lock, &job.token, i64::MAX)?.is_some() {
+        let expires = mw
+            .overlap_expire_after
+            .map_or(i64::MAX, |s| now + s as i64 * 1000);
+        if v.take_lock(&lock, &job.token, expires)?.is_some() {
             if let Some(slot) = slot_taken {
                 v.release_lock(&slot, &job.token)?;
             }
+            // releaseAfter: back after that long, not parked on the lock's release.
+            let (delay_ms, park_on) = match mw.overlap_release_after {
+                Some(s) => (Some(s as i64 * 1000), None),
+                None => (None, Some(lock)),
+            };
             return Ok(Some(Held {
-                delay_ms: None,
-                park_on: Some(lock),
+                delay_ms,
+                park_on,
                 reason: format!("without-overlapping '{key}': another job holds it"),
+                droppable: true,
             }));
         }
     }

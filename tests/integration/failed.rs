@@ -411,7 +411,14 @@ fn show_tells_each_state() {
 /// window has passed (the clock moved past it) and it failed for good.
 fn fail_past_its_window(env: &TestEnv, until: &str) -> String {
     let uuid = env.dispatch(&[
-        "--retry-until", until, "--backoff", "30", "--", "sh", "-c", "test -e ok",
+        "--retry-until",
+        until,
+        "--backoff",
+        "30",
+        "--",
+        "sh",
+        "-c",
+        "test -e ok",
     ]);
     drain(env, &[]);
     assert_eq!(env.show(&uuid)["attempts"], 1);
@@ -430,7 +437,10 @@ fn retry_counts_a_relative_retry_until_again_from_the_retry() {
     env.ok(&["retry", &uuid]);
     let job = env.show(&uuid);
     let until = job["payload"]["retryUntil"].as_i64().unwrap();
-    assert!(until >= before + 10_000 && until <= now_ms(&env) + 10_000, "{job:#}");
+    assert!(
+        until >= before + 10_000 && until <= now_ms(&env) + 10_000,
+        "{job:#}"
+    );
     drain(&env, &[]);
     assert_eq!(env.state(&uuid), "done");
 }

@@ -842,7 +842,10 @@ fn max_time_is_checked_after_each_job_before_the_next_claim() {
     let slow = env.dispatch(&["--", "sh", "-c", "echo 2000 > \"$QUEUE_TEST_CLOCK_FILE\""]);
     let quick1 = append(&env, "default", "q1");
     let quick2 = append(&env, "default", "q2");
-    let out = work(&env, &["--stop-when-empty", "--max-time", "1", "--sleep", "0.05"]);
+    let out = work(
+        &env,
+        &["--stop-when-empty", "--max-time", "1", "--sleep", "0.05"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(env.state(&slow), "done");
     assert_eq!(env.state(&quick1), "pending");

@@ -10,11 +10,11 @@
 //! - now and then the worker vacuums the jobs table itself.
 
 use super::clock::{at_offset, SKEW_NOISE_MS};
-use super::verbs::without_nul;
 use super::sql::{
     CLAIM, FINISH_AND_CLAIM, FINISH_COMPLETE, FINISH_DISCARD, FINISH_FAIL, FINISH_RELEASE,
     FREE_EXPIRED, INSERT_JOB, INSERT_JOBS, INSERT_JOBS_IF_CURRENT, INSERT_JOB_IF_CURRENT,
 };
+use super::verbs::without_nul;
 use super::{PostgresStore, WAKE_CHANNEL};
 use crate::domain::job::NewJob;
 use crate::domain::policy::{failure_text, Decision};

@@ -52,12 +52,12 @@ pub use url::parse_url;
 
 use super::{
     Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,
-    NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
-    WorkerInfo,
+    NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict,
+    WakeFn, Wakeups, WorkerInfo,
 };
 use crate::clock::Clock;
-use crate::store::verbs::Verbs;
 use crate::domain::job::NewJob;
+use crate::store::verbs::Verbs;
 use anyhow::Result;
 use postgres::{Client, Config};
 use std::sync::Arc;

@@ -5,14 +5,14 @@
 //! transactions on the same middleware keys take turns on advisory locks (`serialize`), as
 //! SQLite's writers do by design.
 
-use super::queries::stored_batch;
-use super::sql::{BATCH, BATCH_FOR_UPDATE, INSERT_FINISHED};
 use super::super::verbs::{
     AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack, JobRow,
     Requeue, Verbs, Window,
 };
 use super::super::{BatchView, Intent};
 use super::clock::rebase;
+use super::queries::stored_batch;
+use super::sql::{BATCH, BATCH_FOR_UPDATE, INSERT_FINISHED};
 use super::tx::Tx;
 use anyhow::Result;
 use std::borrow::Cow;

@@ -10,7 +10,8 @@ use rusqlite::{params, Connection, Transaction};
 /// Reserve up to ?5 jobs of queue ?1, each with its own token. The inner SELECT is answered by
 /// the `jobs_pending` index in its own order, so it costs the same with 100 or 100,000 jobs
 /// queued.
-pub const CLAIM_SQL: &str = "UPDATE jobs SET reserved_at = ?2, lease_expires_at = ?3, worker_id = ?4,
+pub const CLAIM_SQL: &str =
+    "UPDATE jobs SET reserved_at = ?2, lease_expires_at = ?3, worker_id = ?4,
         token = lower(hex(randomblob(16))), intent = NULL, attempts = attempts + 1
  WHERE id IN (SELECT id FROM jobs
               WHERE queue = ?1 AND reserved_at IS NULL AND available_at <= ?2
@@ -46,7 +47,11 @@ fn claimed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedRow> {
 
 /// Free the reservations of workers that stopped heartbeating, then reserve up to `limit` jobs
 /// in strict queue priority: later queues only fill what the earlier ones could not.
-pub fn claim_rows(tx: &Transaction<'_>, claim: &Claim<'_>, limit: usize) -> Result<Vec<ClaimedRow>> {
+pub fn claim_rows(
+    tx: &Transaction<'_>,
+    claim: &Claim<'_>,
+    limit: usize,
+) -> Result<Vec<ClaimedRow>> {
     // A dead worker's job keeps its place in line; its next reservation is a new attempt.
     tx.prepare_cached(
         "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,

@@ -315,7 +315,9 @@ impl Store for SqliteStore {
 
     fn create_batch(&mut self, batch: &NewBatch, jobs: &[NewJob]) -> Result<()> {
         let jobs = Serialized::all(jobs)?;
-        self.write_at(batch.created_at, |v| lifecycle::create_batch(v, batch, &jobs))
+        self.write_at(batch.created_at, |v| {
+            lifecycle::create_batch(v, batch, &jobs)
+        })
     }
 
     fn add_to_batch(&mut self, batch_id: &str, jobs: &[NewJob]) -> Result<()> {

@@ -39,7 +39,12 @@ pub fn queue_stats(conn: &Connection, now_ms: i64, connection: &str) -> Result<V
 }
 
 /// A job is in exactly one of the three tables; one query reads it in one shape.
-pub fn show(conn: &Connection, uuid: &str, now_ms: i64, connection: &str) -> Result<Option<JobView>> {
+pub fn show(
+    conn: &Connection,
+    uuid: &str,
+    now_ms: i64,
+    connection: &str,
+) -> Result<Option<JobView>> {
     let row = conn
         .prepare_cached(
             "SELECT 'queued' AS source, queue, name, payload, attempts, exceptions, reserved_at,
