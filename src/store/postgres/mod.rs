@@ -48,6 +48,7 @@ mod tx;
 mod url;
 mod verbs;
 
+pub use admin::enqueue_in;
 pub use url::parse_url;
 
 use super::{
