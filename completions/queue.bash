@@ -289,7 +289,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batch)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --name --then --catch --finally --progress --allow-failures --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --name --then --catch --finally --progress --allow-failures --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -344,6 +344,14 @@ _queue() {
                     return 0
                     ;;
                 --without-overlapping)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlap-release-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlap-expire-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -411,7 +419,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batch__subcmd__add)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,6 +474,14 @@ _queue() {
                     return 0
                     ;;
                 --without-overlapping)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlap-release-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlap-expire-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -635,7 +651,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__chain)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --catch --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --catch --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -690,6 +706,14 @@ _queue() {
                     return 0
                     ;;
                 --without-overlapping)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlap-release-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlap-expire-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -797,7 +821,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__dispatch)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --throttle-exceptions --rate-limit --funnel --encrypt --name --sync --if --unless --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --name --sync --if --unless --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -852,6 +876,14 @@ _queue() {
                     return 0
                     ;;
                 --without-overlapping)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlap-release-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlap-expire-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -86,6 +86,8 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -l cwd -d 'The dir
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l overlap-release-after -d 'With --without-overlapping: a held-back job comes back after S seconds (instead of when the holder ends)' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l overlap-expire-after -d 'With --without-overlapping: the lock lapses after S seconds even if its holder still runs' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l funnel -d 'At most N jobs with this key running at once' -r
@@ -98,6 +100,7 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -l connection -d '
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l dont-release -d 'A job held back by --without-overlapping or --rate-limit is deleted (as a success) instead of released'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
@@ -119,6 +122,8 @@ complete -c queue -n "__fish_queue_using_subcommand chain" -l cwd -d 'The direct
 complete -c queue -n "__fish_queue_using_subcommand chain" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l overlap-release-after -d 'With --without-overlapping: a held-back job comes back after S seconds (instead of when the holder ends)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l overlap-expire-after -d 'With --without-overlapping: the lock lapses after S seconds even if its holder still runs' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l funnel -d 'At most N jobs with this key running at once' -r
@@ -131,6 +136,7 @@ complete -c queue -n "__fish_queue_using_subcommand chain" -l connection -d 'The
 complete -c queue -n "__fish_queue_using_subcommand chain" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand chain" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand chain" -l dont-release -d 'A job held back by --without-overlapping or --rate-limit is deleted (as a success) instead of released'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
@@ -152,6 +158,8 @@ complete -c queue -n "__fish_queue_using_subcommand batch" -l cwd -d 'The direct
 complete -c queue -n "__fish_queue_using_subcommand batch" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l overlap-release-after -d 'With --without-overlapping: a held-back job comes back after S seconds (instead of when the holder ends)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l overlap-expire-after -d 'With --without-overlapping: the lock lapses after S seconds even if its holder still runs' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l funnel -d 'At most N jobs with this key running at once' -r
@@ -168,6 +176,7 @@ complete -c queue -n "__fish_queue_using_subcommand batch" -l connection -d 'The
 complete -c queue -n "__fish_queue_using_subcommand batch" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand batch" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l dont-release -d 'A job held back by --without-overlapping or --rate-limit is deleted (as a success) instead of released'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l allow-failures -d 'Keep going after a failure instead of cancelling the batch'
@@ -190,6 +199,8 @@ complete -c queue -n "__fish_queue_using_subcommand batch-add" -l cwd -d 'The di
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l overlap-release-after -d 'With --without-overlapping: a held-back job comes back after S seconds (instead of when the holder ends)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l overlap-expire-after -d 'With --without-overlapping: the lock lapses after S seconds even if its holder still runs' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l funnel -d 'At most N jobs with this key running at once' -r
@@ -198,6 +209,7 @@ complete -c queue -n "__fish_queue_using_subcommand batch-add" -l connection -d 
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l dont-release -d 'A job held back by --without-overlapping or --rate-limit is deleted (as a success) instead of released'
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -s q -l quiet -d 'Print nothing but data and errors'
