@@ -53,10 +53,10 @@ complete -c queue -n "__fish_queue_needs_command" -f -a "cancel" -d 'Delete queu
 complete -c queue -n "__fish_queue_needs_command" -f -a "run-now" -d 'Make delayed jobs available now'
 complete -c queue -n "__fish_queue_needs_command" -f -a "wait" -d 'Block until jobs, a batch, a chain or queues have ended; exit 1 if any failed'
 complete -c queue -n "__fish_queue_needs_command" -f -a "logs" -d 'Print an attempt\'s output; --follow streams a running one\'s'
-complete -c queue -n "__fish_queue_needs_command" -f -a "failed" -d 'List failed jobs, newest first'
-complete -c queue -n "__fish_queue_needs_command" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or --queue Q'
+complete -c queue -n "__fish_queue_needs_command" -f -a "failed" -d 'List failed jobs, newest first (--queue, --name, --since, --grep, --exit-code …)'
+complete -c queue -n "__fish_queue_needs_command" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or a selection (--queue, --since …)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "monitor" -d 'Exit 1 with ALERT rows when a queue holds --max jobs or more (for cron)'
-complete -c queue -n "__fish_queue_needs_command" -f -a "forget" -d 'Delete one failed job'
+complete -c queue -n "__fish_queue_needs_command" -f -a "forget" -d 'Delete failed jobs: UUID…, `all`, or a selection (--queue, --since …)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "flush" -d 'Delete all failed jobs (or those older than --hours)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "prune-failed" -d 'Delete failed jobs older than --hours (default 24)'
 complete -c queue -n "__fish_queue_needs_command" -f -a "clear" -d 'Delete every job of a queue, including delayed and reserved ones'
@@ -91,6 +91,8 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -l cwd -d 'The dir
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l overlap-release-after -d 'With --without-overlapping: a held-back job comes back after S seconds (instead of when the holder ends)' -r
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l overlap-expire-after -d 'With --without-overlapping: the lock lapses after S seconds even if its holder still runs' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l funnel -d 'At most N jobs with this key running at once' -r
@@ -104,6 +106,7 @@ complete -c queue -n "__fish_queue_using_subcommand dispatch" -l connection -d '
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand dispatch" -l dont-release -d 'A job held back by --without-overlapping or --rate-limit is deleted (as a success) instead of released'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand dispatch" -l wait -d 'Then block until the job succeeded (exit 0) or failed for good (its last attempt\'s exit status: 128+N for a signal, 124 for a timeout, 1 if it could not start)'
@@ -127,6 +130,8 @@ complete -c queue -n "__fish_queue_using_subcommand chain" -l cwd -d 'The direct
 complete -c queue -n "__fish_queue_using_subcommand chain" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l overlap-release-after -d 'With --without-overlapping: a held-back job comes back after S seconds (instead of when the holder ends)' -r
+complete -c queue -n "__fish_queue_using_subcommand chain" -l overlap-expire-after -d 'With --without-overlapping: the lock lapses after S seconds even if its holder still runs' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l funnel -d 'At most N jobs with this key running at once' -r
@@ -139,6 +144,7 @@ complete -c queue -n "__fish_queue_using_subcommand chain" -l connection -d 'The
 complete -c queue -n "__fish_queue_using_subcommand chain" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand chain" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand chain" -l dont-release -d 'A job held back by --without-overlapping or --rate-limit is deleted (as a success) instead of released'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand chain" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
@@ -160,6 +166,8 @@ complete -c queue -n "__fish_queue_using_subcommand batch" -l cwd -d 'The direct
 complete -c queue -n "__fish_queue_using_subcommand batch" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l overlap-release-after -d 'With --without-overlapping: a held-back job comes back after S seconds (instead of when the holder ends)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch" -l overlap-expire-after -d 'With --without-overlapping: the lock lapses after S seconds even if its holder still runs' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand batch" -l funnel -d 'At most N jobs with this key running at once' -r
@@ -176,6 +184,7 @@ complete -c queue -n "__fish_queue_using_subcommand batch" -l connection -d 'The
 complete -c queue -n "__fish_queue_using_subcommand batch" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand batch" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand batch" -l dont-release -d 'A job held back by --without-overlapping or --rate-limit is deleted (as a success) instead of released'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l sync -d 'Run now in this process (no queue, no retries, nothing stored) and exit with the status'
 complete -c queue -n "__fish_queue_using_subcommand batch" -l allow-failures -d 'Keep going after a failure instead of cancelling the batch'
@@ -198,6 +207,8 @@ complete -c queue -n "__fish_queue_using_subcommand batch-add" -l cwd -d 'The di
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique -d 'Queue it only if no job with this unique id (default: the job\'s name) is queued or running; otherwise skip it (exit 0, said on stderr)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique-for -d 'The unique lock lapses after this long even if the job has not finished' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l without-overlapping -d 'Never run at the same time as another job with this key (it waits, using an attempt)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l overlap-release-after -d 'With --without-overlapping: a held-back job comes back after S seconds (instead of when the holder ends)' -r
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l overlap-expire-after -d 'With --without-overlapping: the lock lapses after S seconds even if its holder still runs' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l throttle-exceptions -d 'After MAX exceptions within SECONDS, hold back jobs with this key (default: the name)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l rate-limit -d 'At most N starts per SECONDS for jobs with this key' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l funnel -d 'At most N jobs with this key running at once' -r
@@ -206,6 +217,7 @@ complete -c queue -n "__fish_queue_using_subcommand batch-add" -l connection -d 
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l fail-on-timeout -d 'Fail the job at its first timeout, whatever --tries says'
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l unique-until-processing -d 'Release the unique lock when the job starts instead of when it ends'
+complete -c queue -n "__fish_queue_using_subcommand batch-add" -l dont-release -d 'A job held back by --without-overlapping or --rate-limit is deleted (as a success) instead of released'
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l encrypt -d 'Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM)'
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand batch-add" -s q -l quiet -d 'Print nothing but data and errors'
@@ -404,6 +416,12 @@ complete -c queue -n "__fish_queue_using_subcommand logs" -l no-color -d 'Never 
 complete -c queue -n "__fish_queue_using_subcommand logs" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c queue -n "__fish_queue_using_subcommand failed" -l queue -d 'Only failed jobs of this queue' -r
+complete -c queue -n "__fish_queue_using_subcommand failed" -l name -d 'Only failed jobs whose name matches this glob (`*`, `?`)' -r
+complete -c queue -n "__fish_queue_using_subcommand failed" -l since -d 'Only jobs that failed since then: a duration ago (1h) or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand failed" -l before -d 'Only jobs that failed before then: a duration ago (1d) or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand failed" -l grep -d 'Only failed jobs whose error or output contains this text' -r
+complete -c queue -n "__fish_queue_using_subcommand failed" -l exit-code -d 'Only failed jobs whose last attempt exited with N (or, killed by a signal or timed out, whose exit status is N: 128+signal, 124)' -r
+complete -c queue -n "__fish_queue_using_subcommand failed" -l limit -d 'At most N failed jobs, newest first (0 = all)' -r
 complete -c queue -n "__fish_queue_using_subcommand failed" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand failed" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand failed" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
@@ -413,10 +431,17 @@ complete -c queue -n "__fish_queue_using_subcommand failed" -s v -l verbose -d '
 complete -c queue -n "__fish_queue_using_subcommand failed" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand failed" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand failed" -s V -l version -d 'Print version'
-complete -c queue -n "__fish_queue_using_subcommand retry" -l queue -d 'Retry every failed job of this queue' -r
+complete -c queue -n "__fish_queue_using_subcommand retry" -l queue -d 'Only failed jobs of this queue' -r
+complete -c queue -n "__fish_queue_using_subcommand retry" -l name -d 'Only failed jobs whose name matches this glob (`*`, `?`)' -r
+complete -c queue -n "__fish_queue_using_subcommand retry" -l since -d 'Only jobs that failed since then: a duration ago (1h) or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand retry" -l before -d 'Only jobs that failed before then: a duration ago (1d) or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand retry" -l grep -d 'Only failed jobs whose error or output contains this text' -r
+complete -c queue -n "__fish_queue_using_subcommand retry" -l exit-code -d 'Only failed jobs whose last attempt exited with N (or, killed by a signal or timed out, whose exit status is N: 128+signal, 124)' -r
+complete -c queue -n "__fish_queue_using_subcommand retry" -l limit -d 'At most N failed jobs, newest first (0 = all)' -r
 complete -c queue -n "__fish_queue_using_subcommand retry" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand retry" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand retry" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand retry" -l dry-run -d 'Print the failed jobs that would be retried; retry nothing'
 complete -c queue -n "__fish_queue_using_subcommand retry" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand retry" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c queue -n "__fish_queue_using_subcommand retry" -s v -l verbose -d 'Print more detail'
@@ -433,9 +458,17 @@ complete -c queue -n "__fish_queue_using_subcommand monitor" -s v -l verbose -d 
 complete -c queue -n "__fish_queue_using_subcommand monitor" -l no-color -d 'Never colour the output'
 complete -c queue -n "__fish_queue_using_subcommand monitor" -s h -l help -d 'Print help'
 complete -c queue -n "__fish_queue_using_subcommand monitor" -s V -l version -d 'Print version'
+complete -c queue -n "__fish_queue_using_subcommand forget" -l queue -d 'Only failed jobs of this queue' -r
+complete -c queue -n "__fish_queue_using_subcommand forget" -l name -d 'Only failed jobs whose name matches this glob (`*`, `?`)' -r
+complete -c queue -n "__fish_queue_using_subcommand forget" -l since -d 'Only jobs that failed since then: a duration ago (1h) or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand forget" -l before -d 'Only jobs that failed before then: a duration ago (1d) or an RFC 3339 time' -r
+complete -c queue -n "__fish_queue_using_subcommand forget" -l grep -d 'Only failed jobs whose error or output contains this text' -r
+complete -c queue -n "__fish_queue_using_subcommand forget" -l exit-code -d 'Only failed jobs whose last attempt exited with N (or, killed by a signal or timed out, whose exit status is N: 128+signal, 124)' -r
+complete -c queue -n "__fish_queue_using_subcommand forget" -l limit -d 'At most N failed jobs, newest first (0 = all)' -r
 complete -c queue -n "__fish_queue_using_subcommand forget" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand forget" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand forget" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand forget" -l dry-run -d 'Print the failed jobs that would be deleted; delete nothing'
 complete -c queue -n "__fish_queue_using_subcommand forget" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand forget" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c queue -n "__fish_queue_using_subcommand forget" -s v -l verbose -d 'Print more detail'
@@ -660,10 +693,10 @@ complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_su
 complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "run-now" -d 'Make delayed jobs available now'
 complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "wait" -d 'Block until jobs, a batch, a chain or queues have ended; exit 1 if any failed'
 complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "logs" -d 'Print an attempt\'s output; --follow streams a running one\'s'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "failed" -d 'List failed jobs, newest first'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or --queue Q'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "failed" -d 'List failed jobs, newest first (--queue, --name, --since, --grep, --exit-code …)'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "retry" -d 'Put failed jobs back on their queue: UUID…, `all`, or a selection (--queue, --since …)'
 complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "monitor" -d 'Exit 1 with ALERT rows when a queue holds --max jobs or more (for cron)'
-complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "forget" -d 'Delete one failed job'
+complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "forget" -d 'Delete failed jobs: UUID…, `all`, or a selection (--queue, --since …)'
 complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "flush" -d 'Delete all failed jobs (or those older than --hours)'
 complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "prune-failed" -d 'Delete failed jobs older than --hours (default 24)'
 complete -c queue -n "__fish_queue_using_subcommand help; and not __fish_seen_subcommand_from dispatch chain batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help" -f -a "clear" -d 'Delete every job of a queue, including delayed and reserved ones'

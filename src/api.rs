@@ -22,7 +22,7 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Selection, Target};
 use crate::domain::job::{self, Backoff, JobCommand, JobOptions, NewJob, StringOrNumber};
-use crate::store::{Enqueued, Store};
+use crate::store::{Enqueued, Location, Store};
 use crate::worker::handler::{Handler, Handlers};
 use crate::worker::{self, Event, Options, Reporter, Stop};
 use anyhow::{bail, Context, Result};
@@ -32,6 +32,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use crate::worker::handler::{HandlerResult, JobContext, JobError};
+/// The versions of the database crates the `dispatch_in_*` transactions come from.
+pub use postgres;
+pub use rusqlite;
 
 /// A store, opened by path or `postgres://` URL.
 pub struct Queue {
@@ -42,6 +45,20 @@ pub struct Queue {
     /// pays for connecting (milliseconds, for PostgreSQL) once. Dispatches from several threads
     /// through one `Queue` take turns on it; open a `Queue` per thread to dispatch in parallel.
     dispatcher: Mutex<Option<Box<dyn Store>>>,
+}
+
+/// A dispatch in the caller's transaction that failed, perhaps on a store never migrated.
+fn needs_schema(e: anyhow::Error) -> anyhow::Error {
+    e.context("dispatch in the caller's transaction failed (the store's tables must exist before it begins: call Queue::migrate() or run `queue migrate` once)")
+}
+
+/// For each job, its uuid, or None when a unique job's lock was held.
+fn uuids(built: &[NewJob], results: Vec<Enqueued>) -> Vec<Option<String>> {
+    built
+        .iter()
+        .zip(results)
+        .map(|(job, r)| (r == Enqueued::Dispatched).then(|| job.payload.uuid.clone()))
+        .collect()
 }
 
 impl Queue {
@@ -122,6 +139,93 @@ impl Queue {
             .zip(results)
             .map(|(job, r)| (r == Enqueued::Dispatched).then(|| job.payload.uuid.clone()))
             .collect())
+    }
+
+    /// Build jobs for a dispatch inside the caller's transaction.
+    fn build_for_transaction(&self, jobs: Vec<Job>) -> Result<(Vec<NewJob>, i64)> {
+        let now = self.clock.now_ms();
+        let built = jobs
+            .into_iter()
+            .map(|j| self.build(j, now))
+            .collect::<Result<Vec<_>>>()?;
+        if built.iter().any(|j| j.encrypt) {
+            bail!("encrypted jobs are dispatched with the `queue` command (they need QUEUE_KEY)");
+        }
+        Ok((built, now))
+    }
+
+    /// Queue jobs inside the caller's own transaction on the store's SQLite file, so that they
+    /// exist if and only if that transaction commits (what Laravel's `afterCommit`
+    /// approximates). Idle workers learn of them when the caller calls [`Queue::notify`]
+    /// after the commit (or they find them at their next poll, `--sleep` at the latest).
+    ///
+    /// ```no_run
+    /// # use queue::api::{Job, Queue};
+    /// let q = Queue::open("/var/lib/myapp/queue.sqlite")?;
+    /// q.migrate()?;
+    /// let mut conn = queue::api::rusqlite::Connection::open("/var/lib/myapp/queue.sqlite")?;
+    /// let tx = conn.transaction()?;
+    /// tx.execute("CREATE TABLE IF NOT EXISTS orders (id INTEGER)", [])?;
+    /// q.dispatch_in_sqlite(&tx, vec![Job::shell("./ship-order 7")])?;
+    /// tx.commit()?;
+    /// q.notify();
+    /// # Ok::<(), anyhow::Error>(())
+    /// ```
+    pub fn dispatch_in_sqlite(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        jobs: Vec<Job>,
+    ) -> Result<Vec<Option<String>>> {
+        let Location::Sqlite(path) = &self.target.location else {
+            bail!("dispatch_in_sqlite needs a SQLite store; this one is PostgreSQL: use dispatch_in_postgres");
+        };
+        let same = tx
+            .path()
+            .map(|p| std::fs::canonicalize(p).ok() == std::fs::canonicalize(path).ok())
+            .unwrap_or(false);
+        if !same {
+            bail!(
+                "the transaction is not on the store's file {}: open that file to dispatch in its transaction",
+                path.display()
+            );
+        }
+        let (built, now) = self.build_for_transaction(jobs)?;
+        let (results, _wake) =
+            crate::store::sqlite::enqueue_in(tx, &built, now).map_err(needs_schema)?;
+        Ok(uuids(&built, results))
+    }
+
+    /// Queue jobs inside the caller's own transaction on the store's PostgreSQL database, so
+    /// that they exist if and only if that transaction commits. Idle workers are woken by the
+    /// commit itself (the NOTIFY is part of the transaction): nothing to call afterwards.
+    pub fn dispatch_in_postgres(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        jobs: Vec<Job>,
+    ) -> Result<Vec<Option<String>>> {
+        if !matches!(self.target.location, Location::Postgres(_)) {
+            bail!("dispatch_in_postgres needs a PostgreSQL store; this one is a SQLite file: use dispatch_in_sqlite");
+        }
+        let (built, _) = self.build_for_transaction(jobs)?;
+        let results = crate::store::postgres::enqueue_in(tx, &built, self.clock.as_ref())
+            .map_err(needs_schema)?;
+        Ok(uuids(&built, results))
+    }
+
+    /// Create or update the store's schema now (a dispatch in the caller's transaction does
+    /// not: the tables must exist before that transaction begins).
+    pub fn migrate(&self) -> Result<()> {
+        self.store()?.migrate()?;
+        Ok(())
+    }
+
+    /// Wake the store's idle workers: call it after committing a transaction in which
+    /// `dispatch_in_sqlite` queued jobs. (Harmless at any time; a no-op on PostgreSQL, whose
+    /// commit wakes them.)
+    pub fn notify(&self) {
+        if let Location::Sqlite(path) = &self.target.location {
+            crate::store::sqlite::notify_workers(path);
+        }
     }
 
     /// A worker for this store; register handlers, then `run()`.

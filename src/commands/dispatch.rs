@@ -64,6 +64,18 @@ pub struct JobFlags {
     /// Never run at the same time as another job with this key (it waits, using an attempt).
     #[arg(long, value_name = "KEY")]
     pub without_overlapping: Option<String>,
+    /// With --without-overlapping: a held-back job comes back after S seconds (instead of when
+    /// the holder ends).
+    #[arg(long, value_name = "S")]
+    pub overlap_release_after: Option<String>,
+    /// With --without-overlapping: the lock lapses after S seconds even if its holder still
+    /// runs.
+    #[arg(long, value_name = "S")]
+    pub overlap_expire_after: Option<String>,
+    /// A job held back by --without-overlapping or --rate-limit is deleted (as a success)
+    /// instead of released.
+    #[arg(long)]
+    pub dont_release: bool,
     /// After MAX exceptions within SECONDS, hold back jobs with this key (default: the name).
     #[arg(long, value_name = "MAX/SECONDS[@KEY]")]
     pub throttle_exceptions: Option<String>,
@@ -180,6 +192,9 @@ impl JobFlags {
             unique_for: self.unique_for.clone().map(StringOrNumber::Text),
             unique_until_processing: self.unique_until_processing.then_some(true),
             without_overlapping: self.without_overlapping.clone(),
+            overlap_release_after: self.overlap_release_after.clone().map(StringOrNumber::Text),
+            overlap_expire_after: self.overlap_expire_after.clone().map(StringOrNumber::Text),
+            dont_release: self.dont_release.then_some(true),
             throttle_exceptions: self.throttle_exceptions.clone(),
             rate_limit: self.rate_limit.clone(),
             funnel: self.funnel.clone(),

@@ -81,6 +81,12 @@ pub struct Payload {
     pub timeout: Option<u64>,
     /// Unix milliseconds after which the job is not retried any more (overrides tries).
     pub retry_until: Option<i64>,
+    /// When `--retry-until` was a duration: that duration in milliseconds, so that `queue
+    /// retry` counts it again from the retry (as Laravel's RetryCommand recomputes
+    /// retryUntil()). None for an RFC 3339 deadline, and in payloads stored before it existed
+    /// (those keep their deadline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_window: Option<i64>,
     /// Unix milliseconds.
     pub created_at: i64,
     /// Dispatch delay in milliseconds, for display only (it never doubles as a backoff).
@@ -181,6 +187,15 @@ impl Payload {
         })
     }
 
+    /// The payload a failed job goes back with on `queue retry` at `now_ms`: a relative
+    /// `--retry-until` counts again from the retry; an absolute one is kept. None: unchanged.
+    pub fn renewed_for_retry(&self, now_ms: i64) -> Option<Payload> {
+        let window = self.retry_window?;
+        let mut payload = self.clone();
+        payload.retry_until = Some(now_ms + window);
+        Some(payload)
+    }
+
     pub fn sealed(&self) -> Sealed {
         Sealed {
             command: self.command.clone(),
@@ -238,6 +253,9 @@ pub struct JobOptions {
     pub unique_for: Option<StringOrNumber>,
     pub unique_until_processing: Option<bool>,
     pub without_overlapping: Option<String>,
+    pub overlap_release_after: Option<StringOrNumber>,
+    pub overlap_expire_after: Option<StringOrNumber>,
+    pub dont_release: Option<bool>,
     pub throttle_exceptions: Option<String>,
     pub rate_limit: Option<String>,
     pub funnel: Option<String>,
@@ -271,6 +289,9 @@ impl JobOptions {
             unique_for: self.unique_for.or(d.unique_for),
             unique_until_processing: self.unique_until_processing.or(d.unique_until_processing),
             without_overlapping: self.without_overlapping.or(d.without_overlapping),
+            overlap_release_after: self.overlap_release_after.or(d.overlap_release_after),
+            overlap_expire_after: self.overlap_expire_after.or(d.overlap_expire_after),
+            dont_release: self.dont_release.or(d.dont_release),
             throttle_exceptions: self.throttle_exceptions.or(d.throttle_exceptions),
             rate_limit: self.rate_limit.or(d.rate_limit),
             funnel: self.funnel.or(d.funnel),
@@ -379,6 +400,20 @@ mod tests {
     }
 }
 
+/// A whole number of seconds given as a duration (`30`, `30s`, `5m`), rounded up; 0 is refused.
+fn seconds_option(value: &Option<StringOrNumber>, flag: &str) -> Result<Option<u64>, String> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let d =
+        super::duration::parse_duration(&value.as_text()).map_err(|e| format!("{flag}: {e}"))?;
+    let secs = d.as_secs_f64().ceil() as u64;
+    if secs == 0 {
+        return Err(format!("{flag}: give a duration above 0, as in 30 or 5m"));
+    }
+    Ok(Some(secs))
+}
+
 /// Turn a command and its options into a job ready to insert. `cwd` is the dispatcher's
 /// directory (relative `cwd` options are taken from it); `uuid` and `now_ms` come from outside
 /// so that this stays a pure function.
@@ -436,6 +471,11 @@ pub fn build(
             Some(parse_instant(&t.as_text(), now_ms).map_err(|e| format!("--retry-until: {e}"))?)
         }
     };
+    let retry_window = opts
+        .retry_until
+        .as_ref()
+        .and_then(|t| super::duration::parse_duration(&t.as_text()).ok())
+        .map(|d| d.as_millis() as i64);
     let cwd = match &opts.cwd {
         None => cwd.to_path_buf(),
         Some(dir) => cwd.join(dir),
@@ -526,7 +566,14 @@ pub fn build(
             .as_deref()
             .map(middleware::parse_overlap_key)
             .transpose()?,
+        overlap_release_after: seconds_option(
+            &opts.overlap_release_after,
+            "--overlap-release-after",
+        )?,
+        overlap_expire_after: seconds_option(&opts.overlap_expire_after, "--overlap-expire-after")?,
+        dont_release: opts.dont_release.unwrap_or(false),
     };
+    middleware.check()?;
     let env = opts.env.clone().unwrap_or_default();
     for key in env.keys() {
         if key.is_empty() || key.contains('=') || key.contains('\0') {
@@ -551,6 +598,7 @@ pub fn build(
             backoff,
             timeout,
             retry_until,
+            retry_window,
             created_at: now_ms,
             delay: (available_at > now_ms).then_some(available_at - now_ms),
             unique,
@@ -592,6 +640,29 @@ mod build_tests {
         assert_eq!(job.payload.delay, Some(300_000));
         assert_eq!(job.payload.cwd, "/tmp");
         assert_eq!(job.payload.display_name, "true");
+    }
+
+    #[test]
+    fn a_relative_retry_until_counts_again_from_a_retry() {
+        let build_with = |until: &str| {
+            let opts = JobOptions {
+                retry_until: Some(StringOrNumber::Text(until.into())),
+                ..Default::default()
+            };
+            build(argv(), &opts, "d", Path::new("/"), "u".into(), 1_000).unwrap()
+        };
+        let relative = build_with("10s").payload;
+        assert_eq!(relative.retry_until, Some(11_000));
+        let renewed = relative.renewed_for_retry(50_000).unwrap();
+        assert_eq!(renewed.retry_until, Some(60_000));
+        let absolute = build_with("2030-01-01T00:00:00Z").payload;
+        assert_eq!(absolute.retry_window, None);
+        assert!(absolute.renewed_for_retry(50_000).is_none());
+        // A payload stored before the window existed keeps its deadline.
+        let mut old = serde_json::to_value(&relative).unwrap();
+        old.as_object_mut().unwrap().remove("retryWindow");
+        let old: Payload = serde_json::from_value(old).unwrap();
+        assert!(old.renewed_for_retry(50_000).is_none());
     }
 
     #[test]

@@ -51,11 +51,41 @@ pub struct Middleware {
     pub funnel: Option<Funnel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub without_overlapping: Option<String>,
+    /// WithoutOverlapping's releaseAfter: a job held back comes back after these seconds
+    /// (None: when the holder ends, or after a lease at the latest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlap_release_after: Option<u64>,
+    /// WithoutOverlapping's expireAfter: the lock lapses after these seconds (None: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlap_expire_after: Option<u64>,
+    /// dontRelease(): a job held back by the overlap lock or the rate limit is dropped as a
+    /// success instead of released.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dont_release: bool,
 }
 
 impl Middleware {
     pub fn is_empty(&self) -> bool {
         *self == Middleware::default()
+    }
+
+    /// The options that only mean something with another one.
+    pub fn check(&self) -> Result<(), String> {
+        if self.without_overlapping.is_none()
+            && (self.overlap_release_after.is_some() || self.overlap_expire_after.is_some())
+        {
+            return Err(
+                "--overlap-release-after and --overlap-expire-after need --without-overlapping"
+                    .into(),
+            );
+        }
+        if self.dont_release && self.without_overlapping.is_none() && self.rate_limit.is_none() {
+            return Err("--dont-release needs --without-overlapping or --rate-limit".into());
+        }
+        if self.dont_release && self.overlap_release_after.is_some() {
+            return Err("--dont-release and --overlap-release-after contradict each other: a held-back job is either dropped or released".into());
+        }
+        Ok(())
     }
 
     /// The keys whose checks and counts must not interleave between two attempts (a window

@@ -94,6 +94,23 @@ pub fn enqueue(v: &mut dyn Verbs, jobs: &[Serialized<'_>]) -> Result<Vec<Enqueue
     Ok(results)
 }
 
+/// A failed job was just put back on its queue by `queue retry` at `now_ms` (the caller's
+/// clock, on which its deadline was computed): a relative `--retry-until` counts again from now.
+pub fn renew_for_retry(v: &mut dyn Verbs, uuid: &str, now_ms: i64) -> Result<()> {
+    let Some((id, text)) = v.queued_payload(uuid)? else {
+        return Ok(());
+    };
+    // Most payloads have no window: do not parse those.
+    if !text.contains("\"retryWindow\"") {
+        return Ok(());
+    }
+    let payload: crate::domain::job::Payload = serde_json::from_str(&text)?;
+    if let Some(renewed) = payload.renewed_for_retry(now_ms) {
+        v.set_payload(id, &serde_json::to_string(&renewed)?)?;
+    }
+    Ok(())
+}
+
 /// Store a batch and its jobs (each chain's first link); total_jobs counts every link.
 pub fn create_batch(v: &mut dyn Verbs, batch: &NewBatch, jobs: &[Serialized<'_>]) -> Result<()> {
     let options = serde_json::to_string(&batch.options)?;
@@ -147,6 +164,13 @@ pub fn admit(v: &mut dyn Verbs, job: &Reserved, lease_ms: i64) -> Result<Admissi
     let mw = &p.middleware;
     v.serialize(&mw.serial_keys())?;
     if let Some(held) = admission_check(v, job, mw)? {
+        if held.droppable && mw.dont_release {
+            // dontRelease(): the job is dropped as a success (its chain goes on, its batch
+            // counts it), as a Laravel middleware that returns without calling next.
+            return Ok(Admission::Skip {
+                reason: format!("dropped (--dont-release): {}", held.reason),
+            });
+        }
         let delay_ms = held.delay_ms.unwrap_or(lease_ms);
         let available_at = v.now() + delay_ms;
         v.hold_back(&HoldBack {
@@ -178,6 +202,8 @@ struct Held {
     /// The lock whose release lets it go at once.
     park_on: Option<String>,
     reason: String,
+    /// Held back by the overlap lock or the rate limit: `--dont-release` drops it instead.
+    droppable: bool,
 }
 
 /// The middleware checks, in order; the first that holds the job back decides. When it may
@@ -194,6 +220,7 @@ fn admission_check(v: &mut dyn Verbs, job: &Reserved, mw: &Middleware) -> Result
                         "throttled: {} exceptions for '{}' within {}s",
                         w.hits, t.key, t.seconds
                     ),
+                    droppable: false,
                 }));
             }
         }
@@ -208,6 +235,7 @@ fn admission_check(v: &mut dyn Verbs, job: &Reserved, mw: &Middleware) -> Result
                         "rate limit '{}': {} per {}s reached",
                         r.key, r.max, r.seconds
                     ),
+                    droppable: true,
                 }));
             }
         }
@@ -226,19 +254,29 @@ fn admission_check(v: &mut dyn Verbs, job: &Reserved, mw: &Middleware) -> Result
                 delay_ms: None,
                 park_on: Some(funnel_key(&f.key)),
                 reason: format!("funnel '{}': {} running", f.key, f.max),
+                droppable: false,
             }));
         }
     }
     if let Some(key) = &mw.without_overlapping {
         let lock = overlap_key(key);
-        if v.take_lock(&lock, &job.token, i64::MAX)?.is_some() {
+        let expires = mw
+            .overlap_expire_after
+            .map_or(i64::MAX, |s| now + s as i64 * 1000);
+        if v.take_lock(&lock, &job.token, expires)?.is_some() {
             if let Some(slot) = slot_taken {
                 v.release_lock(&slot, &job.token)?;
             }
+            // releaseAfter: back after that long, not parked on the lock's release.
+            let (delay_ms, park_on) = match mw.overlap_release_after {
+                Some(s) => (Some(s as i64 * 1000), None),
+                None => (None, Some(lock)),
+            };
             return Ok(Some(Held {
-                delay_ms: None,
-                park_on: Some(lock),
+                delay_ms,
+                park_on,
                 reason: format!("without-overlapping '{key}': another job holds it"),
+                droppable: true,
             }));
         }
     }

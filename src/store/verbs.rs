@@ -170,6 +170,9 @@ pub trait Verbs {
     fn wake_all(&mut self);
 
     fn insert_job(&mut self, row: &JobRow<'_>) -> Result<()>;
+    /// The id and payload of the queued job `uuid`, if one is queued.
+    fn queued_payload(&mut self, uuid: &str) -> Result<Option<(i64, String)>>;
+    fn set_payload(&mut self, id: i64, payload: &str) -> Result<()>;
     /// The attempt's row while `token` still holds it; None when the lease was lost.
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>>;
     fn delete_job(&mut self, id: i64) -> Result<()>;

@@ -53,6 +53,7 @@ pub fn run(
     } else {
         None
     };
+    let started_ms = clock.now_ms();
     let mut worker = Worker {
         handlers: None,
         guard,
@@ -74,7 +75,7 @@ pub fn run(
         stop_signals: 0,
         kill_at: None,
         paused: false,
-        started: Instant::now(),
+        started_ms,
         last_heartbeat: Instant::now(),
         last_prune: None,
         empty_since: None,
@@ -122,7 +123,8 @@ pub(super) struct Worker<'a> {
     /// After a second stop signal: when to SIGKILL jobs that ignored SIGTERM.
     pub kill_at: Option<Instant>,
     pub paused: bool,
-    pub started: Instant,
+    /// When it started, on its clock (for --max-time; tests move that clock).
+    pub started_ms: i64,
     pub last_heartbeat: Instant,
     pub last_prune: Option<Instant>,
     /// Since when no job was available (for --stop-when-empty-for).
@@ -152,6 +154,12 @@ impl Worker<'_> {
             let found_nothing = if self.store_up()? {
                 self.guarded(false, |w| {
                     w.prune_if_due()?;
+                    // --max-time and --memory are checked after each job, before the next
+                    // claim (as Laravel's stopIfNecessary does): a worker past its limit
+                    // starts nothing more.
+                    if w.popped > 0 {
+                        w.check_time_and_memory();
+                    }
                     w.take_jobs()
                 })?
             } else {
@@ -368,15 +376,24 @@ impl Worker<'_> {
             }
         } else if (self.opts.stop_when_empty && empty) || empty_long_enough {
             self.stopping = Some(Stop::Empty);
-        } else if self
+        } else {
+            self.check_time_and_memory();
+        }
+        Ok(())
+    }
+
+    fn check_time_and_memory(&mut self) {
+        if self.stopping.is_some() {
+            return;
+        }
+        if self
             .opts
             .max_time
-            .is_some_and(|max| self.started.elapsed() >= max)
+            .is_some_and(|max| self.clock.now_ms() - self.started_ms >= max.as_millis() as i64)
         {
             self.stopping = Some(Stop::MaxTime);
         } else if self.opts.memory_mb > 0 && resident_mb() >= self.opts.memory_mb {
             self.stopping = Some(Stop::Memory);
         }
-        Ok(())
     }
 }

@@ -143,3 +143,108 @@ fn command_jobs_and_unknown_handlers_work_as_from_the_cli() {
         "{job}"
     );
 }
+
+/// A caller's own transaction on the store's database, with a row of its own in it; the jobs
+/// dispatched in it exist if and only if it commits.
+fn dispatch_in_own_transaction(env: &TestEnv, q: &Queue, commit: bool, tag: &str) -> String {
+    let mark = env.path().join(tag);
+    let job = || vec![Job::shell(&format!("touch '{}'", mark.display()))];
+    let uuid = if env.is_postgres() {
+        use queue::api::postgres::{Client, NoTls};
+        let mut client = Client::connect(&env.database, NoTls).unwrap();
+        client
+            .batch_execute("CREATE TABLE IF NOT EXISTS orders (tag TEXT)")
+            .unwrap();
+        let mut tx = client.transaction().unwrap();
+        tx.execute("INSERT INTO orders VALUES ($1)", &[&tag])
+            .unwrap();
+        let uuid = q.dispatch_in_postgres(&mut tx, job()).unwrap()[0]
+            .clone()
+            .unwrap();
+        assert!(
+            env.sql("SELECT uuid FROM jobs", &[]).is_empty(),
+            "not seen before the commit"
+        );
+        if commit {
+            tx.commit().unwrap();
+        } else {
+            tx.rollback().unwrap();
+        }
+        uuid
+    } else {
+        let mut conn = queue::api::rusqlite::Connection::open(&env.db).unwrap();
+        conn.busy_timeout(Duration::from_secs(30)).unwrap();
+        conn.execute("CREATE TABLE IF NOT EXISTS orders (tag TEXT)", [])
+            .unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute("INSERT INTO orders VALUES (?1)", [tag]).unwrap();
+        let uuid = q.dispatch_in_sqlite(&tx, job()).unwrap()[0]
+            .clone()
+            .unwrap();
+        assert!(
+            env.sql("SELECT uuid FROM jobs", &[]).is_empty(),
+            "not seen before the commit"
+        );
+        if commit {
+            tx.commit().unwrap();
+            q.notify();
+        } else {
+            tx.rollback().unwrap();
+        }
+        uuid
+    };
+    uuid
+}
+
+fn queued(env: &TestEnv) -> i64 {
+    env.json(&["status"])["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["pending"].as_i64().unwrap() + q["delayed"].as_i64().unwrap())
+        .sum()
+}
+
+#[test]
+fn a_job_dispatched_in_the_callers_transaction_exists_iff_it_commits() {
+    let env = TestEnv::new();
+    let q = open(&env);
+    q.migrate().unwrap();
+    // An idle worker that would sleep for ten minutes: only the commit's wake-up brings it.
+    let worker = env.spawn(&["work", "--sleep", "600", "--quiet"]);
+    let rolled_back = dispatch_in_own_transaction(&env, &q, false, "never");
+    let err = env.fails(&["show", &rolled_back], 1);
+    assert!(err.contains(&rolled_back), "{err}");
+    assert_eq!(queued(&env), 0);
+
+    let committed = dispatch_in_own_transaction(&env, &q, true, "shipped");
+    wait_until(LIMIT, "the committed job to run", || {
+        env.path().join("shipped").exists()
+    });
+    wait_until(LIMIT, "the job to be done", || {
+        env.state(&committed) == "done"
+    });
+    assert!(!env.path().join("never").exists());
+    send_signal(&worker, libc::SIGTERM);
+    let out = wait_exit(worker, LIMIT);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn dispatch_in_a_transaction_on_another_database_is_refused() {
+    let env = TestEnv::new();
+    if env.skip_on_postgres("a SQLite file of its own") {
+        return;
+    }
+    let q = open(&env);
+    q.migrate().unwrap();
+    let mut conn = queue::api::rusqlite::Connection::open(env.path().join("other.sqlite")).unwrap();
+    let tx = conn.transaction().unwrap();
+    let err = q
+        .dispatch_in_sqlite(&tx, vec![Job::shell("true")])
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("not on the store's file"),
+        "{err:#}"
+    );
+}

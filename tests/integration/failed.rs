@@ -406,3 +406,55 @@ fn show_tells_each_state() {
     assert_unknown(&env, UNKNOWN);
     env.fails(&["show", "not-a-uuid"], 1);
 }
+
+/// A job that fails until the file `ok` exists, with `--retry-until UNTIL`, worked until its
+/// window has passed (the clock moved past it) and it failed for good.
+fn fail_past_its_window(env: &TestEnv, until: &str) -> String {
+    let uuid = env.dispatch(&[
+        "--retry-until",
+        until,
+        "--backoff",
+        "30",
+        "--",
+        "sh",
+        "-c",
+        "test -e ok",
+    ]);
+    drain(env, &[]);
+    assert_eq!(env.show(&uuid)["attempts"], 1);
+    env.advance(Duration::from_secs(60));
+    drain(env, &[]);
+    assert_eq!(env.state(&uuid), "failed");
+    uuid
+}
+
+#[test]
+fn retry_counts_a_relative_retry_until_again_from_the_retry() {
+    let env = TestEnv::new();
+    let uuid = fail_past_its_window(&env, "10s");
+    env.write("ok", "");
+    let before = now_ms(&env);
+    env.ok(&["retry", &uuid]);
+    let job = env.show(&uuid);
+    let until = job["payload"]["retryUntil"].as_i64().unwrap();
+    assert!(
+        until >= before + 10_000 && until <= now_ms(&env) + 10_000,
+        "{job:#}"
+    );
+    drain(&env, &[]);
+    assert_eq!(env.state(&uuid), "done");
+}
+
+#[test]
+fn retry_keeps_an_absolute_retry_until() {
+    let env = TestEnv::new();
+    let deadline = chrono::DateTime::from_timestamp_millis(now_ms(&env) + 10_000)
+        .unwrap()
+        .to_rfc3339();
+    let uuid = fail_past_its_window(&env, &deadline);
+    env.write("ok", "");
+    env.ok(&["retry", &uuid]);
+    drain(&env, &[]);
+    // Its deadline has passed: it fails again without running.
+    assert_eq!(env.state(&uuid), "failed");
+}

@@ -623,3 +623,148 @@ fn a_job_that_ran_after_waiting_is_not_woken_early_from_its_backoff() {
         "woken early from its backoff: {job:#}"
     );
 }
+
+#[test]
+fn overlap_release_after_brings_a_held_back_job_back_after_its_delay_and_dont_release_drops_it() {
+    let env = TestEnv::new();
+    env.ok(&["migrate"]);
+    let worker = env.spawn(&["work", "--sleep", "0.05", "--quiet", "--concurrency", "2"]);
+    let holder = env.dispatch(&[
+        "--without-overlapping",
+        "k",
+        "--",
+        "sh",
+        "-c",
+        "touch held; while [ ! -e go ]; do sleep 0.05; done",
+    ]);
+    wait_until(LIMIT, "the holder to start", || {
+        env.path().join("held").exists()
+    });
+    let before = now_ms(&env);
+    let later = env.dispatch(&[
+        "--without-overlapping",
+        "k",
+        "--overlap-release-after",
+        "30",
+        "--tries",
+        "5",
+        "--",
+        "touch",
+        "later-ran",
+    ]);
+    wait_until(LIMIT, "the job to be held back", || {
+        let job = env.show(&later);
+        job["state"] == "delayed" && job["attempts"] == 1
+    });
+    let available = rfc3339_ms(&env.show(&later)["available_at"]);
+    assert!(
+        available >= before + 30_000 && available <= now_ms(&env) + 30_000,
+        "back after 30 s"
+    );
+    let dropped = env.dispatch(&[
+        "--without-overlapping",
+        "k",
+        "--dont-release",
+        "--",
+        "touch",
+        "dropped-ran",
+    ]);
+    wait_until(LIMIT, "the job to be dropped", || {
+        env.state(&dropped) == "done"
+    });
+    assert!(!env.path().join("dropped-ran").exists());
+
+    // The holder's end does not bring back a job waiting out its release-after.
+    std::fs::write(env.path().join("go"), "").unwrap();
+    wait_until(LIMIT, "the holder to end", || env.state(&holder) == "done");
+    assert_eq!(env.state(&later), "delayed");
+    env.advance(secs(31));
+    wait_until(LIMIT, "the job to run", || env.state(&later) == "done");
+    assert!(env.path().join("later-ran").exists());
+    stop_workers(vec![worker]);
+}
+
+#[test]
+fn overlap_expire_after_lets_the_lock_lapse_while_its_holder_runs() {
+    let env = TestEnv::new();
+    env.ok(&["migrate"]);
+    let worker = env.spawn(&["work", "--sleep", "0.05", "--quiet", "--concurrency", "2"]);
+    let holder = env.dispatch(&[
+        "--without-overlapping",
+        "k",
+        "--overlap-expire-after",
+        "10",
+        "--",
+        "sh",
+        "-c",
+        "touch held; while [ ! -e go ]; do sleep 0.05; done",
+    ]);
+    wait_until(LIMIT, "the holder to start", || {
+        env.path().join("held").exists()
+    });
+    let waiter = env.dispatch(&[
+        "--without-overlapping",
+        "k",
+        "--overlap-release-after",
+        "20",
+        "--tries",
+        "5",
+        "--",
+        "touch",
+        "waiter-ran",
+    ]);
+    wait_until(LIMIT, "the waiter to be held back", || {
+        env.show(&waiter)["attempts"] == 1
+    });
+    env.advance(secs(21));
+    wait_until(LIMIT, "the waiter to run", || env.state(&waiter) == "done");
+    assert_eq!(env.state(&holder), "reserved");
+    std::fs::write(env.path().join("go"), "").unwrap();
+    wait_until(LIMIT, "the holder to end", || env.state(&holder) == "done");
+    stop_workers(vec![worker]);
+}
+
+#[test]
+fn dont_release_drops_a_rate_limited_job_as_a_success() {
+    let env = TestEnv::new();
+    let job = |tag: &str| {
+        env.dispatch(&[
+            "--rate-limit",
+            "api=1/60",
+            "--dont-release",
+            "--",
+            "sh",
+            "-c",
+            &format!("echo {tag} >> ran.txt"),
+        ])
+    };
+    let first = job("one");
+    let second = job("two");
+    drain(&env, &[]);
+    assert_eq!(env.state(&first), "done");
+    assert_eq!(env.state(&second), "done");
+    assert_eq!(lines(&env.path().join("ran.txt")), ["one"]);
+    assert_eq!(failed_count(&env), 0);
+}
+
+#[test]
+fn overlap_options_need_their_middleware() {
+    let env = TestEnv::new();
+    for args in [
+        &["--overlap-release-after", "5", "--", "true"][..],
+        &["--overlap-expire-after", "5", "--", "true"],
+        &["--dont-release", "--", "true"],
+        &[
+            "--without-overlapping",
+            "k",
+            "--dont-release",
+            "--overlap-release-after",
+            "5",
+            "--",
+            "true",
+        ],
+    ] {
+        let err = env.fails(&[&["dispatch"], args].concat(), 1);
+        assert!(err.contains("--"), "{err}");
+    }
+}

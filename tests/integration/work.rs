@@ -834,3 +834,20 @@ fn sigterm_stops_an_idle_worker_promptly() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(signalled.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn max_time_is_checked_after_each_job_before_the_next_claim() {
+    let env = TestEnv::new();
+    // The first job takes "2 s" of the worker's clock; the worker then starts nothing more.
+    let slow = env.dispatch(&["--", "sh", "-c", "echo 2000 > \"$QUEUE_TEST_CLOCK_FILE\""]);
+    let quick1 = append(&env, "default", "q1");
+    let quick2 = append(&env, "default", "q2");
+    let out = work(
+        &env,
+        &["--stop-when-empty", "--max-time", "1", "--sleep", "0.05"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(env.state(&slow), "done");
+    assert_eq!(env.state(&quick1), "pending");
+    assert_eq!(env.state(&quick2), "pending");
+}

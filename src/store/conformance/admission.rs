@@ -4,7 +4,7 @@
 //! batch and unique-lock rules that apply when a job starts.
 
 use super::*;
-use crate::domain::job::UniqueOption;
+use crate::domain::job::{StringOrNumber, UniqueOption};
 
 /// The delay and reason of an attempt held back; any other admission fails the test.
 fn held_back(admission: Admission) -> (i64, String) {
@@ -358,4 +358,88 @@ pub(super) fn a_cancelled_batch_skips_its_jobs_but_runs_a_retried_failure(env: &
         env.admit(s.as_mut(), &third),
         Admission::Skip { .. }
     ));
+}
+
+fn exclusive_with(env: &Env, key: &str, opts: JobOptions) -> NewJob {
+    env.job_with(
+        "default",
+        JobOptions {
+            without_overlapping: Some(key.into()),
+            ..opts
+        },
+    )
+}
+
+pub(super) fn overlap_release_after_and_expire_after(env: &Env) {
+    let mut s = env.open();
+    let holder = exclusive_with(
+        env,
+        "k",
+        JobOptions {
+            overlap_expire_after: Some(StringOrNumber::Number(1.0)),
+            ..Default::default()
+        },
+    );
+    let waiter = exclusive_with(
+        env,
+        "k",
+        JobOptions {
+            overlap_release_after: Some(StringOrNumber::Number(1.0)),
+            ..Default::default()
+        },
+    );
+    s.enqueue(&[holder, waiter], env.now()).unwrap();
+    let held = env.claim_all(s.as_mut(), "default");
+    assert_eq!(env.admit(s.as_mut(), &held[0]), Admission::Run);
+    // releaseAfter: back after its 1 s, not parked on the lock.
+    let (delay, _) = held_back(env.admit(s.as_mut(), &held[1]));
+    assert_eq!(delay, 1_000);
+    // expireAfter: 1 s on, the lock has lapsed although its holder still runs (within its
+    // 2 s lease).
+    env.advance(1_500);
+    let again = env.claim(s.as_mut(), &["default"], "w").unwrap();
+    assert_eq!(again.uuid, held[1].uuid);
+    assert_eq!(env.admit(s.as_mut(), &again), Admission::Run);
+    // The holder's end does not free the lock it no longer holds.
+    env.finish(s.as_mut(), &held[0], Decision::Complete);
+    s.enqueue(&[exclusive(env, "k")], env.now()).unwrap();
+    let third = env.claim(s.as_mut(), &["default"], "w").unwrap();
+    held_back(env.admit(s.as_mut(), &third));
+}
+
+pub(super) fn dont_release_drops_a_held_back_job_as_a_success(env: &Env) {
+    let mut s = env.open();
+    let dropping = |opts: JobOptions| {
+        env.job_with(
+            "default",
+            JobOptions {
+                dont_release: Some(true),
+                ..opts
+            },
+        )
+    };
+    let overlap = || JobOptions {
+        without_overlapping: Some("k".into()),
+        ..Default::default()
+    };
+    let limited = || JobOptions {
+        rate_limit: Some("api=1/60".into()),
+        ..Default::default()
+    };
+    let jobs = [
+        dropping(overlap()),
+        dropping(overlap()),
+        dropping(limited()),
+        dropping(limited()),
+    ];
+    s.enqueue(&jobs, env.now()).unwrap();
+    let r = env.claim_all(s.as_mut(), "default");
+    assert_eq!(env.admit(s.as_mut(), &r[0]), Admission::Run);
+    assert_eq!(env.admit(s.as_mut(), &r[2]), Admission::Run);
+    for dropped in [&r[1], &r[3]] {
+        match env.admit(s.as_mut(), dropped) {
+            Admission::Skip { reason } => assert!(reason.contains("--dont-release"), "{reason}"),
+            other => panic!("expected the job to be dropped, got {other:?}"),
+        }
+    }
 }

@@ -337,6 +337,8 @@ conformance! {
         a_job_held_back_by_its_lock_takes_no_slot_and_no_hit,
         an_until_processing_unique_lock_is_released_when_the_job_starts,
         a_cancelled_batch_skips_its_jobs_but_runs_a_retried_failure,
+        overlap_release_after_and_expire_after,
+        dont_release_drops_a_held_back_job_as_a_success,
     ],
     unique: [
         a_unique_job_is_queued_once_while_its_lock_is_held,

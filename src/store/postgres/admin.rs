@@ -4,17 +4,19 @@
 //! on its own clock are moved onto the server's (`rebase`).
 
 use super::clock::rebase;
+use super::tx::Tx;
 use super::PostgresStore;
 use crate::domain::job::NewJob;
 use crate::store::lifecycle::{self, Serialized};
 use crate::store::verbs::Verbs;
-use crate::store::{NewBatch, PrunedBatches, RetrySelection};
+use crate::store::{Enqueued, NewBatch, PrunedBatches, RetrySelection};
 use anyhow::{bail, Result};
 
 /// `Store::retry_failed`.
 pub(super) fn retry_failed(
     store: &mut PostgresStore,
     selection: &RetrySelection,
+    now_ms: i64,
 ) -> Result<Vec<String>> {
     store.leave_worker_session()?;
     store.write(|tx| {
@@ -79,6 +81,11 @@ pub(super) fn retry_failed(
                 retried
             }
         };
+        // A relative --retry-until counts again from the retry (on the caller's clock, as at
+        // dispatch).
+        for uuid in &retried {
+            lifecycle::renew_for_retry(tx, uuid, now_ms)?;
+        }
         Ok(retried)
     })
 }
@@ -221,4 +228,29 @@ pub(super) fn prune_batches(
             cancelled: cancelled as usize,
         })
     })
+}
+
+/// Dispatch inside a caller's own transaction on the store's database (the library's
+/// `dispatch_in_postgres`): the jobs exist if and only if that transaction commits, and the
+/// NOTIFY that wakes idle workers is delivered with that commit (PostgreSQL sends a
+/// transaction's notifications when it commits, and drops them when it rolls back).
+pub fn enqueue_in(
+    tx: &mut postgres::Transaction<'_>,
+    jobs: &[NewJob],
+    clock: &dyn crate::clock::Clock,
+) -> Result<Vec<Enqueued>> {
+    let jobs = Serialized::all(jobs)?;
+    let db_now: i64 = tx
+        .query_one(
+            "SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint",
+            &[],
+        )?
+        .get(0);
+    // The server's clock minus this host's (both moved by the test offset alike).
+    let skew = db_now - crate::clock::system_now_ms();
+    let mut cache = Default::default();
+    let mut v = Tx::new(tx, &mut cache, db_now + clock.offset_ms(), skew);
+    let results = lifecycle::enqueue(&mut v, &jobs)?;
+    v.send_notifies()?;
+    Ok(results)
 }

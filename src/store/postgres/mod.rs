@@ -48,6 +48,7 @@ mod tx;
 mod url;
 mod verbs;
 
+pub use admin::enqueue_in;
 pub use url::parse_url;
 
 use super::{
@@ -322,8 +323,8 @@ impl Store for PostgresStore {
         queries::list_failed(self, query)
     }
 
-    fn retry_failed(&mut self, selection: &RetrySelection, _now_ms: i64) -> Result<Vec<String>> {
-        admin::retry_failed(self, selection)
+    fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
+        admin::retry_failed(self, selection, now_ms)
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {

@@ -101,14 +101,14 @@ impl PostgresStore {
         let place = self.place.clone();
         self.transaction(|tx| {
             tx.client
-                .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+                .execute_sql("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
             tx.client.batch_execute(
                 "CREATE TABLE IF NOT EXISTS queue_migrations (
                      version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
             )?;
             let current: i64 = tx
                 .client
-                .query_one("SELECT COALESCE(MAX(version), 0) FROM queue_migrations", &[])?
+                .query_one_sql("SELECT COALESCE(MAX(version), 0) FROM queue_migrations", &[])?
                 .get(0);
             let pending: Vec<&Migration> = migrate::POSTGRES
                 .iter()
@@ -118,7 +118,7 @@ impl PostgresStore {
                 tx.client.batch_execute(m.sql).map_err(|e| {
                     anyhow!("migration {} failed at {place}: {}", m.name, error_text(&e))
                 })?;
-                tx.client.execute(
+                tx.client.execute_sql(
                     "INSERT INTO queue_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                     &[&m.version, &m.name, &tx.now],
                 )?;

@@ -10,7 +10,7 @@ use super::{PostgresStore, WAKE_CHANNEL};
 use anyhow::{Context, Result};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{Client, Row, SimpleQueryMessage, Statement};
+use postgres::{GenericClient, Row, SimpleQueryMessage, Statement};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -19,8 +19,56 @@ pub(super) type Statements = HashMap<Cow<'static, str>, Statement>;
 
 pub(super) type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
+/// What a transaction runs its statements on: the store's own connection, or a caller's
+/// `postgres::Transaction` (the library's `dispatch_in_postgres`).
+pub(super) trait Conn {
+    fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error>;
+    fn query(&mut self, stmt: &Statement, params: Params<'_>) -> Result<Vec<Row>, postgres::Error>;
+    fn query_opt(
+        &mut self,
+        stmt: &Statement,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, postgres::Error>;
+    fn query_one(&mut self, stmt: &Statement, params: Params<'_>) -> Result<Row, postgres::Error>;
+    fn execute(&mut self, stmt: &Statement, params: Params<'_>) -> Result<u64, postgres::Error>;
+    fn execute_sql(&mut self, sql: &str, params: Params<'_>) -> Result<u64, postgres::Error>;
+    fn query_one_sql(&mut self, sql: &str, params: Params<'_>) -> Result<Row, postgres::Error>;
+    fn batch_execute(&mut self, sql: &str) -> Result<(), postgres::Error>;
+}
+
+impl<C: GenericClient> Conn for C {
+    fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        GenericClient::prepare(self, sql)
+    }
+    fn query(&mut self, stmt: &Statement, params: Params<'_>) -> Result<Vec<Row>, postgres::Error> {
+        GenericClient::query(self, stmt, params)
+    }
+    fn query_opt(
+        &mut self,
+        stmt: &Statement,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, postgres::Error> {
+        GenericClient::query_opt(self, stmt, params)
+    }
+    fn query_one(&mut self, stmt: &Statement, params: Params<'_>) -> Result<Row, postgres::Error> {
+        GenericClient::query_one(self, stmt, params)
+    }
+    fn execute(&mut self, stmt: &Statement, params: Params<'_>) -> Result<u64, postgres::Error> {
+        GenericClient::execute(self, stmt, params)
+    }
+    fn execute_sql(&mut self, sql: &str, params: Params<'_>) -> Result<u64, postgres::Error> {
+        GenericClient::execute(self, sql, params)
+    }
+    fn query_one_sql(&mut self, sql: &str, params: Params<'_>) -> Result<Row, postgres::Error> {
+        GenericClient::query_one(self, sql, params)
+    }
+    fn batch_execute(&mut self, sql: &str) -> Result<(), postgres::Error> {
+        GenericClient::batch_execute(self, sql)
+    }
+}
+
 fn prepare(
-    client: &mut Client,
+    client: &mut dyn Conn,
     cache: &mut Statements,
     sql: Cow<'static, str>,
 ) -> Result<Statement> {
@@ -47,7 +95,7 @@ fn is_retryable(e: &anyhow::Error) -> bool {
 /// A transaction in progress. `now` is the server's clock plus the test offset, read as the
 /// transaction began: every time written in it is based on that.
 pub(super) struct Tx<'a> {
-    pub client: &'a mut Client,
+    pub client: &'a mut dyn Conn,
     cache: &'a mut Statements,
     pub now: i64,
     /// The server's clock minus this host's, for instants the caller gives.
@@ -58,7 +106,35 @@ pub(super) struct Tx<'a> {
     pub notify_queues: Vec<String>,
 }
 
-impl Tx<'_> {
+impl<'a> Tx<'a> {
+    /// A transaction on `client` at `now` (the server's clock plus the test offset).
+    pub fn new(client: &'a mut dyn Conn, cache: &'a mut Statements, now: i64, skew: i64) -> Self {
+        Tx {
+            client,
+            cache,
+            now,
+            skew,
+            notify: false,
+            notify_queues: Vec::new(),
+        }
+    }
+
+    /// The NOTIFYs of the wake-ups asked for, delivered when the transaction commits.
+    pub fn send_notifies(&mut self) -> Result<()> {
+        if self.notify {
+            self.client
+                .execute_sql("SELECT pg_notify($1, '')", &[&WAKE_CHANNEL])?;
+        } else if !self.notify_queues.is_empty() {
+            self.notify_queues.sort();
+            self.notify_queues.dedup();
+            self.client.execute_sql(
+                "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q",
+                &[&WAKE_CHANNEL, &self.notify_queues],
+            )?;
+        }
+        Ok(())
+    }
+
     /// A statement inside the transaction. It must not read the server's clock: the test
     /// offset is not applied here, and `now` is the transaction's time.
     fn prepare(&mut self, sql: &'static str) -> Result<Statement> {
@@ -126,17 +202,7 @@ impl PostgresStore {
                 notify_queues: Vec::new(),
             };
             let result = f(&mut tx).and_then(|value| {
-                if tx.notify {
-                    tx.client
-                        .execute("SELECT pg_notify($1, '')", &[&WAKE_CHANNEL])?;
-                } else if !tx.notify_queues.is_empty() {
-                    tx.notify_queues.sort();
-                    tx.notify_queues.dedup();
-                    tx.client.execute(
-                        "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q",
-                        &[&WAKE_CHANNEL, &tx.notify_queues],
-                    )?;
-                }
+                tx.send_notifies()?;
                 tx.client.batch_execute("COMMIT")?;
                 Ok(value)
             });

@@ -61,6 +61,19 @@ impl Verbs for Tx<'_> {
         Ok(())
     }
 
+    fn queued_payload(&mut self, uuid: &str) -> Result<Option<(i64, String)>> {
+        let row = self.opt("SELECT id, payload FROM jobs WHERE uuid = $1", &[&uuid])?;
+        Ok(row.map(|r| (r.get("id"), r.get("payload"))))
+    }
+
+    fn set_payload(&mut self, id: i64, payload: &str) -> Result<()> {
+        self.execute(
+            "UPDATE jobs SET payload = $2 WHERE id = $1",
+            &[&id, &payload],
+        )?;
+        Ok(())
+    }
+
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>> {
         let row = self.opt(
             "SELECT intent, payload, name, created_at, reserved_at, worker_id FROM jobs

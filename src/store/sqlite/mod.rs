@@ -324,7 +324,7 @@ impl Store for SqliteStore {
     }
 
     fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
-        self.write_at(now_ms, |v| verbs::retry_failed(v, selection))
+        self.write_at(now_ms, |v| verbs::retry_failed(v, selection, now_ms))
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {
@@ -449,4 +449,23 @@ impl Store for SqliteStore {
         use super::verbs::Verbs;
         self.write_at(UNTIMED, |v| v.release_lock(key, owner))
     }
+}
+
+/// Dispatch inside a caller's own transaction on the store file (the library's
+/// `dispatch_in_sqlite`): the jobs exist if and only if that transaction commits. Returns the
+/// results and whether idle workers should be woken once it has (`notify_workers`).
+pub fn enqueue_in(
+    tx: &Transaction<'_>,
+    jobs: &[NewJob],
+    now_ms: i64,
+) -> Result<(Vec<Enqueued>, bool)> {
+    let jobs = Serialized::all(jobs)?;
+    let mut v = SqliteTx::new(tx, now_ms);
+    let results = lifecycle::enqueue(&mut v, &jobs)?;
+    Ok((results, v.wakes()))
+}
+
+/// Wake this store's idle workers (after a caller's transaction that dispatched has committed).
+pub fn notify_workers(store: &Path) {
+    wake::notify(store);
 }

@@ -84,6 +84,21 @@ impl Verbs for SqliteTx<'_> {
         Ok(())
     }
 
+    fn queued_payload(&mut self, uuid: &str) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT id, payload FROM jobs WHERE uuid = ?1")?
+            .query_row([uuid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn set_payload(&mut self, id: i64, payload: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE jobs SET payload = ?2 WHERE id = ?1")?
+            .execute(params![id, payload])?;
+        Ok(())
+    }
+
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>> {
         Ok(self
             .tx
@@ -396,7 +411,11 @@ pub const ATTEMPT_UPSERT: &str = "INSERT INTO job_attempts
 
 /// Put failed jobs back on their queues (same uuid and payload, attempts and exceptions
 /// reset), newest failure first; an id given that names no failed job undoes the whole retry.
-pub fn retry_failed(v: &mut SqliteTx<'_>, selection: &RetrySelection) -> Result<Vec<String>> {
+pub fn retry_failed(
+    v: &mut SqliteTx<'_>,
+    selection: &RetrySelection,
+    now_ms: i64,
+) -> Result<Vec<String>> {
     let tx = v.tx;
     let uuids: Vec<String> = match selection {
         RetrySelection::All => tx
@@ -426,6 +445,7 @@ pub fn retry_failed(v: &mut SqliteTx<'_>, selection: &RetrySelection) -> Result<
             Some(queue) => {
                 tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])?;
                 tx.execute("DELETE FROM finished_jobs WHERE uuid = ?1", [uuid])?;
+                super::super::lifecycle::renew_for_retry(v, uuid, now_ms)?;
                 v.wake(&queue);
                 retried.push(uuid.clone());
             }
