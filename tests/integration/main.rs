@@ -15,6 +15,7 @@ mod generated;
 mod generators;
 mod middleware;
 mod named;
+mod polish;
 mod security;
 mod stores;
 mod supervisor;
