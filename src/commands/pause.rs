@@ -38,7 +38,7 @@ pub fn pause(args: PauseArgs, ctx: &Ctx) -> Result<ExitCode> {
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), Some("1"))?;
     ctx.out.done(
         serde_json::json!({"queue": name, "paused": true}),
-        &format!("Job processing on queue [{name}] has been paused."),
+        &format!("Paused {name}: workers take no jobs from it until `queue resume {name}`."),
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -48,7 +48,7 @@ pub fn resume(args: ResumeArgs, ctx: &Ctx) -> Result<ExitCode> {
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), None)?;
     ctx.out.done(
         serde_json::json!({"queue": name, "paused": false}),
-        &format!("Job processing on queue [{name}] has been resumed."),
+        &format!("Resumed {name}: workers take its jobs again."),
     )?;
     Ok(ExitCode::SUCCESS)
 }

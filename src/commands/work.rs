@@ -152,8 +152,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let mut store = ctx.open(&target)?;
     if !ctx.out.json && !ctx.out.quiet && ctx.out.verbose {
         crate::output::error_line(&format!(
-            "Processing jobs from the [{}] queue(s) of {}.",
-            opts.queues.join(","),
+            "Processing jobs from {} ({}).",
+            opts.queues
+                .iter()
+                .map(|q| format!("{}:{q}", target.connection))
+                .collect::<Vec<_>>()
+                .join(", "),
             target.location.describe()
         ));
     }
@@ -312,7 +316,7 @@ impl Reporter for WorkLines {
         }
         let name = if self.out.verbose {
             format!(
-                "{} [{} {}@{} attempt {}]",
+                "{} [{} {}:{} attempt {}]",
                 job.payload.display_name, job.uuid, self.connection, job.queue, job.attempts
             )
         } else {
