@@ -155,7 +155,7 @@ pub fn cancel(args: CancelArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (mut store, _) = find(ctx, &args.id, false)?;
     store.cancel_batch(&args.id, ctx.now_ms())?;
     ctx.out.say(&format!(
-        "Batch {} cancelled: its queued jobs will be skipped.",
+        "Cancelled batch {}: its queued jobs will be skipped.",
         args.id
     ));
     Ok(ExitCode::SUCCESS)
@@ -173,9 +173,8 @@ pub fn retry(args: RetryArgs, ctx: &Ctx) -> Result<ExitCode> {
             .filter(|uuid| batch.failed_job_ids.contains(uuid))
             .collect();
         if failed.is_empty() {
-            ctx.out.note(&format!(
-                "Batch {id} does not contain any failed jobs to retry."
-            ));
+            ctx.out
+                .note(&format!("Nothing to retry: batch {id} has no failed jobs."));
             continue;
         }
         retried.extend(store.retry_failed(&RetrySelection::Uuids(failed), ctx.now_ms())?);
@@ -208,14 +207,27 @@ pub fn prune(args: PruneArgs, ctx: &Ctx) -> Result<ExitCode> {
             "deleted": finished, "unfinished_deleted": unfinished, "cancelled_deleted": cancelled
         }))?;
     } else {
-        ctx.out.say(&format!("{finished} entries deleted."));
-        if args.unfinished.is_some() {
-            ctx.out
-                .say(&format!("{unfinished} unfinished entries deleted."));
+        let ago = |h: f64| format!(" {} ago", super::hours(h));
+        let batches = |n, scope: String| super::deleted(n, "batch", "batches", &scope);
+        ctx.out.say(&batches(
+            finished,
+            format!(" finished at least{}", ago(args.hours)),
+        ));
+        if let Some(h) = args.unfinished {
+            ctx.out.say(&super::deleted(
+                unfinished,
+                "unfinished batch",
+                "unfinished batches",
+                &format!(" created at least{}", ago(h)),
+            ));
         }
-        if args.cancelled.is_some() {
-            ctx.out
-                .say(&format!("{cancelled} cancelled entries deleted."));
+        if let Some(h) = args.cancelled {
+            ctx.out.say(&super::deleted(
+                cancelled,
+                "cancelled batch",
+                "cancelled batches",
+                &format!(" created at least{}", ago(h)),
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)

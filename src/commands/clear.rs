@@ -25,9 +25,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "queue": queue, "connection": target.connection, "cleared": cleared }))?;
     } else {
-        ctx.out.say(&format!(
-            "Cleared {cleared} job(s) from the [{queue}] queue."
-        ));
+        let scope = format!(" in {}:{queue}", target.connection);
+        ctx.out.say(&super::deleted(cleared, "job", "jobs", &scope));
     }
     Ok(ExitCode::SUCCESS)
 }

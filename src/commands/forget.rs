@@ -17,6 +17,6 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if !store.forget_failed(&uuid)? {
         bail!("no failed job with id {uuid} (see `queue failed`)");
     }
-    ctx.out.say("Failed job deleted.");
+    ctx.out.say(&format!("Deleted failed job {uuid}."));
     Ok(ExitCode::SUCCESS)
 }

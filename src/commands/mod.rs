@@ -69,3 +69,23 @@ pub fn did_you_mean<'a>(
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.as_str())
 }
+
+/// The one form of every clean-up message: "Deleted 3 failed jobs at least 24 hours old." or
+/// "Nothing to delete: no failed jobs at least 24 hours old." (`scope` starts with a space, or is
+/// empty).
+pub fn deleted(count: usize, one: &str, many: &str, scope: &str) -> String {
+    match count {
+        0 => format!("Nothing to delete: no {many}{scope}."),
+        1 => format!("Deleted 1 {one}{scope}."),
+        n => format!("Deleted {n} {many}{scope}."),
+    }
+}
+
+/// "24 hours", "1 hour", "0.5 hours".
+pub fn hours(h: f64) -> String {
+    if h == 1.0 {
+        "1 hour".to_string()
+    } else {
+        format!("{h} hours")
+    }
+}

@@ -35,7 +35,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "retried": retried }))?;
     } else if retried.is_empty() {
-        ctx.out.note("No retryable jobs found.");
+        ctx.out.note(&match &selection {
+            RetrySelection::All => "Nothing to retry: no failed jobs.".to_string(),
+            RetrySelection::Queue(q) => format!("Nothing to retry: no failed jobs on queue {q}."),
+            RetrySelection::Uuids(_) => {
+                "Nothing to retry: no failed job has these ids.".to_string()
+            }
+        });
     } else {
         for uuid in &retried {
             ctx.out.line(uuid);

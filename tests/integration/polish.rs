@@ -29,3 +29,88 @@ fn usage_lines_do_not_show_flags_the_environment_gave() {
     let usage = help.lines().find(|l| l.starts_with("Usage:")).unwrap();
     assert!(!usage.contains("--database"), "{usage}");
 }
+
+#[test]
+fn queues_are_written_connection_colon_queue() {
+    let env = TestEnv::new();
+    let uuid = env.dispatch(&["--queue", "emails", "--", "true"]);
+    let out = env.run(&["-v", "work", "--queue", "emails", "--stop-when-empty"]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Processing jobs from default:emails ("),
+        "{err}"
+    );
+    let all = format!("{}{err}", text(&out.stdout));
+    assert!(
+        all.contains(&format!("[{uuid} default:emails attempt 1]")),
+        "{all}"
+    );
+    assert!(!all.contains('@'), "{all}");
+    let out = env.ok(&["pause", "emails"]);
+    assert!(out.starts_with("Paused default:emails:"), "{out}");
+    let out = env.ok(&["resume", "emails"]);
+    assert!(out.starts_with("Resumed default:emails:"), "{out}");
+    assert_eq!(
+        env.ok(&["clear", "--queue", "emails"]).trim(),
+        "Nothing to delete: no jobs in default:emails."
+    );
+}
+
+#[test]
+fn clean_up_messages_have_one_style() {
+    let env = TestEnv::new();
+    for _ in 0..3 {
+        env.dispatch(&["--queue", "q", "--", "false"]);
+    }
+    env.dispatch(&["--queue", "q", "--delay", "1h", "--", "true"]);
+    assert_eq!(
+        env.ok(&["clear", "--queue", "q"]).trim(),
+        "Deleted 4 jobs in default:q."
+    );
+    let empty = env.run(&["retry", "all"]);
+    assert_eq!(
+        text(&empty.stderr).trim(),
+        "Nothing to retry: no failed jobs."
+    );
+    for _ in 0..3 {
+        env.dispatch(&["--", "false"]);
+    }
+    drain(&env, &[]);
+    assert_eq!(
+        env.ok(&["prune-failed"]).trim(),
+        "Nothing to delete: no failed jobs at least 24 hours old."
+    );
+    assert_eq!(
+        env.ok(&["flush", "--hours", "1"]).trim(),
+        "Nothing to delete: no failed jobs at least 1 hour old."
+    );
+    let failed = env.json(&["failed"]);
+    let one = failed[0]["uuid"].as_str().unwrap();
+    assert_eq!(
+        env.ok(&["forget", one]).trim(),
+        format!("Deleted failed job {one}.")
+    );
+    env.advance(secs(2 * 3600));
+    assert_eq!(
+        env.ok(&["prune-failed", "--hours", "1"]).trim(),
+        "Deleted 2 failed jobs at least 1 hour old."
+    );
+    assert_eq!(
+        env.ok(&["flush"]).trim(),
+        "Nothing to delete: no failed jobs."
+    );
+    env.dispatch(&["--", "false"]);
+    drain(&env, &[]);
+    assert_eq!(env.ok(&["flush"]).trim(), "Deleted 1 failed job.");
+    assert_eq!(
+        env.ok(&["prune-batches", "--unfinished", "1"]),
+        "Nothing to delete: no batches finished at least 24 hours ago.\n\
+         Nothing to delete: no unfinished batches created at least 1 hour ago.\n"
+    );
+    // --json keeps its shapes.
+    assert_eq!(env.json(&["flush"]), serde_json::json!({"deleted": 0}));
+    assert_eq!(
+        env.json(&["clear", "--queue", "q"]),
+        serde_json::json!({"queue": "q", "connection": "default", "cleared": 0})
+    );
+}
