@@ -14,6 +14,11 @@ pub struct ListArgs {}
 pub struct ShowArgs {
     /// The batch id.
     pub id: String,
+    /// Follow the batch until it finishes or is cancelled: a live progress bar on a terminal,
+    /// else a line per change (--json: a document per change). Exit 0 when it finished without
+    /// a failure, 1 otherwise.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,6 +122,9 @@ fn bar(progress: i64, width: usize) -> String {
 }
 
 pub fn show(args: ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
+    if args.watch {
+        return watch(&args.id, ctx);
+    }
     let (_, batch) = find(ctx, &args.id, true)?;
     if ctx.out.json {
         ctx.out.json(&batch)?;
@@ -149,6 +157,86 @@ pub fn show(args: ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
         ctx.out.line(&format!("{key:<15} {value}"));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often `batch-show --watch` reads the batch.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// One line of `batch-show --watch` off a terminal: "running: 3/10 processed, 1 failed (30%)".
+fn watch_line(b: &BatchView) -> String {
+    format!(
+        "{}: {}/{} processed, {} failed ({}%)",
+        status(b),
+        b.processed_jobs,
+        b.total_jobs,
+        b.failed_jobs,
+        b.progress
+    )
+}
+
+/// `batch-show ID --watch`: follow the batch until it finishes, is cancelled or has no job left
+/// to run; exit 0 when it finished without a failure, 1 otherwise (as `wait` does for a batch).
+fn watch(id: &str, ctx: &Ctx) -> Result<ExitCode> {
+    let (mut store, mut batch) = find(ctx, id, true)?;
+    let bar = (!ctx.out.json && std::io::stdout().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(batch.total_jobs.max(0) as u64),
+            indicatif::ProgressDrawTarget::stdout(),
+        );
+        let style = indicatif::ProgressStyle::with_template(
+            "[{bar:40}] {pos}/{len} {percent:>3}% {msg} ({elapsed})",
+        )
+        .expect("a valid template")
+        .progress_chars("#>.");
+        bar.set_style(style);
+        bar
+    });
+    let mut last: Option<(i64, i64, i64, i64, &'static str)> = None;
+    loop {
+        let now = (
+            batch.total_jobs,
+            batch.pending_jobs,
+            batch.processed_jobs,
+            batch.failed_jobs,
+            status(&batch),
+        );
+        if last != Some(now) {
+            last = Some(now);
+            match &bar {
+                Some(bar) => {
+                    bar.set_message(format!("{}, {} failed", status(&batch), batch.failed_jobs));
+                    bar.set_length(batch.total_jobs.max(0) as u64);
+                    bar.set_position(batch.processed_jobs.max(0) as u64);
+                }
+                None if ctx.out.json => ctx.out.json_line(&batch)?,
+                None => ctx.out.line(&watch_line(&batch)),
+            }
+        }
+        // Over when finished or cancelled, or when every job has either succeeded or failed
+        // (`finally`'s moment): with --allow-failures a failed job keeps it from finishing.
+        let ended = batch.pending_jobs <= batch.failed_jobs;
+        if batch.cancelled_at.is_some() || batch.finished_at.is_some() || ended {
+            break;
+        }
+        std::thread::sleep(WATCH_EVERY);
+        batch = match store.batch(id)? {
+            Some(batch) => batch,
+            // Pruned while watched: it is over, and what became of it is unknown.
+            None => bail!("batch {id} was deleted while it was watched"),
+        };
+    }
+    if let Some(bar) = bar {
+        bar.finish();
+        // The bar is left as it ended; what follows starts on a line of its own.
+        ctx.out.line("");
+    }
+    let clean =
+        batch.cancelled_at.is_none() && batch.finished_at.is_some() && batch.failed_jobs == 0;
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 pub fn cancel(args: CancelArgs, ctx: &Ctx) -> Result<ExitCode> {

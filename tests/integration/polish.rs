@@ -114,3 +114,90 @@ fn clean_up_messages_have_one_style() {
         serde_json::json!({"queue": "q", "connection": "default", "cleared": 0})
     );
 }
+
+/// `batch-show ID --watch` off a terminal, after its first line has been read: the child and
+/// the rest of its stdout.
+fn watching(
+    env: &TestEnv,
+    id: &str,
+    json: bool,
+) -> (std::process::Child, String, impl std::io::BufRead) {
+    use std::io::BufRead;
+    let args: &[&str] = if json {
+        &["--json", "batch-show", id, "--watch"]
+    } else {
+        &["batch-show", id, "--watch"]
+    };
+    let mut child = env.spawn(args);
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    (child, first, out)
+}
+
+fn rest(child: std::process::Child, mut out: impl std::io::BufRead) -> (Option<i32>, Vec<String>) {
+    let status = wait_exit(child, secs(30)).status.code();
+    let mut text = String::new();
+    out.read_to_string(&mut text).unwrap();
+    (status, text.lines().map(str::to_string).collect())
+}
+
+#[test]
+fn batch_show_watch_follows_a_batch_to_its_end() {
+    let env = TestEnv::new();
+    let id = env.ok(&["batch", "--queue", "w", "true", "true", "true"]);
+    let id = id.trim();
+    let (child, first, out) = watching(&env, id, false);
+    assert_eq!(first.trim(), "pending: 0/3 processed, 0 failed (0%)");
+    drain(&env, &["--queue", "w"]);
+    let (status, lines) = rest(child, out);
+    assert_eq!(status, Some(0), "{lines:?}");
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("finished: 3/3 processed, 0 failed (100%)"),
+        "{lines:?}"
+    );
+
+    // A failure cancels the batch: exit 1.
+    let id = env.ok(&["batch", "--queue", "w", "false", "true"]);
+    let id = id.trim();
+    let (child, _, out) = watching(&env, id, false);
+    drain(&env, &["--queue", "w"]);
+    let (status, lines) = rest(child, out);
+    assert_eq!(status, Some(1), "{lines:?}");
+    assert!(
+        lines.last().unwrap().starts_with("cancelled: "),
+        "{lines:?}"
+    );
+
+    // With --allow-failures a failed job keeps the batch from finishing: the watch ends when
+    // every job has ended, exit 1.
+    let id = env.ok(&["batch", "--queue", "w", "--allow-failures", "false", "true"]);
+    let id = id.trim();
+    let (child, _, out) = watching(&env, id, false);
+    drain(&env, &["--queue", "w"]);
+    let (status, lines) = rest(child, out);
+    assert_eq!(status, Some(1), "{lines:?}");
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("failing: 1/2 processed, 1 failed (50%)"),
+        "{lines:?}"
+    );
+
+    // Cancelled while watched: it ends at once, exit 1; --json gives a document per change.
+    let id = env.ok(&["batch", "--queue", "nobody", "true"]);
+    let id = id.trim();
+    let (child, first, out) = watching(&env, id, true);
+    let doc: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(doc["id"], id);
+    assert!(doc["cancelled_at"].is_null());
+    env.ok(&["batch-cancel", id]);
+    let (status, lines) = rest(child, out);
+    assert_eq!(status, Some(1), "{lines:?}");
+    let last: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert!(last["cancelled_at"].is_string(), "{last}");
+
+    // An unknown batch is an error, as without --watch.
+    let err = env.fails(&["batch-show", "nope", "--watch"], 1);
+    assert!(err.contains("no batch with id nope"), "{err}");
+}
