@@ -29,6 +29,9 @@ use std::process::ExitCode;
 /// The `queue` command line: parse the arguments, run the command, and turn an error into one
 /// line on stderr with exit status 1 (clap's usage errors exit 2).
 pub fn main_cli() -> ExitCode {
+    // `COMPLETE=bash queue` prints the shell's registration; the shell then calls back with
+    // COMPLETE set for each completion (named jobs, queues and ids come from commands::complete).
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

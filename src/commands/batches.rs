@@ -13,10 +13,11 @@ pub struct ListArgs {}
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
     /// The batch id.
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::batch_ids))]
     pub id: String,
-    /// Follow the batch until it finishes or is cancelled: a live progress bar on a terminal,
-    /// else a line per change (--json: a document per change). Exit 0 when it finished without
-    /// a failure, 1 otherwise.
+    /// Follow the batch to its end (finished, cancelled, or no job left to run): a live
+    /// progress bar on a terminal, else a line per change (--json: a document per change).
+    /// Exit 0 when it finished without a failure, 1 otherwise.
     #[arg(long)]
     pub watch: bool,
 }
@@ -24,13 +25,14 @@ pub struct ShowArgs {
 #[derive(Debug, clap::Args)]
 pub struct CancelArgs {
     /// The batch id.
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::batch_ids))]
     pub id: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RetryArgs {
     /// Batch ids.
-    #[arg(required = true)]
+    #[arg(required = true, add = crate::commands::complete::with(crate::commands::complete::batch_ids))]
     pub ids: Vec<String>,
 }
 

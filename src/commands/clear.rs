@@ -12,7 +12,7 @@ pub struct Args {
     #[arg(id = "clear_connection", value_name = "CONNECTION")]
     pub connection: Option<String>,
     /// The queue to clear (default: the connection's queue).
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", add = crate::commands::complete::with(crate::commands::complete::queues))]
     pub queue: Option<String>,
 }
 

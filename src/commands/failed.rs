@@ -8,7 +8,7 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only failed jobs of this queue.
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", add = crate::commands::complete::with(crate::commands::complete::queues))]
     pub queue: Option<String>,
 }
 

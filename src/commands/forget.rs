@@ -8,6 +8,7 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The failed job's uuid.
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::failed_uuids))]
     pub uuid: String,
 }
 

@@ -5,6 +5,7 @@ pub mod batches;
 pub mod bench;
 pub mod chain;
 pub mod clear;
+pub mod complete;
 pub mod completions;
 pub mod dispatch;
 pub mod fail;

@@ -9,12 +9,14 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct PauseArgs {
     /// [CONNECTION:]QUEUE
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::connection_queues))]
     pub queue: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ResumeArgs {
     /// [CONNECTION:]QUEUE
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::connection_queues))]
     pub queue: String,
 }
 

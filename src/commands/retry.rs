@@ -10,10 +10,10 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Failed job uuids, or `all`.
-    #[arg(value_name = "UUID|all")]
+    #[arg(value_name = "UUID|all", add = crate::commands::complete::with(crate::commands::complete::retry_ids))]
     pub ids: Vec<String>,
     /// Retry every failed job of this queue.
-    #[arg(long, value_name = "Q", conflicts_with = "ids")]
+    #[arg(long, value_name = "Q", conflicts_with = "ids", add = crate::commands::complete::with(crate::commands::complete::queues))]
     pub queue: Option<String>,
 }
 

@@ -21,7 +21,7 @@ pub struct CommonFlags {
     #[arg(id = "worker_connection", value_name = "CONNECTION")]
     pub connection: Option<String>,
     /// Queues in priority order: a,b (default: the connection's queue).
-    #[arg(long, value_name = "a,b")]
+    #[arg(long, value_name = "a,b", add = crate::commands::complete::with(crate::commands::complete::queues))]
     pub queue: Option<String>,
     /// Seconds to wait when no job is available (fractions allowed).
     #[arg(long, default_value = "3", value_name = "S")]

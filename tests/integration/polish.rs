@@ -201,3 +201,67 @@ fn batch_show_watch_follows_a_batch_to_its_end() {
     let err = env.fails(&["batch-show", "nope", "--watch"], 1);
     assert!(err.contains("no batch with id nope"), "{err}");
 }
+
+/// What the shell gets for the last word of `line` (clap_complete's protocol, as fish calls it:
+/// one `value<TAB>help` per line).
+fn complete(env: &TestEnv, line: &[&str]) -> Vec<String> {
+    let mut args = vec!["--", "queue"];
+    args.extend_from_slice(line);
+    let out = env.cmd(&args).env("COMPLETE", "fish").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .filter(|v| !v.starts_with('-'))
+        .collect()
+}
+
+#[test]
+fn completion_offers_named_jobs_queues_and_ids() {
+    let env = TestEnv::new();
+    // Before there is a store: nothing to offer, and no store is created.
+    assert!(complete(&env, &["retry", ""]) == ["all"]);
+    if !env.is_postgres() {
+        assert!(!env.db.exists());
+    }
+    env.write(
+        "queue.toml",
+        "[jobs.send-email]\ncommand = [\"echo\"]\n\n[jobs.sync]\ncommand = [\"true\"]\n",
+    );
+    assert_eq!(complete(&env, &["dispatch", "s"]), ["send-email", "sync"]);
+    assert_eq!(complete(&env, &["dispatch", "se"]), ["send-email"]);
+
+    env.dispatch(&["--queue", "emails", "--", "false"]);
+    env.dispatch(&["--queue", "high", "--", "true"]);
+    drain(&env, &["--queue", "emails"]);
+    let failed = env.json(&["failed"])[0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        complete(&env, &["work", "--queue", "high,e"]),
+        ["high,emails"]
+    );
+    assert_eq!(
+        complete(&env, &["dispatch", "--queue", ""]),
+        ["default", "emails", "high"]
+    );
+    assert_eq!(complete(&env, &["pause", "default:h"]), ["default:high"]);
+    assert_eq!(complete(&env, &["retry", ""]), ["all", failed.as_str()]);
+    assert_eq!(complete(&env, &["forget", &failed[..4]]), [failed.as_str()]);
+    assert_eq!(complete(&env, &["show", &failed[..4]]), [failed.as_str()]);
+
+    let batch = env.ok(&["batch", "--queue", "nobody", "true"]);
+    let batch = batch.trim();
+    assert_eq!(complete(&env, &["batch-show", ""]), [batch]);
+    assert_eq!(complete(&env, &["batch-cancel", ""]), [batch]);
+
+    // The shell's registration script.
+    let out = env.cmd(&[]).env("COMPLETE", "bash").output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout).contains("complete "),
+        "{}",
+        text(&out.stdout)
+    );
+}
