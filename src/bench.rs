@@ -371,10 +371,9 @@ pub fn run_all(exe: Option<&Path>, quick: bool) -> Result<Vec<Figure>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn rendered_figures_fit_100_columns() {
+        use super::{render, Figure, RENDER_WIDTH};
         let figure = |what: &str, limit_what: Option<&str>| Figure {
             what: what.into(),
             value: 123_456_789.123,
