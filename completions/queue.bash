@@ -573,7 +573,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batch__subcmd__show)
-            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --watch --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

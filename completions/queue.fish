@@ -237,6 +237,7 @@ complete -c queue -n "__fish_queue_using_subcommand batches" -s V -l version -d 
 complete -c queue -n "__fish_queue_using_subcommand batch-show" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-show" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand batch-show" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F
+complete -c queue -n "__fish_queue_using_subcommand batch-show" -l watch -d 'Follow the batch to its end (finished, cancelled, or no job left to run): a live progress bar on a terminal, else a line per change (--json: a document per change). Exit 0 when it finished without a failure, 1 otherwise'
 complete -c queue -n "__fish_queue_using_subcommand batch-show" -l json -d 'Machine-readable output: one JSON document (JSON Lines for streams)'
 complete -c queue -n "__fish_queue_using_subcommand batch-show" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c queue -n "__fish_queue_using_subcommand batch-show" -s v -l verbose -d 'Print more detail'

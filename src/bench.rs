@@ -31,20 +31,34 @@ impl Figure {
     }
 }
 
-/// The figures as a plain table.
+/// The widest line `render` writes: the figures fit a 100-column terminal.
+pub const RENDER_WIDTH: usize = 100;
+
+/// The figures as plain lines that fit `RENDER_WIDTH` columns: each figure on one line, the
+/// limit it is compared with (and the ratio) on the next, indented.
 pub fn render(figures: &[Figure]) -> String {
+    fn cut(text: &str, width: usize) -> String {
+        if text.chars().count() <= width {
+            text.to_string()
+        } else {
+            let mut cut: String = text.chars().take(width - 1).collect();
+            cut.push('…');
+            cut
+        }
+    }
     let mut out = String::new();
     for f in figures {
-        let limit = match (&f.limit_what, f.limit, f.ratio()) {
-            (Some(what), Some(limit), Some(ratio)) => {
-                format!("   vs {what}: {limit:.1} {} ({ratio:.2}x)", f.unit)
-            }
-            _ => String::new(),
-        };
         out.push_str(&format!(
-            "{:<60} {:>10.1} {}{limit}\n",
-            f.what, f.value, f.unit
+            "{:<60} {:>12.1} {}\n",
+            cut(&f.what, 60),
+            f.value,
+            f.unit
         ));
+        if let (Some(what), Some(limit), Some(ratio)) = (&f.limit_what, f.limit, f.ratio()) {
+            let tail = format!(": {limit:.1} {} ({ratio:.2}x)", f.unit);
+            let room = RENDER_WIDTH - 7 - tail.chars().count().min(RENDER_WIDTH - 20);
+            out.push_str(&format!("    vs {}{tail}\n", cut(what, room)));
+        }
     }
     out
 }
@@ -353,4 +367,43 @@ pub fn run_all(exe: Option<&Path>, quick: bool) -> Result<Vec<Figure>> {
         }
     }
     Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rendered_figures_fit_100_columns() {
+        use super::{render, Figure, RENDER_WIDTH};
+        let figure = |what: &str, limit_what: Option<&str>| Figure {
+            what: what.into(),
+            value: 123_456_789.123,
+            unit: "jobs/s",
+            limit_what: limit_what.map(Into::into),
+            limit: limit_what.map(|_| 987_654_321.5),
+        };
+        let text = render(&[
+            figure(
+                "drain 2000 `true` jobs, one worker, --concurrency 2",
+                Some("spawning `true`, 2 at a time"),
+            ),
+            figure(
+                "bulk dispatch of 50000 jobs (library, one transaction)",
+                Some("raw INSERTs in one transaction"),
+            ),
+            figure("claim + complete with 10000 jobs queued", None),
+            figure(
+                &"a very long figure ".repeat(10),
+                Some(&"a long limit ".repeat(12)),
+            ),
+        ]);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= RENDER_WIDTH,
+                "{} > 100: {line}",
+                line.len()
+            );
+        }
+        assert!(text.contains("    vs spawning `true`, 2 at a time: 987654321.5 jobs/s (0.12x)"));
+        assert_eq!(text.lines().count(), 7);
+    }
 }

@@ -29,11 +29,15 @@ use std::process::ExitCode;
 /// The `queue` command line: parse the arguments, run the command, and turn an error into one
 /// line on stderr with exit status 1 (clap's usage errors exit 2).
 pub fn main_cli() -> ExitCode {
+    // `COMPLETE=bash queue` prints the shell's registration; the shell then calls back with
+    // COMPLETE set for each completion (named jobs, queues and ids come from commands::complete).
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout (exit 0), usage errors to stderr (exit 2); a closed
             // pipe ends quietly.
+            let e = without_env_in_usage(e);
             let _ = e.print();
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
@@ -45,6 +49,37 @@ pub fn main_cli() -> ExitCode {
             output::error_line(&format!("queue: error: {e:#}"));
             ExitCode::from(app::exit_code_of(&e))
         }
+    }
+}
+
+/// clap's usage line of an error names every flag that was given, and a flag the environment
+/// gave (QUEUE_DATABASE …) counts: `Usage: queue show --database <URL|PATH> <UUID>` reads as if
+/// `--database` were required. Parse again without the environment's values, for the same error
+/// with the usage line of what was typed.
+fn without_env_in_usage(e: clap::Error) -> clap::Error {
+    use clap::CommandFactory;
+    if !matches!(
+        e.kind(),
+        clap::error::ErrorKind::MissingRequiredArgument
+            | clap::error::ErrorKind::MissingSubcommand
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            | clap::error::ErrorKind::ArgumentConflict
+            | clap::error::ErrorKind::TooManyValues
+            | clap::error::ErrorKind::TooFewValues
+            | clap::error::ErrorKind::WrongNumberOfValues
+            | clap::error::ErrorKind::UnknownArgument
+            | clap::error::ErrorKind::InvalidSubcommand
+    ) {
+        return e;
+    }
+    let cmd = ["database", "connection", "config"]
+        .into_iter()
+        .fold(Cli::command(), |cmd, id| {
+            cmd.mut_arg(id, |arg| arg.env(None::<&str>))
+        });
+    match cmd.try_get_matches_from(std::env::args_os()) {
+        Err(plain) if plain.kind() == e.kind() => plain,
+        _ => e,
     }
 }
 

@@ -13,19 +13,26 @@ pub struct ListArgs {}
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
     /// The batch id.
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::batch_ids))]
     pub id: String,
+    /// Follow the batch to its end (finished, cancelled, or no job left to run): a live
+    /// progress bar on a terminal, else a line per change (--json: a document per change).
+    /// Exit 0 when it finished without a failure, 1 otherwise.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CancelArgs {
     /// The batch id.
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::batch_ids))]
     pub id: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RetryArgs {
     /// Batch ids.
-    #[arg(required = true)]
+    #[arg(required = true, add = crate::commands::complete::with(crate::commands::complete::batch_ids))]
     pub ids: Vec<String>,
 }
 
@@ -117,6 +124,9 @@ fn bar(progress: i64, width: usize) -> String {
 }
 
 pub fn show(args: ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
+    if args.watch {
+        return watch(&args.id, ctx);
+    }
     let (_, batch) = find(ctx, &args.id, true)?;
     if ctx.out.json {
         ctx.out.json(&batch)?;
@@ -151,11 +161,91 @@ pub fn show(args: ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How often `batch-show --watch` reads the batch.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// One line of `batch-show --watch` off a terminal: "running: 3/10 processed, 1 failed (30%)".
+fn watch_line(b: &BatchView) -> String {
+    format!(
+        "{}: {}/{} processed, {} failed ({}%)",
+        status(b),
+        b.processed_jobs,
+        b.total_jobs,
+        b.failed_jobs,
+        b.progress
+    )
+}
+
+/// `batch-show ID --watch`: follow the batch until it finishes, is cancelled or has no job left
+/// to run; exit 0 when it finished without a failure, 1 otherwise (as `wait` does for a batch).
+fn watch(id: &str, ctx: &Ctx) -> Result<ExitCode> {
+    let (mut store, mut batch) = find(ctx, id, true)?;
+    let bar = (!ctx.out.json && std::io::stdout().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(batch.total_jobs.max(0) as u64),
+            indicatif::ProgressDrawTarget::stdout(),
+        );
+        let style = indicatif::ProgressStyle::with_template(
+            "[{bar:40}] {pos}/{len} {percent:>3}% {msg} ({elapsed})",
+        )
+        .expect("a valid template")
+        .progress_chars("#>.");
+        bar.set_style(style);
+        bar
+    });
+    let mut last: Option<(i64, i64, i64, i64, &'static str)> = None;
+    loop {
+        let now = (
+            batch.total_jobs,
+            batch.pending_jobs,
+            batch.processed_jobs,
+            batch.failed_jobs,
+            status(&batch),
+        );
+        if last != Some(now) {
+            last = Some(now);
+            match &bar {
+                Some(bar) => {
+                    bar.set_message(format!("{}, {} failed", status(&batch), batch.failed_jobs));
+                    bar.set_length(batch.total_jobs.max(0) as u64);
+                    bar.set_position(batch.processed_jobs.max(0) as u64);
+                }
+                None if ctx.out.json => ctx.out.json_line(&batch)?,
+                None => ctx.out.line(&watch_line(&batch)),
+            }
+        }
+        // Over when finished or cancelled, or when every job has either succeeded or failed
+        // (`finally`'s moment): with --allow-failures a failed job keeps it from finishing.
+        let ended = batch.pending_jobs <= batch.failed_jobs;
+        if batch.cancelled_at.is_some() || batch.finished_at.is_some() || ended {
+            break;
+        }
+        std::thread::sleep(WATCH_EVERY);
+        batch = match store.batch(id)? {
+            Some(batch) => batch,
+            // Pruned while watched: it is over, and what became of it is unknown.
+            None => bail!("batch {id} was deleted while it was watched"),
+        };
+    }
+    if let Some(bar) = bar {
+        bar.finish();
+        // The bar is left as it ended; what follows starts on a line of its own.
+        ctx.out.line("");
+    }
+    let clean =
+        batch.cancelled_at.is_none() && batch.finished_at.is_some() && batch.failed_jobs == 0;
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 pub fn cancel(args: CancelArgs, ctx: &Ctx) -> Result<ExitCode> {
     let (mut store, _) = find(ctx, &args.id, false)?;
     store.cancel_batch(&args.id, ctx.now_ms())?;
     ctx.out.say(&format!(
-        "Batch {} cancelled: its queued jobs will be skipped.",
+        "Cancelled batch {}: its queued jobs will be skipped.",
         args.id
     ));
     Ok(ExitCode::SUCCESS)
@@ -173,9 +263,8 @@ pub fn retry(args: RetryArgs, ctx: &Ctx) -> Result<ExitCode> {
             .filter(|uuid| batch.failed_job_ids.contains(uuid))
             .collect();
         if failed.is_empty() {
-            ctx.out.note(&format!(
-                "Batch {id} does not contain any failed jobs to retry."
-            ));
+            ctx.out
+                .note(&format!("Nothing to retry: batch {id} has no failed jobs."));
             continue;
         }
         retried.extend(store.retry_failed(&RetrySelection::Uuids(failed), ctx.now_ms())?);
@@ -208,14 +297,27 @@ pub fn prune(args: PruneArgs, ctx: &Ctx) -> Result<ExitCode> {
             "deleted": finished, "unfinished_deleted": unfinished, "cancelled_deleted": cancelled
         }))?;
     } else {
-        ctx.out.say(&format!("{finished} entries deleted."));
-        if args.unfinished.is_some() {
-            ctx.out
-                .say(&format!("{unfinished} unfinished entries deleted."));
+        let ago = |h: f64| format!(" {} ago", super::hours(h));
+        let batches = |n, scope: String| super::deleted(n, "batch", "batches", &scope);
+        ctx.out.say(&batches(
+            finished,
+            format!(" finished at least{}", ago(args.hours)),
+        ));
+        if let Some(h) = args.unfinished {
+            ctx.out.say(&super::deleted(
+                unfinished,
+                "unfinished batch",
+                "unfinished batches",
+                &format!(" created at least{}", ago(h)),
+            ));
         }
-        if args.cancelled.is_some() {
-            ctx.out
-                .say(&format!("{cancelled} cancelled entries deleted."));
+        if let Some(h) = args.cancelled {
+            ctx.out.say(&super::deleted(
+                cancelled,
+                "cancelled batch",
+                "cancelled batches",
+                &format!(" created at least{}", ago(h)),
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,7 @@ pub struct Args {
     #[arg(id = "clear_connection", value_name = "CONNECTION")]
     pub connection: Option<String>,
     /// The queue to clear (default: the connection's queue).
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", add = crate::commands::complete::with(crate::commands::complete::queues))]
     pub queue: Option<String>,
 }
 
@@ -25,9 +25,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "queue": queue, "connection": target.connection, "cleared": cleared }))?;
     } else {
-        ctx.out.say(&format!(
-            "Cleared {cleared} job(s) from the [{queue}] queue."
-        ));
+        let scope = format!(" in {}:{queue}", target.connection);
+        ctx.out.say(&super::deleted(cleared, "job", "jobs", &scope));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct JobFlags {
     /// The queue to put the job on (default: the connection's queue, else `default`).
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", add = crate::commands::complete::with(crate::commands::complete::queues))]
     pub queue: Option<String>,
     /// Run no earlier than this: 30, 30s, 5m, 2h, 1d, or an RFC 3339 time.
     #[arg(long, value_name = "D")]
@@ -219,7 +219,7 @@ pub struct Args {
     #[arg(long, value_name = "JOBS.jsonl", conflicts_with = "sync")]
     pub file: Option<PathBuf>,
     /// A named job from queue.toml ([jobs.NAME]).
-    #[arg(value_name = "NAME", conflicts_with = "file")]
+    #[arg(value_name = "NAME", conflicts_with = "file", add = crate::commands::complete::with(crate::commands::complete::named_jobs))]
     pub named: Option<String>,
     /// The program and its arguments, after `--`.
     #[arg(last = true, value_name = "PROGRAM")]

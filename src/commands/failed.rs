@@ -15,7 +15,7 @@ const PAGE: usize = 100;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Selection {
     /// Only failed jobs of this queue.
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", add = crate::commands::complete::with(crate::commands::complete::queues))]
     pub queue: Option<String>,
     /// Only failed jobs whose name matches this glob (`*`, `?`).
     #[arg(long, value_name = "GLOB")]

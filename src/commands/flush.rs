@@ -18,10 +18,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "deleted": deleted }))?;
     } else {
-        ctx.out.say(&match args.hours {
-            None => format!("Deleted all {deleted} failed jobs."),
-            Some(h) => format!("Deleted {deleted} failed jobs that failed {h} hours ago or more."),
-        });
+        let scope = match args.hours {
+            None => String::new(),
+            Some(h) => format!(" at least {} old", super::hours(h)),
+        };
+        ctx.out.say(&super::deleted(
+            deleted,
+            "failed job",
+            "failed jobs",
+            &scope,
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

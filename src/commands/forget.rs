@@ -9,7 +9,7 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Failed job uuids, or `all`.
-    #[arg(value_name = "UUID|all")]
+    #[arg(value_name = "UUID|all", add = crate::commands::complete::with(crate::commands::complete::failed_uuids))]
     pub uuids: Vec<String>,
     #[command(flatten)]
     pub select: Selection,
@@ -66,12 +66,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         ctx.out
             .json(&serde_json::json!({ "forgotten": forgotten }))?;
     } else if forgotten.len() == 1 && !all && !selection.is_narrowed() {
-        ctx.out.say("Failed job deleted.");
+        ctx.out
+            .say(&format!("Deleted failed job {}.", forgotten[0]));
     } else {
-        ctx.out.say(&format!(
-            "{} failed job{} deleted.",
+        ctx.out.say(&super::deleted(
             forgotten.len(),
-            if forgotten.len() == 1 { "" } else { "s" }
+            "failed job",
+            "failed jobs",
+            "",
         ));
     }
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cancel;
 pub mod chain;
 pub mod clear;
+pub mod complete;
 pub mod completions;
 pub mod dispatch;
 pub mod fail;
@@ -96,4 +97,24 @@ pub fn resolve_uuid(store: &mut dyn crate::store::Store, text: &str) -> Result<S
 /// `resolve_uuid` for each of several ids.
 pub fn resolve_uuids(store: &mut dyn crate::store::Store, texts: &[String]) -> Result<Vec<String>> {
     texts.iter().map(|t| resolve_uuid(store, t)).collect()
+}
+
+/// The one form of every clean-up message: "Deleted 3 failed jobs at least 24 hours old." or
+/// "Nothing to delete: no failed jobs at least 24 hours old." (`scope` starts with a space, or is
+/// empty).
+pub fn deleted(count: usize, one: &str, many: &str, scope: &str) -> String {
+    match count {
+        0 => format!("Nothing to delete: no {many}{scope}."),
+        1 => format!("Deleted 1 {one}{scope}."),
+        n => format!("Deleted {n} {many}{scope}."),
+    }
+}
+
+/// "24 hours", "1 hour", "0.5 hours".
+pub fn hours(h: f64) -> String {
+    if h == 1.0 {
+        "1 hour".to_string()
+    } else {
+        format!("{h} hours")
+    }
 }

@@ -17,7 +17,7 @@ pub const STORE_ERROR: u8 = 3;
 )]
 pub struct Args {
     /// Queues to check: a,b or conn:a,conn:b.
-    #[arg(value_name = "QUEUES")]
+    #[arg(value_name = "QUEUES", add = crate::commands::complete::with(crate::commands::complete::connection_queues))]
     pub queues: String,
     /// The size (pending + delayed + reserved) at which a queue is in ALERT.
     #[arg(long, default_value_t = 1000, value_name = "N")]

@@ -9,12 +9,14 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct PauseArgs {
     /// [CONNECTION:]QUEUE
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::connection_queues))]
     pub queue: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ResumeArgs {
     /// [CONNECTION:]QUEUE
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::connection_queues))]
     pub queue: String,
 }
 
@@ -38,7 +40,7 @@ pub fn pause(args: PauseArgs, ctx: &Ctx) -> Result<ExitCode> {
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), Some("1"))?;
     ctx.out.done(
         serde_json::json!({"queue": name, "paused": true}),
-        &format!("Job processing on queue [{name}] has been paused."),
+        &format!("Paused {name}: workers take no jobs from it until `queue resume {name}`."),
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -48,7 +50,7 @@ pub fn resume(args: ResumeArgs, ctx: &Ctx) -> Result<ExitCode> {
     store.set_setting(&format!("{PAUSED_PREFIX}{name}"), None)?;
     ctx.out.done(
         serde_json::json!({"queue": name, "paused": false}),
-        &format!("Job processing on queue [{name}] has been resumed."),
+        &format!("Resumed {name}: workers take its jobs again."),
     )?;
     Ok(ExitCode::SUCCESS)
 }

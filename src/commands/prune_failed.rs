@@ -27,7 +27,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "deleted": deleted }))?;
     } else {
-        ctx.out.say(&format!("{deleted} entries deleted."));
+        let scope = format!(" at least {} old", super::hours(args.hours));
+        ctx.out.say(&super::deleted(
+            deleted,
+            "failed job",
+            "failed jobs",
+            &scope,
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

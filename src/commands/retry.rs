@@ -12,7 +12,7 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Failed job uuids, or `all`.
-    #[arg(value_name = "UUID|all")]
+    #[arg(value_name = "UUID|all", add = crate::commands::complete::with(crate::commands::complete::retry_ids))]
     pub ids: Vec<String>,
     #[command(flatten)]
     pub select: Selection,
@@ -76,7 +76,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({ "retried": retried }))?;
     } else if retried.is_empty() {
-        ctx.out.note("No retryable jobs found.");
+        ctx.out.note(&match &selection.queue {
+            _ if selection.is_narrowed() && selection.queue.is_none() => {
+                "Nothing to retry: no failed job matches the selection.".to_string()
+            }
+            Some(q) => format!("Nothing to retry: no failed jobs on queue {q}."),
+            None => "Nothing to retry: no failed jobs.".to_string(),
+        });
     } else {
         for uuid in &retried {
             ctx.out.line(uuid);

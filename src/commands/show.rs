@@ -11,6 +11,7 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The job's uuid.
+    #[arg(add = crate::commands::complete::with(crate::commands::complete::failed_uuids))]
     pub uuid: String,
     /// Show an encrypted job's command, payload and env (needs QUEUE_KEY).
     #[arg(long)]

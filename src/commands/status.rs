@@ -124,7 +124,11 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<ExitCode> {
                     w.name.clone(),
                     w.host.clone(),
                     w.pid.to_string(),
-                    w.queues.join(","),
+                    w.queues
+                        .iter()
+                        .map(|q| format!("{}:{q}", target.connection))
+                        .collect::<Vec<_>>()
+                        .join(","),
                     format!("{}/{}", w.jobs.len(), w.concurrency),
                     humanize_ms(now - w.started_at),
                     format!("{} ago", humanize_ms(now - w.last_seen_at)),

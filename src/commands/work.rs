@@ -21,7 +21,7 @@ pub struct CommonFlags {
     #[arg(id = "worker_connection", value_name = "CONNECTION")]
     pub connection: Option<String>,
     /// Queues in priority order: a,b (default: the connection's queue).
-    #[arg(long, value_name = "a,b")]
+    #[arg(long, value_name = "a,b", add = crate::commands::complete::with(crate::commands::complete::queues))]
     pub queue: Option<String>,
     /// Seconds to wait when no job is available (fractions allowed).
     #[arg(long, default_value = "3", value_name = "S")]
@@ -167,8 +167,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let mut store = ctx.open_waiting(&target)?;
     if !ctx.out.json && !ctx.out.quiet && ctx.out.verbose {
         crate::output::error_line(&format!(
-            "Processing jobs from the [{}] queue(s) of {}.",
-            opts.queues.join(","),
+            "Processing jobs from {} ({}).",
+            opts.queues
+                .iter()
+                .map(|q| format!("{}:{q}", target.connection))
+                .collect::<Vec<_>>()
+                .join(", "),
             target.location.describe()
         ));
     }
@@ -373,7 +377,7 @@ impl Reporter for WorkLines {
         }
         let name = if self.out.verbose {
             format!(
-                "{} [{} {}@{} attempt {}]",
+                "{} [{} {}:{} attempt {}]",
                 job.payload.display_name, job.uuid, self.connection, job.queue, job.attempts
             )
         } else {

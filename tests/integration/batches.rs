@@ -941,7 +941,10 @@ fn prune_batches_deletes_old_finished_unfinished_and_cancelled_batches() {
     // The default keeps finished batches for 24 hours.
     assert_eq!(prune(&env, &[]), (0, 0, 0));
     let out = env.ok(&["prune-batches"]);
-    assert_eq!(out.trim(), "0 entries deleted.");
+    assert_eq!(
+        out.trim(),
+        "Nothing to delete: no batches finished at least 24 hours ago."
+    );
     assert_eq!(batch_ids(&env).len(), 4);
 
     // --hours 11: only the batch finished at t0.
@@ -964,7 +967,10 @@ fn prune_batches_deletes_old_finished_unfinished_and_cancelled_batches() {
     // --unfinished: created more than H hours ago and not finished.
     assert_eq!(prune(&env, &["--unfinished", "13"]), (0, 0, 0));
     let out = env.ok(&["prune-batches", "--unfinished", "11"]);
-    assert!(out.contains("1 unfinished entries deleted."), "{out}");
+    assert!(
+        out.contains("Deleted 1 unfinished batch created at least 11 hours ago."),
+        "{out}"
+    );
     assert_eq!(batch_ids(&env), std::slice::from_ref(&recent));
 
     // A day after it finished (at t0 + 10h), the last one goes too.

@@ -421,7 +421,7 @@ fn fail_past_its_window(env: &TestEnv, until: &str) -> String {
         "test -e ok",
     ]);
     drain(env, &[]);
-    assert_eq!(env.show(&uuid)["attempts"], 1);
+    assert_eq!(env.show(&uuid)["attempt_count"], 1);
     env.advance(Duration::from_secs(60));
     drain(env, &[]);
     assert_eq!(env.state(&uuid), "failed");

@@ -16,6 +16,7 @@ mod generated;
 mod generators;
 mod middleware;
 mod named;
+mod polish;
 mod scripts;
 mod security;
 mod stores;

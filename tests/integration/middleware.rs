@@ -654,7 +654,7 @@ fn overlap_release_after_brings_a_held_back_job_back_after_its_delay_and_dont_re
     ]);
     wait_until(LIMIT, "the job to be held back", || {
         let job = env.show(&later);
-        job["state"] == "delayed" && job["attempts"] == 1
+        job["state"] == "delayed" && job["attempt_count"] == 1
     });
     let available = rfc3339_ms(&env.show(&later)["available_at"]);
     assert!(
@@ -714,7 +714,7 @@ fn overlap_expire_after_lets_the_lock_lapse_while_its_holder_runs() {
         "waiter-ran",
     ]);
     wait_until(LIMIT, "the waiter to be held back", || {
-        env.show(&waiter)["attempts"] == 1
+        env.show(&waiter)["attempt_count"] == 1
     });
     env.advance(secs(21));
     wait_until(LIMIT, "the waiter to run", || env.state(&waiter) == "done");
