@@ -436,7 +436,7 @@ fn retry_counts_a_relative_retry_until_again_from_the_retry() {
     let before = now_ms(&env);
     env.ok(&["retry", &uuid]);
     let job = env.show(&uuid);
-    let until = job["payload"]["retryUntil"].as_i64().unwrap();
+    let until = job["payload"]["retry_until"].as_i64().unwrap();
     assert!(
         until >= before + 10_000 && until <= now_ms(&env) + 10_000,
         "{job:#}"

@@ -10,7 +10,7 @@ fn usage_lines_do_not_show_flags_the_environment_gave() {
     for (args, usage) in [
         (&["show"][..], "Usage: queue show <UUID>"),
         (&["batch-show"][..], "Usage: queue batch-show"),
-        (&["forget"][..], "Usage: queue forget <UUID>"),
+        (&["logs"][..], "Usage: queue logs <UUID>"),
         (&["pause"][..], "Usage: queue pause <QUEUE>"),
     ] {
         let out = env
