@@ -112,6 +112,28 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// The readable jobs of claimed rows, added to `jobs`; the rows that cannot be read go to
+    /// failed jobs, each in its own transaction. True when there was such a row.
+    fn take_claimed(
+        &mut self,
+        rows: Vec<hot::ClaimedRow>,
+        now_ms: i64,
+        jobs: &mut Vec<Reserved>,
+    ) -> Result<bool> {
+        let mut unreadable = false;
+        for job in hot::reserved(rows) {
+            match job {
+                Ok(job) => jobs.push(job),
+                Err(bad) => {
+                    unreadable = true;
+                    let options = self.options.clone();
+                    self.write_at(now_ms, |v| lifecycle::fail_unreadable(v, &bad, &options))?;
+                }
+            }
+        }
+        Ok(unreadable)
+    }
+
     /// Run a read-only query, retrying while the database is busy.
     fn read<T>(&self, mut f: impl FnMut(&Connection) -> Result<T>) -> Result<T> {
         loop {
@@ -189,8 +211,16 @@ impl Store for SqliteStore {
     }
 
     fn claim_many(&mut self, claim: &Claim<'_>, limit: usize) -> Result<Vec<Reserved>> {
-        let rows = self.write(|tx| hot::claim_rows(tx, claim, limit))?;
-        hot::reserved(rows)
+        let mut jobs = Vec::new();
+        // Rows that cannot be read go to failed jobs, each in its own transaction, and the
+        // claim is made again for the places they took.
+        while jobs.len() < limit {
+            let rows = self.write(|tx| hot::claim_rows(tx, claim, limit - jobs.len()))?;
+            if !self.take_claimed(rows, claim.now_ms, &mut jobs)? {
+                break;
+            }
+        }
+        Ok(jobs)
     }
 
     fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
@@ -260,7 +290,13 @@ impl Store for SqliteStore {
             };
             Ok((finished, rows))
         })?;
-        Ok((finished, hot::reserved(rows)?))
+        let mut jobs = Vec::new();
+        if let Some((claim, limit)) = next {
+            if self.take_claimed(rows, now_ms, &mut jobs)? && jobs.len() < limit {
+                jobs.extend(self.claim_many(claim, limit - jobs.len())?);
+            }
+        }
+        Ok((finished, jobs))
     }
 
     fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool> {
