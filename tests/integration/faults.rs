@@ -722,3 +722,69 @@ fn one_shot_commands_wait_for_a_restarting_postgres() {
     assert!(stderr.contains("gave up after 1s"), "{stderr}");
     cluster.start_server(cluster.port());
 }
+
+/// Poison rows: a job row the worker cannot read (not JSON; JSON of a shape it does not know)
+/// goes to failed jobs with the reason, the worker drains the good jobs around it and exits 0,
+/// and `show`, `jobs` and `failed` show it.
+#[test]
+fn unreadable_rows_go_to_failed_jobs_and_the_worker_goes_on() {
+    let env = TestEnv::new();
+    let good: Vec<String> = (0..3)
+        .map(|i| env.dispatch(&["--", "echo", &format!("good {i}")]))
+        .collect();
+    let not_json = env.dispatch(&["--", "echo", "never"]);
+    let unknown = env.dispatch(&["--", "echo", "never either"]);
+    let last = env.dispatch(&["--", "echo", "last"]);
+    for (uuid, payload) in [
+        (&not_json, "{this is not json"),
+        (&unknown, r#"{"version": 99, "from": "another program"}"#),
+    ] {
+        env.sql(
+            "UPDATE jobs SET payload = $1 WHERE uuid = $2",
+            &[payload, uuid.as_str()],
+        );
+    }
+    // Still queued: shown and listed, with the reason.
+    let job = env.show(&not_json);
+    assert_eq!(job["state"], "pending", "{job}");
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("unreadable payload: "),
+        "{job}"
+    );
+    assert!(env.ok(&["jobs"]).contains(&not_json[..8]));
+
+    let out = drain(&env, &[]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    for uuid in good.iter().chain([&last]) {
+        assert_eq!(env.state(uuid), "done", "{uuid}");
+    }
+    let failed = env.json(&["failed"]);
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    for uuid in [&not_json, &unknown] {
+        let row = failed.iter().find(|f| f["uuid"] == **uuid).unwrap();
+        assert!(
+            row["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("unreadable payload: "),
+            "{row}"
+        );
+        assert_eq!(env.state(uuid), "failed");
+    }
+    let listing = env.ok(&["failed"]);
+    assert!(listing.contains("unreadable payload"), "{listing}");
+    assert!(
+        failed.iter().any(|f| f["payload"] == "{this is not json"),
+        "the raw payload is kept as text: {failed:?}"
+    );
+    env.ok(&["jobs"]);
+}

@@ -294,7 +294,10 @@ pub(super) fn unreadable_rows_go_to_failed_jobs_and_the_claim_goes_on(env: &Env)
 
     // A busy worker's fused end-and-claim goes past one too.
     let held = env.claim(s.as_mut(), &["default"], "w").unwrap();
-    assert_eq!(held.uuid, ids[5], "the next good job, past the unreadable row");
+    assert_eq!(
+        held.uuid, ids[5],
+        "the next good job, past the unreadable row"
+    );
     let mut endings = vec![Ending {
         job: &held,
         output: "",
