@@ -388,18 +388,18 @@ fn an_encrypted_jobs_output_is_sealed() {
 // ---------------------------------------------------------------------------------------------
 // A PostgreSQL cluster of the test's own (not the shared server), to restart at will.
 
-struct Cluster {
+pub(crate) struct Cluster {
     _dir: tempfile::TempDir,
-    data: PathBuf,
+    pub(crate) data: PathBuf,
     bin: PathBuf,
-    as_postgres: bool,
-    url: String,
+    pub(crate) as_postgres: bool,
+    pub(crate) url: String,
 }
 
 impl Cluster {
     /// initdb + pg_ctl start on a free port. None (with a note) when PostgreSQL's server
     /// binaries are not installed, unless QUEUE_REQUIRE_POSTGRES=1.
-    fn start() -> Option<Cluster> {
+    pub(crate) fn start() -> Option<Cluster> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
             .and_then(|versions| {
@@ -516,7 +516,7 @@ impl Cluster {
     }
 
     /// `pg_ctl restart -m fast` (its server writes to the log, not to our pipe).
-    fn restart(&self) {
+    pub(crate) fn restart(&self) {
         let log = self.data.parent().unwrap().join("log");
         self.pg(
             "pg_ctl",
