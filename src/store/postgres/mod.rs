@@ -49,7 +49,7 @@ mod tx;
 mod url;
 mod verbs;
 
-pub use url::parse_url;
+pub use url::{connect_timeout_of, parse_url};
 
 use super::{
     Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,

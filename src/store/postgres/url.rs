@@ -76,6 +76,14 @@ pub fn parse_url(url: &str) -> Result<(Target, String)> {
     Ok((Target { config, tls }, format!("{host}:{port}/{db}")))
 }
 
+/// The URL's `connect_timeout`, if it gives one (its TLS parameters are not looked at).
+pub fn connect_timeout_of(url: &str) -> Option<Duration> {
+    let (rest, _, _) = tls::take_ssl_params(url).ok()?;
+    rest.parse::<Config>()
+        .ok()
+        .and_then(|c| c.get_connect_timeout().copied())
+}
+
 /// A new connection; the error says where and what to check.
 pub(super) fn connect(target: &Target, place: &str) -> Result<Client> {
     let connected = match target.tls.connector() {

@@ -87,6 +87,13 @@ impl SqliteStore {
             match attempt {
                 Err(e) if is_busy(&e) => continue,
                 Err(e) if is_read_only(&e) => return Err(schema::read_only_error(&self.path)),
+                // Still a rusqlite error underneath, so that workers ride it out.
+                Err(e) if is_code(&e, ErrorCode::DiskFull) => {
+                    return Err(e.context(format!(
+                        "cannot write the store {}: its disk is full, free some space on it",
+                        self.path.display()
+                    )))
+                }
                 other => return other,
             }
         }
@@ -151,6 +158,15 @@ fn is_busy(e: &anyhow::Error) -> bool {
             cause.downcast_ref::<rusqlite::Error>(),
             Some(rusqlite::Error::SqliteFailure(f, _))
                 if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        )
+    })
+}
+
+fn is_code(e: &anyhow::Error, code: ErrorCode) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _)) if f.code == code
         )
     })
 }
