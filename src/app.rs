@@ -95,12 +95,17 @@ impl Ctx {
 
     /// Open an existing store for a command that only reads it: never creates one (a missing
     /// SQLite file is "no store at PATH"), and works on a file this user may only read.
+    /// Retried like `open` while the store is unavailable.
     pub fn open_existing(&self, target: &Target) -> Result<Box<dyn Store>> {
-        crate::store::open_existing(
-            &target.location,
-            target.store_options(),
-            Arc::clone(&self.clock),
-        )
+        let timeout = crate::store::connect_timeout(&target.location);
+        let store = crate::store::retry_unavailable(timeout, || {
+            crate::store::open_existing(
+                &target.location,
+                target.store_options(),
+                Arc::clone(&self.clock),
+            )
+        })?;
+        Ok(Box::new(crate::store::Retrying::new(store, timeout)))
     }
 
     /// Resolve the target and open its existing store, for a command that only reads.
