@@ -550,3 +550,35 @@ pub fn run_now(v: &mut dyn Verbs, uuid: &str) -> Result<bool> {
     v.wake(&job.queue);
     Ok(true)
 }
+
+/// A claimed row whose payload the worker cannot read (it does not parse, or has a shape this
+/// version does not know) goes to failed jobs with the reason, its payload kept as the text it
+/// is, so that one bad row cannot stop the queue; the claim goes on with the other jobs. False
+/// when the reservation is gone already.
+pub fn fail_unreadable(
+    v: &mut dyn Verbs,
+    job: &super::rows::Unreadable,
+    options: &StoreOptions,
+) -> Result<bool> {
+    let Some(row) = v.attempt_row(job.id, &job.token)? else {
+        return Ok(false);
+    };
+    v.delete_job(job.id)?;
+    let now = v.now();
+    if !options.discard_failed {
+        v.insert_failed(&FailedRow {
+            uuid: &job.uuid,
+            connection: &options.connection,
+            queue: &job.queue,
+            name: &row.name,
+            payload: &row.payload,
+            exception: &job.reason,
+            attempts: job.attempts,
+            exceptions: job.exceptions,
+            failed_at: now,
+        })?;
+    }
+    // Waiters (`queue wait`) hear of the failure at once.
+    v.wake(&job.queue);
+    Ok(true)
+}

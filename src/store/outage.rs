@@ -95,11 +95,9 @@ fn sqlite_unavailable(e: &rusqlite::Error) -> bool {
 /// URL's `connect_timeout=S`, else 10 s.
 pub fn connect_timeout(location: &Location) -> Duration {
     match location {
-        Location::Postgres(url) => url
-            .parse::<::postgres::Config>()
-            .ok()
-            .and_then(|c| c.get_connect_timeout().copied())
-            .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        Location::Postgres(url) => {
+            super::postgres::connect_timeout_of(url).unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+        }
         Location::Sqlite(_) => DEFAULT_CONNECT_TIMEOUT,
     }
 }
@@ -394,5 +392,9 @@ mod tests {
         assert_eq!(connect_timeout(&pg), Duration::from_secs(3));
         let pg = Location::Postgres("postgres://u@h/db".into());
         assert_eq!(connect_timeout(&pg), DEFAULT_CONNECT_TIMEOUT);
+        let pg = Location::Postgres(
+            "postgres://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem&connect_timeout=4".into(),
+        );
+        assert_eq!(connect_timeout(&pg), Duration::from_secs(4));
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{
     AttemptExit, AttemptView, BatchView, Controls, FailedJob, JobSummary, JobView, QueueStats,
-    WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
+    Reserved, WorkerInfo, MAINTENANCE_KEY, PAUSED_PREFIX, RESTART_KEY,
 };
 use crate::clock::format_rfc3339;
 use crate::domain::batch::Counts;
@@ -15,6 +15,62 @@ use std::collections::BTreeMap;
 /// A stored payload, parsed; the error names the job.
 pub fn parse_payload(raw: &str, uuid: &str) -> Result<Payload> {
     serde_json::from_str(raw).with_context(|| format!("job {uuid} has an unreadable payload"))
+}
+
+/// A claimed row's payload, or why the worker cannot read it (the row then goes to failed
+/// jobs with this reason instead of stopping the worker).
+pub fn claimed_payload(raw: &str) -> std::result::Result<Payload, String> {
+    serde_json::from_str(raw).map_err(|e| format!("unreadable payload: {e}"))
+}
+
+/// A claimed job, or a row whose payload does not parse (with the reason).
+pub type ClaimedJob = std::result::Result<Reserved, Unreadable>;
+
+/// A claimed row the worker cannot read: it is moved to failed jobs (`lifecycle::fail_unreadable`)
+/// and the claim returns the others.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub id: i64,
+    pub token: String,
+    pub uuid: String,
+    pub queue: String,
+    pub attempts: i64,
+    pub exceptions: u32,
+    /// "unreadable payload: <serde error>".
+    pub reason: String,
+}
+
+/// A claimed row, its payload parsed: a job to run, or an unreadable row.
+pub fn claimed_job(
+    id: i64,
+    uuid: String,
+    queue: String,
+    attempts: i64,
+    exceptions: u32,
+    token: String,
+    raw: &str,
+) -> ClaimedJob {
+    match claimed_payload(raw) {
+        Ok(payload) => Ok(Reserved {
+            id,
+            uuid,
+            queue,
+            attempts,
+            exceptions,
+            token,
+            payload,
+            exit: Default::default(),
+        }),
+        Err(reason) => Err(Unreadable {
+            id,
+            token,
+            uuid,
+            queue,
+            attempts,
+            exceptions,
+            reason,
+        }),
+    }
 }
 
 /// Which table a job was found in.
@@ -59,7 +115,18 @@ pub struct ShowRow {
 
 /// The job of a `show` row, its state as of `now` (on the store's clock).
 pub fn job_view(row: ShowRow, uuid: &str, now: i64, connection: &str) -> Result<JobView> {
-    let payload = parse_payload(&row.payload, uuid)?;
+    let mut row = row;
+    // A row whose payload cannot be read is shown as far as it can be: its payload as the text
+    // it is, and why it cannot run.
+    let payload = match claimed_payload(&row.payload) {
+        Ok(payload) => payload,
+        Err(reason) => {
+            if row.error.is_none() {
+                row.error = Some(reason);
+            }
+            unreadable_payload(uuid, &row)
+        }
+    };
     let state = match (row.table, row.reserved_at, row.available_at) {
         (Table::Failed, ..) => JobState::Failed,
         (Table::Finished, ..) => JobState::Done,
@@ -85,6 +152,34 @@ pub fn job_view(row: ShowRow, uuid: &str, now: i64, connection: &str) -> Result<
         output: row.output,
         payload,
     })
+}
+
+/// What `show` gives for a payload that does not parse: the row's own columns, and the stored
+/// text as its data.
+fn unreadable_payload(uuid: &str, row: &ShowRow) -> Payload {
+    Payload {
+        uuid: uuid.into(),
+        display_name: row.name.clone(),
+        command: crate::domain::job::JobCommand::Argv(Vec::new()),
+        data: serde_json::Value::String(row.payload.clone()),
+        env: Default::default(),
+        cwd: String::new(),
+        max_tries: None,
+        max_exceptions: None,
+        fail_on_timeout: false,
+        backoff: None,
+        timeout: None,
+        retry_until: None,
+        retry_window: None,
+        created_at: row.created_at.unwrap_or(0),
+        delay: None,
+        unique: None,
+        middleware: Default::default(),
+        secret: None,
+        chained: Vec::new(),
+        chain_catch: None,
+        batch_id: None,
+    }
 }
 
 /// Counts of one queue from one table (the jobs table, or failed_jobs for `failed`).

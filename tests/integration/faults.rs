@@ -388,18 +388,18 @@ fn an_encrypted_jobs_output_is_sealed() {
 // ---------------------------------------------------------------------------------------------
 // A PostgreSQL cluster of the test's own (not the shared server), to restart at will.
 
-struct Cluster {
+pub(crate) struct Cluster {
     _dir: tempfile::TempDir,
-    data: PathBuf,
+    pub(crate) data: PathBuf,
     bin: PathBuf,
-    as_postgres: bool,
-    url: String,
+    pub(crate) as_postgres: bool,
+    pub(crate) url: String,
 }
 
 impl Cluster {
     /// initdb + pg_ctl start on a free port. None (with a note) when PostgreSQL's server
     /// binaries are not installed, unless QUEUE_REQUIRE_POSTGRES=1.
-    fn start() -> Option<Cluster> {
+    pub(crate) fn start() -> Option<Cluster> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
             .and_then(|versions| {
@@ -516,7 +516,7 @@ impl Cluster {
     }
 
     /// `pg_ctl restart -m fast` (its server writes to the log, not to our pipe).
-    fn restart(&self) {
+    pub(crate) fn restart(&self) {
         let log = self.data.parent().unwrap().join("log");
         self.pg(
             "pg_ctl",
@@ -721,4 +721,221 @@ fn one_shot_commands_wait_for_a_restarting_postgres() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("gave up after 1s"), "{stderr}");
     cluster.start_server(cluster.port());
+}
+
+/// Poison rows: a job row the worker cannot read (not JSON; JSON of a shape it does not know)
+/// goes to failed jobs with the reason, the worker drains the good jobs around it and exits 0,
+/// and `show`, `jobs` and `failed` show it.
+#[test]
+fn unreadable_rows_go_to_failed_jobs_and_the_worker_goes_on() {
+    let env = TestEnv::new();
+    let good: Vec<String> = (0..3)
+        .map(|i| env.dispatch(&["--", "echo", &format!("good {i}")]))
+        .collect();
+    let not_json = env.dispatch(&["--", "echo", "never"]);
+    let unknown = env.dispatch(&["--", "echo", "never either"]);
+    let last = env.dispatch(&["--", "echo", "last"]);
+    for (uuid, payload) in [
+        (&not_json, "{this is not json"),
+        (&unknown, r#"{"version": 99, "from": "another program"}"#),
+    ] {
+        env.sql(
+            "UPDATE jobs SET payload = $1 WHERE uuid = $2",
+            &[payload, uuid.as_str()],
+        );
+    }
+    // Still queued: shown and listed, with the reason.
+    let job = env.show(&not_json);
+    assert_eq!(job["state"], "pending", "{job}");
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("unreadable payload: "),
+        "{job}"
+    );
+    assert!(env.ok(&["jobs"]).contains(&not_json[..8]));
+
+    let out = drain(&env, &[]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    for uuid in good.iter().chain([&last]) {
+        assert_eq!(env.state(uuid), "done", "{uuid}");
+    }
+    let failed = env.json(&["failed"]);
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    for uuid in [&not_json, &unknown] {
+        let row = failed.iter().find(|f| f["uuid"] == **uuid).unwrap();
+        assert!(
+            row["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("unreadable payload: "),
+            "{row}"
+        );
+        assert_eq!(env.state(uuid), "failed");
+    }
+    let listing = env.ok(&["failed"]);
+    assert!(listing.contains("unreadable payload"), "{listing}");
+    assert!(
+        failed.iter().any(|f| f["payload"] == "{this is not json"),
+        "the raw payload is kept as text: {failed:?}"
+    );
+    env.ok(&["jobs"]);
+}
+
+/// A tmpfs of the test's own, unmounted when the test ends (also on failure).
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// None (with a note) when not root or the mount fails.
+    fn mount(at: PathBuf, size: &str) -> Option<Tmpfs> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: mounting a small tmpfs needs root");
+            return None;
+        }
+        std::fs::create_dir_all(&at).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => Some(Tmpfs(at)),
+            Ok(out) => {
+                eprintln!("skipped: cannot mount a tmpfs: {}", text(&out.stderr));
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: cannot run mount: {e}");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).output();
+    }
+}
+
+/// Fill the file system of `path` up: write `path` until the disk says it is full.
+fn fill(path: &Path) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).unwrap();
+    let chunk = vec![0u8; 16 * 1024];
+    while file.write_all(&chunk).is_ok() {}
+    let _ = file.sync_all();
+}
+
+/// A SQLite store on a small file system that fills up: dispatches fail with one clear line
+/// (exit 1), a worker running a job meanwhile rides it out and records the job's success once
+/// space is freed, nothing dispatched before is lost, and the file passes integrity_check.
+#[test]
+fn a_full_disk_fails_dispatches_clearly_and_loses_nothing() {
+    let env = TestEnv::new();
+    if env.skip_on_postgres("a SQLite file on a full disk") {
+        return;
+    }
+    let Some(disk) = Tmpfs::mount(env.path().join("small"), "4m") else {
+        return;
+    };
+    let db = disk.0.join("queue.sqlite").display().to_string();
+    let q = |args: &[&str]| {
+        let mut all = vec!["--database", db.as_str()];
+        all.extend_from_slice(args);
+        all.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |args: &[&str]| {
+        let all = q(args);
+        env.run(&all.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let go = env.path().join("go");
+    let ended = env.path().join("ended");
+    let script = format!(
+        "while [ ! -e {go} ]; do sleep 0.02; done; touch {ended}; echo finished",
+        go = go.display(),
+        ended = ended.display()
+    );
+    let slow = text(&run(&["dispatch", "--", "sh", "-c", &script]).stdout)
+        .trim()
+        .to_string();
+    let mut before: Vec<String> = (0..20)
+        .map(|i| {
+            let out = run(&["dispatch", "--", "echo", &i.to_string()]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            text(&out.stdout).trim().to_string()
+        })
+        .collect();
+    let all = q(&["work", "--stop-when-empty", "--sleep", "0.05"]);
+    let worker = env.spawn(&all.iter().map(String::as_str).collect::<Vec<_>>());
+    let state = |uuid: &str| {
+        let out = run(&["--json", "show", uuid]);
+        let job: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        job["state"].as_str().unwrap_or("").to_string()
+    };
+    wait_until(secs(20), "the slow job runs", || state(&slow) == "reserved");
+
+    // The disk fills up; dispatches of big payloads go in until one fails, with one line.
+    fill(&disk.0.join("filler"));
+    let big = format!("{{\"x\": \"{}\"}}", "a".repeat(100_000));
+    let mut refused = None;
+    for _ in 0..40 {
+        let out = run(&["dispatch", "--payload", &big, "--", "true"]);
+        if out.status.success() {
+            before.push(text(&out.stdout).trim().to_string());
+        } else {
+            refused = Some(out);
+            break;
+        }
+    }
+    let refused = refused.expect("a dispatch on a full disk fails");
+    assert_eq!(refused.status.code(), Some(1));
+    let err = text(&refused.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("its disk is full"), "{err}");
+
+    // The job ends while the disk is full: the worker cannot record it, and does not exit.
+    std::fs::write(&go, "").unwrap();
+    wait_until(secs(20), "the slow job ends", || ended.exists());
+    let mut worker = worker;
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "the worker rides it out"
+    );
+
+    // Space comes back: the success is recorded, everything else runs, the worker exits 0.
+    std::fs::remove_file(disk.0.join("filler")).unwrap();
+    let out = wait_exit(worker, secs(60));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("the store is unavailable") && said.contains("available again"),
+        "the worker met the full disk: {said}"
+    );
+    let show = run(&["--json", "show", &slow]);
+    let job: Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(job["state"], "done", "a healthy job is not failed: {job}");
+    assert_eq!(job["output"], "finished\n", "{job}");
+    for uuid in &before {
+        assert_eq!(state(uuid), "done", "{uuid} was not lost");
+    }
+    let failed = run(&["--json", "failed"]);
+    assert_eq!(text(&failed.stdout).trim(), "[]");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }

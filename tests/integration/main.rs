@@ -21,6 +21,7 @@ mod scripts;
 mod security;
 mod stores;
 mod supervisor;
+mod tls;
 mod unique;
 mod work;
 mod workers;

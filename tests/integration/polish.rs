@@ -45,7 +45,12 @@ fn queues_are_written_connection_colon_queue() {
         all.contains(&format!("[{uuid} default:emails attempt 1]")),
         "{all}"
     );
-    assert!(!all.contains('@'), "{all}");
+    // (The store's own URL may hold an `@`, as a PostgreSQL one does: only the job lines count.)
+    let job_lines = all.lines().filter(|l| l.contains("attempt 1]"));
+    assert!(
+        job_lines.clone().count() > 0 && job_lines.clone().all(|l| !l.contains('@')),
+        "{all}"
+    );
     let out = env.ok(&["pause", "emails"]);
     assert!(out.starts_with("Paused default:emails:"), "{out}");
     let out = env.ok(&["resume", "emails"]);

@@ -124,3 +124,72 @@ fn pause_and_resume_reach_an_idle_worker_at_once() {
     let out = wait_exit(worker, secs(20));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// Another application's SQLite file (tables, no queue schema) is refused by every command
+/// with one line, untouched; `queue migrate` adds the queue's tables when asked, and then it
+/// is a store like any other, the application's tables kept.
+#[test]
+fn another_applications_sqlite_file_is_refused_until_migrated_explicitly() {
+    let env = TestEnv::new();
+    if env.skip_on_postgres("a SQLite file of another application") {
+        return;
+    }
+    let app = env.path().join("app.db");
+    {
+        let conn = rusqlite::Connection::open(&app).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+             INSERT INTO users (name) VALUES ('ann');",
+        )
+        .unwrap();
+    }
+    let tables = || -> Vec<String> {
+        let conn = rusqlite::Connection::open(&app).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        let names = stmt.query_map([], |r| r.get(0)).unwrap();
+        names.collect::<Result<_, _>>().unwrap()
+    };
+    let database = app.display().to_string();
+    let commands: &[&[&str]] = &[
+        &["status"],
+        &["dispatch", "--", "true"],
+        &["work", "--stop-when-empty"],
+        &["failed"],
+        &["jobs"],
+        &["batches"],
+        &["retry", "all"],
+    ];
+    for args in commands {
+        let mut all = vec!["--database", database.as_str()];
+        all.extend_from_slice(args);
+        let stderr = env.fails(&all, 1);
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.contains("has tables of another application and no queue schema: run `queue migrate` to add the queue's tables to it, or choose another --database"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(tables(), vec!["users".to_string()], "nothing was added");
+
+    env.ok(&["--database", &database, "migrate"]);
+    let uuid = env.ok(&["--database", &database, "dispatch", "--", "true"]);
+    let out = env.run(&["--database", &database, "work", "--stop-when-empty"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let job = env.json(&["--database", &database, "show", uuid.trim()]);
+    assert_eq!(job["state"], "done", "{job}");
+    assert!(tables().contains(&"users".to_string()));
+    assert!(tables().contains(&"jobs".to_string()));
+
+    // A new, empty file is still a new store, migrated at once.
+    let fresh = env.path().join("fresh.db");
+    std::fs::File::create(&fresh).unwrap();
+    env.ok(&[
+        "--database",
+        &fresh.display().to_string(),
+        "dispatch",
+        "--",
+        "true",
+    ]);
+}

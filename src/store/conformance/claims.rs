@@ -256,3 +256,83 @@ pub(super) fn the_worker_registry(env: &Env) {
     env.advance(61_000);
     assert!(s.workers(env.now()).unwrap().is_empty());
 }
+
+pub(super) fn unreadable_rows_go_to_failed_jobs_and_the_claim_goes_on(env: &Env) {
+    let mut s = env.open();
+    let jobs: Vec<NewJob> = (0..7).map(|_| env.job("default")).collect();
+    s.enqueue(&jobs, env.now()).unwrap();
+    let ids = uuids(&jobs);
+    // Not JSON; JSON of a shape this version does not know; and one left queued for `show`.
+    let not_json = "{not json";
+    let unknown = r#"{"version": 99, "job": "elsewhere"}"#;
+    env.set_payload(&ids[1], not_json);
+    env.set_payload(&ids[2], unknown);
+    env.set_payload(&ids[4], not_json);
+    env.set_payload(&ids[6], not_json);
+
+    // Still queued, it is shown with the reason, and listed.
+    let view = s.show(&ids[6], env.now()).unwrap().unwrap();
+    assert_eq!(view.state, JobState::Pending);
+    assert!(view.error.unwrap().starts_with("unreadable payload: "));
+    let everything = JobQuery {
+        page: 100,
+        ..JobQuery::default()
+    };
+    let listed = s.list_jobs(&everything, env.now()).unwrap();
+    assert!(listed.iter().any(|j| j.uuid == ids[6]));
+
+    let queues = vec!["default".to_string()];
+    let claim = Claim {
+        queues: &queues,
+        worker_id: "w",
+        now_ms: env.now(),
+        lease_ms: LEASE,
+    };
+    let got = s.claim_many(&claim, 2).unwrap();
+    let got: Vec<String> = got.iter().map(|r| r.uuid.clone()).collect();
+    assert_eq!(got, vec![ids[0].clone(), ids[3].clone()], "the good jobs");
+
+    // A busy worker's fused end-and-claim goes past one too.
+    let held = env.claim(s.as_mut(), &["default"], "w").unwrap();
+    assert_eq!(
+        held.uuid, ids[5],
+        "the next good job, past the unreadable row"
+    );
+    let mut endings = vec![Ending {
+        job: &held,
+        output: "",
+        decide: Box::new(|_| Verdict {
+            decision: Decision::Complete,
+            threw: false,
+        }),
+    }];
+    let (_, claimed) = s
+        .finish_and_claim(&mut endings, env.now(), Some((&claim, 1)))
+        .unwrap();
+    drop(endings);
+    assert!(claimed.is_empty(), "only the unreadable row was left");
+
+    let failed = s.failed_jobs(None).unwrap();
+    for (uuid, raw) in [
+        (&ids[1], not_json),
+        (&ids[2], unknown),
+        (&ids[4], not_json),
+        (&ids[6], not_json),
+    ] {
+        let f = failed
+            .iter()
+            .find(|f| &f.uuid == uuid)
+            .unwrap_or_else(|| panic!("{uuid} is in failed jobs"));
+        assert!(
+            f.error.starts_with("unreadable payload: "),
+            "the reason: {}",
+            f.error
+        );
+        let kept = serde_json::from_str(raw).unwrap_or(serde_json::Value::String(raw.into()));
+        assert_eq!(f.payload, kept, "kept as it was");
+        assert_eq!((f.queue.as_str(), f.attempts), ("default", 1));
+        assert_eq!(state(env, s.as_mut(), uuid), Some(JobState::Failed));
+    }
+    assert_eq!(failed.len(), 4);
+    assert!(env.claim(s.as_mut(), &["default"], "w").is_none());
+}

@@ -107,6 +107,33 @@ impl Env {
         self.clock.now_ms()
     }
 
+    /// Overwrite a queued job's stored payload behind the store's back (a row the worker
+    /// cannot read: written by hand, by another version, or damaged).
+    fn set_payload(&self, uuid: &str, payload: &str) {
+        match &self.at {
+            Where::Sqlite(dir) => {
+                let conn = rusqlite::Connection::open(dir.path().join("q.sqlite")).unwrap();
+                let n = conn
+                    .execute(
+                        "UPDATE jobs SET payload = ?2 WHERE uuid = ?1",
+                        rusqlite::params![uuid, payload],
+                    )
+                    .unwrap();
+                assert_eq!(n, 1);
+            }
+            Where::Postgres(db) => {
+                let mut client = ::postgres::Client::connect(&db.url, ::postgres::NoTls).unwrap();
+                let n = client
+                    .execute(
+                        "UPDATE jobs SET payload = $2 WHERE uuid = $1",
+                        &[&uuid, &payload],
+                    )
+                    .unwrap();
+                assert_eq!(n, 1);
+            }
+        }
+    }
+
     fn advance(&self, ms: i64) {
         self.clock.0.fetch_add(ms, Ordering::SeqCst);
     }
@@ -304,6 +331,7 @@ conformance! {
         an_expired_lease_is_rescued_as_a_new_attempt,
         heartbeats_keep_leases_and_workers_alive,
         the_worker_registry,
+        unreadable_rows_go_to_failed_jobs_and_the_claim_goes_on,
     ],
     endings: [
         finishing_complete_keeps_the_job_for_show,

@@ -20,7 +20,7 @@ use crate::domain::job::NewJob;
 use crate::domain::policy::{failure_text, Decision};
 use crate::store::lifecycle::{self, Serialized};
 use crate::store::migrate;
-use crate::store::rows::parse_payload;
+use crate::store::rows::{claimed_job, ClaimedJob};
 use crate::store::{Claim, Ending, Enqueued, Finished, Intent, Reserved, Store, Verdict};
 use anyhow::{bail, Result};
 use postgres::error::SqlState;
@@ -64,9 +64,14 @@ pub(super) fn claim_many(
         if jobs.len() >= limit {
             break;
         }
-        let want = (limit - jobs.len()) as i64;
-        let rows = store.query(CLAIM, &[queue, &claim.lease_ms, &claim.worker_id, &want])?;
-        jobs.extend(claimed_jobs(rows)?);
+        // A queue is claimed from again for the places of rows that could not be read.
+        loop {
+            let want = (limit - jobs.len()) as i64;
+            let rows = store.query(CLAIM, &[queue, &claim.lease_ms, &claim.worker_id, &want])?;
+            if !store.take_claimed(claimed_jobs(rows), &mut jobs)? || jobs.len() >= limit {
+                break;
+            }
+        }
     }
     Ok(jobs)
 }
@@ -141,9 +146,12 @@ pub(super) fn finish_and_claim(
             .unwrap_or_default()
             .into_iter()
             .collect();
-        let mut jobs = claimed_jobs(rows)?;
-        // Later queues only for what the first could not fill.
-        if jobs.len() < limit && claim.queues.len() > 1 {
+        let mut jobs = Vec::new();
+        if store.take_claimed(claimed_jobs(rows), &mut jobs)? && jobs.len() < limit {
+            // Rows that could not be read took places: claim again, from every queue.
+            jobs.extend(store.claim_many(claim, limit - jobs.len())?);
+        } else if jobs.len() < limit && claim.queues.len() > 1 {
+            // Later queues only for what the first could not fill.
             let rest = Claim {
                 queues: &claim.queues[1..],
                 ..claim.clone()
@@ -172,6 +180,23 @@ enum Step {
 }
 
 impl PostgresStore {
+    /// The readable jobs of a claim, added to `jobs`; the rows that cannot be read go to
+    /// failed jobs, each in its own transaction. True when there was such a row.
+    fn take_claimed(&mut self, claimed: Vec<ClaimedJob>, jobs: &mut Vec<Reserved>) -> Result<bool> {
+        let mut unreadable = false;
+        for job in claimed {
+            match job {
+                Ok(job) => jobs.push(job),
+                Err(bad) => {
+                    unreadable = true;
+                    let options = self.options.clone();
+                    self.write(|tx| lifecycle::fail_unreadable(tx, &bad, &options))?;
+                }
+            }
+        }
+        Ok(unreadable)
+    }
+
     /// Every claimed and finished job leaves dead row versions at the head of the claim index,
     /// which each claim then walks past until they are vacuumed; autovacuum looks only once a
     /// minute, so a busy worker vacuums the jobs table itself now and then (a few ms; skipped
@@ -352,38 +377,29 @@ impl PostgresStore {
     }
 }
 
-/// A claimed job from a claim's row; None for the empty row of `FINISH_AND_CLAIM` that
-/// claimed nothing.
-fn reserved_from_row(row: &Row) -> Result<Option<Reserved>> {
-    let Some(id) = row.get::<_, Option<i64>>("id") else {
-        return Ok(None);
-    };
-    let uuid: String = row.get("uuid");
+/// A claimed job from a claim's row (or the row that cannot be read); None for the empty row
+/// of `FINISH_AND_CLAIM` that claimed nothing.
+fn reserved_from_row(row: &Row) -> Option<ClaimedJob> {
+    let id = row.get::<_, Option<i64>>("id")?;
     let raw: String = row.get("payload");
-    let payload = parse_payload(&raw, &uuid)?;
-    Ok(Some(Reserved {
+    Some(claimed_job(
         id,
-        uuid,
-        queue: row.get("queue"),
-        attempts: row.get("attempts"),
-        exceptions: row.get::<_, i64>("exceptions") as u32,
-        token: row.get::<_, Option<String>>("token").unwrap_or_default(),
-        payload,
-        exit: Default::default(),
-    }))
+        row.get("uuid"),
+        row.get("queue"),
+        row.get("attempts"),
+        row.get::<_, i64>("exceptions") as u32,
+        row.get::<_, Option<String>>("token").unwrap_or_default(),
+        &raw,
+    ))
 }
 
 /// The jobs of a claim's rows, in queue order (RETURNING has none): (available_at, id).
-fn claimed_jobs(mut rows: Vec<Row>) -> Result<Vec<Reserved>> {
+fn claimed_jobs(mut rows: Vec<Row>) -> Vec<ClaimedJob> {
     rows.sort_by_key(|r| {
         (
             r.get::<_, Option<i64>>("available_at").unwrap_or(0),
             r.get::<_, Option<i64>>("id").unwrap_or(0),
         )
     });
-    let mut jobs = Vec::with_capacity(rows.len());
-    for row in &rows {
-        jobs.extend(reserved_from_row(row)?);
-    }
-    Ok(jobs)
+    rows.iter().filter_map(reserved_from_row).collect()
 }

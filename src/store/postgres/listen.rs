@@ -4,12 +4,12 @@
 //! notifications into wake-ups. While that connection is up, the worker's `controls` answers
 //! from its copy until a notification says the settings changed (`Watch`).
 
-use super::url::connect;
+use super::url::{connect, Target};
 use super::{PostgresStore, WAKE_CHANNEL};
 use crate::store::{WakeFn, Wakeups};
 use anyhow::Result;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config};
+use postgres::Client;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -65,7 +65,7 @@ impl Drop for StopOnDrop {
 /// A worker's LISTEN connection: every notification for one of its queues (or for any queue)
 /// becomes a wake-up. A lost connection is made again; meanwhile the worker polls.
 struct Listener {
-    config: Config,
+    config: Target,
     place: String,
     queues: HashSet<String>,
     wake: WakeFn,

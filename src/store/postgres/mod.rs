@@ -44,12 +44,13 @@ mod sql;
 mod tests;
 #[cfg(test)]
 pub(crate) mod tests_support;
+mod tls;
 mod tx;
 mod url;
 mod verbs;
 
 pub use admin::enqueue_in;
-pub use url::parse_url;
+pub use url::{connect_timeout_of, parse_url};
 
 use super::{
     Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,
@@ -60,7 +61,7 @@ use crate::clock::Clock;
 use crate::domain::job::NewJob;
 use crate::store::verbs::Verbs;
 use anyhow::Result;
-use postgres::{Client, Config};
+use postgres::Client;
 use std::sync::Arc;
 
 /// The channel of wake-up notifications; the payload is a queue name, or empty for "any".
@@ -68,7 +69,7 @@ const WAKE_CHANNEL: &str = "queue_wake";
 
 pub struct PostgresStore {
     client: Client,
-    config: Config,
+    config: url::Target,
     /// HOST:PORT/DB, for messages (never the password).
     place: String,
     options: StoreOptions,

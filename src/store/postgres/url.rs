@@ -1,21 +1,57 @@
 //! Reaching the server: a URL parsed into a driver `Config` (with the timeouts and keepalives a
-//! store wants), the `HOST:PORT/DB` every message names it by (never the password), and one
-//! line of text for a driver error. Kept apart so that the tests' database helper and the
-//! LISTEN thread connect exactly as the store does.
+//! store wants) and how to secure the link (`tls`), the `HOST:PORT/DB` every message names it
+//! by (never the password), and one line of text for a driver error. Kept apart so that the
+//! tests' database helper and the LISTEN thread connect exactly as the store does.
 
+use super::tls::{self, Tls};
 use anyhow::{anyhow, Result};
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 use std::time::Duration;
 
+/// Where and how to connect: the driver's `Config`, and the TLS the URL's `sslmode` and
+/// `sslrootcert` ask for (read through `Deref` as the `Config` it wraps).
+#[derive(Clone)]
+pub struct Target {
+    config: Config,
+    tls: Tls,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("config", &self.config)
+            .field("sslmode", &self.tls.mode())
+            .finish()
+    }
+}
+
+impl std::ops::Deref for Target {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.config
+    }
+}
+
+impl std::ops::DerefMut for Target {
+    fn deref_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+}
+
 /// A parsed URL and how messages name it.
-pub fn parse_url(url: &str) -> Result<(Config, String)> {
-    let mut config: Config = url.parse().map_err(|e: postgres::Error| {
+pub fn parse_url(url: &str) -> Result<(Target, String)> {
+    let invalid = |why: String| {
         anyhow!(
-            "invalid PostgreSQL URL {}: {}",
-            crate::store::location::redact_url(url),
-            error_text(&e)
+            "invalid PostgreSQL URL {}: {why}",
+            crate::store::location::redact_url(url)
         )
-    })?;
+    };
+    // The driver knows only disable/prefer/require and no sslrootcert: those are read here.
+    let (rest, mode, root) = tls::take_ssl_params(url).map_err(invalid)?;
+    let mut config: Config = rest
+        .parse()
+        .map_err(|e: postgres::Error| invalid(error_text(&e)))?;
+    config.ssl_mode(mode.driver_mode());
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
@@ -36,16 +72,30 @@ pub fn parse_url(url: &str) -> Result<(Config, String)> {
         .or(config.get_user())
         .unwrap_or("postgres")
         .to_string();
-    Ok((config, format!("{host}:{port}/{db}")))
+    let tls = Tls::new(mode, root.as_deref())?;
+    Ok((Target { config, tls }, format!("{host}:{port}/{db}")))
+}
+
+/// The URL's `connect_timeout`, if it gives one (its TLS parameters are not looked at).
+pub fn connect_timeout_of(url: &str) -> Option<Duration> {
+    let (rest, _, _) = tls::take_ssl_params(url).ok()?;
+    rest.parse::<Config>()
+        .ok()
+        .and_then(|c| c.get_connect_timeout().copied())
 }
 
 /// A new connection; the error says where and what to check.
-pub(super) fn connect(config: &Config, place: &str) -> Result<Client> {
-    config.connect(NoTls).map_err(|e| {
-        anyhow!(
-            "cannot connect to PostgreSQL at {place}: {}; check the URL or that the server runs",
-            error_text(&e)
-        )
+pub(super) fn connect(target: &Target, place: &str) -> Result<Client> {
+    let connected = match target.tls.connector() {
+        None => target.config.connect(postgres::NoTls),
+        Some(tls) => target.config.connect(tls),
+    };
+    connected.map_err(|e| {
+        let text = error_text(&e);
+        if let Some(advice) = target.tls.advice(&text) {
+            return anyhow!("cannot connect to PostgreSQL at {place} over TLS: {text}; {advice}");
+        }
+        anyhow!("cannot connect to PostgreSQL at {place}: {text}; check the URL or that the server runs")
     })
 }
 

@@ -2,8 +2,8 @@
 //! delayed job. Each is kept to what an index answers in its own order, so its cost does not
 //! grow with the number of jobs queued (a test checks the claim's plan).
 
-use super::super::rows::parse_payload;
-use super::super::{Claim, Reserved};
+use super::super::rows::{claimed_job, ClaimedJob};
+use super::super::Claim;
 use anyhow::Result;
 use rusqlite::{params, Connection, Transaction};
 
@@ -41,8 +41,21 @@ fn claimed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedRow> {
         attempts: r.get("attempts")?,
         exceptions: r.get("exceptions")?,
         token: r.get("token")?,
-        payload: r.get("payload")?,
+        payload: any_text(r.get("payload")?),
     })
+}
+
+/// A column as text whatever SQLite holds in it (a row written by hand may have a blob or a
+/// number where the payload should be: it must not stop the claim).
+fn any_text(value: rusqlite::types::Value) -> String {
+    use rusqlite::types::Value;
+    match value {
+        Value::Text(text) => text,
+        Value::Blob(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Null => String::new(),
+    }
 }
 
 /// Free the reservations of workers that stopped heartbeating, then reserve up to `limit` jobs
@@ -84,21 +97,19 @@ pub fn claim_rows(
     Ok(rows)
 }
 
-/// The claimed jobs, payloads parsed.
-pub fn reserved(rows: Vec<ClaimedRow>) -> Result<Vec<Reserved>> {
+/// The claimed jobs, payloads parsed (rows that do not parse come back as `Unreadable`).
+pub fn reserved(rows: Vec<ClaimedRow>) -> Vec<ClaimedJob> {
     rows.into_iter()
         .map(|row| {
-            let payload = parse_payload(&row.payload, &row.uuid)?;
-            Ok(Reserved {
-                id: row.id,
-                uuid: row.uuid,
-                queue: row.queue,
-                attempts: row.attempts,
-                exceptions: row.exceptions,
-                token: row.token.unwrap_or_default(),
-                payload,
-                exit: Default::default(),
-            })
+            claimed_job(
+                row.id,
+                row.uuid,
+                row.queue,
+                row.attempts,
+                row.exceptions,
+                row.token.unwrap_or_default(),
+                &row.payload,
+            )
         })
         .collect()
 }

@@ -88,6 +88,13 @@ impl SqliteStore {
             match attempt {
                 Err(e) if is_busy(&e) => continue,
                 Err(e) if is_read_only(&e) => return Err(schema::read_only_error(&self.path)),
+                // Still a rusqlite error underneath, so that workers ride it out.
+                Err(e) if is_code(&e, ErrorCode::DiskFull) => {
+                    return Err(e.context(format!(
+                        "cannot write the store {}: its disk is full, free some space on it",
+                        self.path.display()
+                    )))
+                }
                 other => return other,
             }
         }
@@ -113,6 +120,28 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// The readable jobs of claimed rows, added to `jobs`; the rows that cannot be read go to
+    /// failed jobs, each in its own transaction. True when there was such a row.
+    fn take_claimed(
+        &mut self,
+        rows: Vec<hot::ClaimedRow>,
+        now_ms: i64,
+        jobs: &mut Vec<Reserved>,
+    ) -> Result<bool> {
+        let mut unreadable = false;
+        for job in hot::reserved(rows) {
+            match job {
+                Ok(job) => jobs.push(job),
+                Err(bad) => {
+                    unreadable = true;
+                    let options = self.options.clone();
+                    self.write_at(now_ms, |v| lifecycle::fail_unreadable(v, &bad, &options))?;
+                }
+            }
+        }
+        Ok(unreadable)
+    }
+
     /// Run a read-only query, retrying while the database is busy.
     fn read<T>(&self, mut f: impl FnMut(&Connection) -> Result<T>) -> Result<T> {
         loop {
@@ -130,6 +159,15 @@ fn is_busy(e: &anyhow::Error) -> bool {
             cause.downcast_ref::<rusqlite::Error>(),
             Some(rusqlite::Error::SqliteFailure(f, _))
                 if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        )
+    })
+}
+
+fn is_code(e: &anyhow::Error, code: ErrorCode) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _)) if f.code == code
         )
     })
 }
@@ -190,8 +228,16 @@ impl Store for SqliteStore {
     }
 
     fn claim_many(&mut self, claim: &Claim<'_>, limit: usize) -> Result<Vec<Reserved>> {
-        let rows = self.write(|tx| hot::claim_rows(tx, claim, limit))?;
-        hot::reserved(rows)
+        let mut jobs = Vec::new();
+        // Rows that cannot be read go to failed jobs, each in its own transaction, and the
+        // claim is made again for the places they took.
+        while jobs.len() < limit {
+            let rows = self.write(|tx| hot::claim_rows(tx, claim, limit - jobs.len()))?;
+            if !self.take_claimed(rows, claim.now_ms, &mut jobs)? {
+                break;
+            }
+        }
+        Ok(jobs)
     }
 
     fn next_available_at(&mut self, queues: &[String]) -> Result<Option<i64>> {
@@ -261,7 +307,13 @@ impl Store for SqliteStore {
             };
             Ok((finished, rows))
         })?;
-        Ok((finished, hot::reserved(rows)?))
+        let mut jobs = Vec::new();
+        if let Some((claim, limit)) = next {
+            if self.take_claimed(rows, now_ms, &mut jobs)? && jobs.len() < limit {
+                jobs.extend(self.claim_many(claim, limit - jobs.len())?);
+            }
+        }
+        Ok((finished, jobs))
     }
 
     fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool> {

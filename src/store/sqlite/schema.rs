@@ -107,6 +107,12 @@ impl SqliteStore {
                 self.path.display()
             );
         }
+        if current == 0 && self.options.auto_migrate && self.has_foreign_tables_only()? {
+            bail!(
+                "the store {} has tables of another application and no queue schema: run `queue migrate` to add the queue's tables to it, or choose another --database",
+                self.path.display()
+            );
+        }
         if current < latest {
             if self.read_only {
                 bail!(
@@ -166,6 +172,23 @@ impl SqliteStore {
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
             let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
         }
+    }
+
+    /// The file has tables, and none of them is the queue's: another application's database,
+    /// which only an explicit `queue migrate` may add the queue's tables to.
+    fn has_foreign_tables_only(&self) -> Result<bool> {
+        let tables: Vec<String> = retry_busy(|| {
+            self.conn
+                .prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect()
+        })?;
+        let ours = |t: &String| {
+            t == "queue_migrations" || migrate::TABLES.iter().any(|(table, _)| t == table)
+        };
+        Ok(!tables.is_empty() && !tables.iter().any(ours))
     }
 
     fn has_table(&self, name: &str) -> Result<bool> {
