@@ -170,6 +170,10 @@ pub trait Verbs {
     fn wake_all(&mut self);
 
     fn insert_job(&mut self, row: &JobRow<'_>) -> Result<()>;
+    /// Several rows in their order (PostgreSQL: one statement for all).
+    fn insert_jobs(&mut self, rows: &[JobRow<'_>]) -> Result<()> {
+        rows.iter().try_for_each(|row| self.insert_job(row))
+    }
     /// The attempt's row while `token` still holds it; None when the lease was lost.
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>>;
     fn delete_job(&mut self, id: i64) -> Result<()>;

@@ -20,6 +20,7 @@ mod claims;
 mod controls;
 mod endings;
 mod failed;
+mod streams;
 mod unique;
 mod wakeups;
 
@@ -336,6 +337,11 @@ conformance! {
         a_job_held_back_by_its_lock_takes_no_slot_and_no_hit,
         an_until_processing_unique_lock_is_released_when_the_job_starts,
         a_cancelled_batch_skips_its_jobs_but_runs_a_retried_failure,
+    ],
+    streams: [
+        a_streamed_dispatch_inserts_every_chunk_in_order,
+        a_stream_that_fails_inserts_nothing,
+        an_empty_stream_inserts_nothing,
     ],
     unique: [
         a_unique_job_is_queued_once_while_its_lock_is_held,
