@@ -12,37 +12,40 @@ pub struct Args {
     pub queue: Option<String>,
 }
 
+/// The listing is printed as it is read (a JSON array written item by item, or a table whose
+/// later rows keep the first page's columns), so any number of failed jobs fits in memory.
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let (_, mut store) = ctx.read_store()?;
-    let jobs = store.failed_jobs(args.queue.as_deref())?;
     if ctx.out.json {
-        let mut value = serde_json::to_value(&jobs)?;
-        for job in value.as_array_mut().into_iter().flatten() {
-            job["payload"] = crate::output::snake_case_payload(job["payload"].take());
-        }
-        ctx.out.json(&value)?;
+        let mut n = 0usize;
+        store.each_failed(args.queue.as_deref(), &mut |mut job| {
+            job.payload = crate::output::snake_case_payload(job.payload.take());
+            let sep = if n == 0 { "[" } else { "," };
+            crate::output::write_stdout(
+                format!("{sep}{}", serde_json::to_string(&job)?).as_bytes(),
+            );
+            n += 1;
+            Ok(())
+        })?;
+        crate::output::write_stdout(if n == 0 { "[]\n" } else { "]\n" }.as_bytes());
         return Ok(ExitCode::SUCCESS);
     }
-    if jobs.is_empty() {
+    let mut table =
+        ctx.out
+            .streamed_table(&["uuid", "connection", "queue", "job", "failed at", "error"]);
+    store.each_failed(args.queue.as_deref(), &mut |j| {
+        table.row(vec![
+            j.uuid,
+            j.connection,
+            j.queue,
+            j.name,
+            format_local(j.failed_at_ms),
+            j.error.lines().next().unwrap_or("").to_string(),
+        ]);
+        Ok(())
+    })?;
+    if !table.finish() {
         ctx.out.say("No failed jobs found.");
-        return Ok(ExitCode::SUCCESS);
     }
-    let rows = jobs
-        .iter()
-        .map(|j| {
-            vec![
-                j.uuid.clone(),
-                j.connection.clone(),
-                j.queue.clone(),
-                j.name.clone(),
-                format_local(j.failed_at_ms),
-                j.error.lines().next().unwrap_or("").to_string(),
-            ]
-        })
-        .collect();
-    ctx.out.table(
-        &["uuid", "connection", "queue", "job", "failed at", "error"],
-        rows,
-    );
     Ok(ExitCode::SUCCESS)
 }

@@ -452,7 +452,21 @@ pub trait Store: Send {
     /// the 64 KiB tail), so `logs --follow` can tail it from any host.
     fn attempt_output(&mut self, job: &Reserved, output: &str) -> Result<()>;
 
-    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>>;
+    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
+        let mut jobs = Vec::new();
+        self.each_failed(queue, &mut |job| {
+            jobs.push(job);
+            Ok(())
+        })?;
+        Ok(jobs)
+    }
+    /// `failed_jobs` a row at a time as they are read, newest first (a listing of any size in
+    /// bounded memory). An error from `each` stops the listing and is returned.
+    fn each_failed(
+        &mut self,
+        queue: Option<&str>,
+        each: &mut dyn FnMut(FailedJob) -> Result<()>,
+    ) -> Result<()>;
     /// Put failed jobs back on their queue (same uuid and payload, attempts reset); returns the
     /// uuids that were found and retried, in the order given (newest first for All/Queue).
     /// A uuid given that names no failed job is an error, and then nothing is retried.

@@ -263,6 +263,26 @@ impl Store for Retrying {
     fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
         self.retry(|s| s.failed_jobs(queue))
     }
+    /// Made again only while nothing was handed to `each` yet.
+    fn each_failed(
+        &mut self,
+        queue: Option<&str>,
+        each: &mut dyn FnMut(FailedJob) -> Result<()>,
+    ) -> Result<()> {
+        let mut given = false;
+        let timeout = self.timeout;
+        let inner = self.inner.as_mut();
+        retry_unavailable(timeout, || {
+            let result = inner.each_failed(queue, &mut |job| {
+                given = true;
+                each(job)
+            });
+            match result {
+                Err(e) if given => Err(e.context("the store went away during the listing")),
+                other => other,
+            }
+        })
+    }
     fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
         self.retry(|s| s.retry_failed(selection, now_ms))
     }

@@ -47,8 +47,9 @@ pub(super) fn retry_failed(
             }
             RetrySelection::Uuids(list) => {
                 let mut retried: Vec<String> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 for uuid in list {
-                    if retried.contains(uuid) {
+                    if !seen.insert(uuid.as_str()) {
                         continue;
                     }
                     // The job goes back with its uuid and payload, attempts and exceptions reset.

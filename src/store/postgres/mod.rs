@@ -322,8 +322,12 @@ impl Store for PostgresStore {
         queries::show(self, uuid)
     }
 
-    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
-        queries::failed_jobs(self, queue)
+    fn each_failed(
+        &mut self,
+        queue: Option<&str>,
+        each: &mut dyn FnMut(FailedJob) -> Result<()>,
+    ) -> Result<()> {
+        queries::each_failed(self, queue, each)
     }
 
     fn retry_failed(&mut self, selection: &RetrySelection, _now_ms: i64) -> Result<Vec<String>> {

@@ -92,31 +92,33 @@ pub(super) fn show(store: &mut PostgresStore, uuid: &str) -> Result<Option<JobVi
     rows::job_view(row, uuid, now, &store.options.connection).map(Some)
 }
 
-/// `Store::failed_jobs`, newest first.
-pub(super) fn failed_jobs(
+/// `Store::each_failed`, newest first: the rows are read from the server as they are handed
+/// out (a portal of `query_raw`), never all at once.
+pub(super) fn each_failed(
     store: &mut PostgresStore,
     queue: Option<&str>,
-) -> Result<Vec<FailedJob>> {
-    let found = store.query(
+    each: &mut dyn FnMut(FailedJob) -> Result<()>,
+) -> Result<()> {
+    use postgres::fallible_iterator::FallibleIterator;
+    store.ensure_ready()?;
+    let stmt = store.client.prepare(
         "SELECT uuid, connection, queue, name, failed_at, attempts, exception, payload
          FROM failed_jobs WHERE ($1::text IS NULL OR queue = $1) ORDER BY id DESC",
-        &[&queue],
     )?;
-    Ok(found
-        .iter()
-        .map(|r| {
-            FailedJob::from(StoredFailure {
-                uuid: r.get("uuid"),
-                connection: r.get("connection"),
-                queue: r.get("queue"),
-                name: r.get("name"),
-                failed_at: r.get("failed_at"),
-                attempts: r.get("attempts"),
-                exception: r.get("exception"),
-                payload: r.get("payload"),
-            })
-        })
-        .collect())
+    let mut rows = store.client.query_raw(&stmt, [&queue])?;
+    while let Some(r) = rows.next()? {
+        each(FailedJob::from(StoredFailure {
+            uuid: r.get("uuid"),
+            connection: r.get("connection"),
+            queue: r.get("queue"),
+            name: r.get("name"),
+            failed_at: r.get("failed_at"),
+            attempts: r.get("attempts"),
+            exception: r.get("exception"),
+            payload: r.get("payload"),
+        }))?;
+    }
+    Ok(())
 }
 
 /// `Store::controls`. A listening worker reads the settings again only when told they changed

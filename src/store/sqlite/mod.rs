@@ -309,8 +309,13 @@ impl Store for SqliteStore {
         self.read(|conn| queries::show(conn, uuid, now_ms, &connection))
     }
 
-    fn failed_jobs(&mut self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
-        self.read(|conn| queries::failed_jobs(conn, queue))
+    fn each_failed(
+        &mut self,
+        queue: Option<&str>,
+        each: &mut dyn FnMut(FailedJob) -> Result<()>,
+    ) -> Result<()> {
+        // Not `read`: rows already handed out must not be handed out again.
+        queries::each_failed(&self.conn, queue, each)
     }
 
     fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {

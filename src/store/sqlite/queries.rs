@@ -86,7 +86,12 @@ pub fn show(
         .transpose()
 }
 
-pub fn failed_jobs(conn: &Connection, queue: Option<&str>) -> Result<Vec<FailedJob>> {
+/// Every failed job of `queue` (all when None), newest first, handed to `each` as it is read.
+pub fn each_failed(
+    conn: &Connection,
+    queue: Option<&str>,
+    each: &mut dyn FnMut(FailedJob) -> Result<()>,
+) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "SELECT uuid, connection, queue, name, failed_at, attempts, exception, payload
          FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1) ORDER BY id DESC",
@@ -103,9 +108,10 @@ pub fn failed_jobs(conn: &Connection, queue: Option<&str>) -> Result<Vec<FailedJ
             payload: r.get("payload")?,
         })
     })?;
-    found
-        .map(|f| Ok(FailedJob::from(f?)))
-        .collect::<Result<Vec<_>>>()
+    for f in found {
+        each(FailedJob::from(f?))?;
+    }
+    Ok(())
 }
 
 pub fn controls(conn: &Connection) -> Result<Controls> {

@@ -398,20 +398,46 @@ pub const ATTEMPT_UPSERT: &str = "INSERT INTO job_attempts
 /// reset), newest failure first; an id given that names no failed job undoes the whole retry.
 pub fn retry_failed(v: &mut SqliteTx<'_>, selection: &RetrySelection) -> Result<Vec<String>> {
     let tx = v.tx;
-    let uuids: Vec<String> = match selection {
-        RetrySelection::All => tx
-            .prepare("SELECT uuid FROM failed_jobs ORDER BY id DESC")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?,
-        RetrySelection::Queue(q) => tx
-            .prepare("SELECT uuid FROM failed_jobs WHERE queue = ?1 ORDER BY id DESC")?
-            .query_map([q], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?,
-        RetrySelection::Uuids(list) => list.clone(),
+    let list = match selection {
+        RetrySelection::All => None,
+        RetrySelection::Queue(q) => Some(q.as_str()),
+        RetrySelection::Uuids(list) => return retry_listed(v, list),
     };
+    // Set-based, as PostgreSQL's: a few statements however many jobs, newest failure first.
+    let retried: Vec<String> = tx
+        .prepare("SELECT uuid FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1) ORDER BY id DESC")?
+        .query_map([list], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if retried.is_empty() {
+        return Ok(retried);
+    }
+    tx.execute(
+        "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+         SELECT uuid, queue, name, payload, ?2, ?2 FROM failed_jobs
+         WHERE (?1 IS NULL OR queue = ?1) ORDER BY id DESC",
+        params![list, v.now],
+    )?;
+    tx.execute(
+        "DELETE FROM finished_jobs
+         WHERE uuid IN (SELECT uuid FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1))",
+        [list],
+    )?;
+    tx.execute(
+        "DELETE FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1)",
+        [list],
+    )?;
+    v.wake_all();
+    Ok(retried)
+}
+
+/// `retry UUID…`: each named job back, in the order given; an id that names no failed job
+/// undoes them all.
+fn retry_listed(v: &mut SqliteTx<'_>, uuids: &[String]) -> Result<Vec<String>> {
+    let tx = v.tx;
+    let mut seen = std::collections::HashSet::new();
     let mut retried: Vec<String> = Vec::new();
-    for uuid in &uuids {
-        if retried.contains(uuid) {
+    for uuid in uuids {
+        if !seen.insert(uuid.as_str()) {
             continue;
         }
         let queue: Option<String> = tx
@@ -422,18 +448,15 @@ pub fn retry_failed(v: &mut SqliteTx<'_>, selection: &RetrySelection) -> Result<
             )?
             .query_row(params![uuid, v.now], |r| r.get(0))
             .optional()?;
-        match queue {
-            Some(queue) => {
-                tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])?;
-                tx.execute("DELETE FROM finished_jobs WHERE uuid = ?1", [uuid])?;
-                v.wake(&queue);
-                retried.push(uuid.clone());
-            }
-            None if matches!(selection, RetrySelection::Uuids(_)) => {
-                bail!("no failed job with id {uuid} (see `queue failed`); nothing was retried");
-            }
-            None => {}
-        }
+        let Some(queue) = queue else {
+            bail!("no failed job with id {uuid} (see `queue failed`); nothing was retried");
+        };
+        tx.prepare_cached("DELETE FROM failed_jobs WHERE uuid = ?1")?
+            .execute([uuid])?;
+        tx.prepare_cached("DELETE FROM finished_jobs WHERE uuid = ?1")?
+            .execute([uuid])?;
+        v.wake(&queue);
+        retried.push(uuid.clone());
     }
     Ok(retried)
 }
