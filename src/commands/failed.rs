@@ -18,11 +18,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let (_, mut store) = ctx.read_store()?;
     if ctx.out.json {
         let mut n = 0usize;
-        store.each_failed(args.queue.as_deref(), &mut |mut job| {
-            job.payload = crate::output::snake_case_payload(job.payload.take());
+        store.each_failed(args.queue.as_deref(), &mut |job| {
+            let mut value = serde_json::to_value(&job)?;
+            value["payload"] = crate::output::snake_case_payload(value["payload"].take());
             let sep = if n == 0 { "[" } else { "," };
             crate::output::write_stdout(
-                format!("{sep}{}", serde_json::to_string(&job)?).as_bytes(),
+                format!("{sep}{}", serde_json::to_string(&value)?).as_bytes(),
             );
             n += 1;
             Ok(())
