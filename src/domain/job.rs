@@ -77,7 +77,8 @@ pub struct Payload {
     pub max_tries: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_exceptions: Option<u32>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// Always written: `show` lists it as false rather than leaving it out.
+    #[serde(default)]
     pub fail_on_timeout: bool,
     /// Seconds, indexed by attempt, the last repeating. `None` falls back to `--backoff`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,7 +369,7 @@ mod tests {
         let new = serde_json::to_string(&payload).unwrap();
         assert_eq!(
             new,
-            r#"{"uuid":"01a2316f-67b7-7469-abf3-7e7672a24471","displayName":"true","command":{"argv":["true"]},"cwd":"/tmp/bnd","createdAt":1796125714340}"#
+            r#"{"uuid":"01a2316f-67b7-7469-abf3-7e7672a24471","displayName":"true","command":{"argv":["true"]},"cwd":"/tmp/bnd","failOnTimeout":false,"createdAt":1796125714340}"#
         );
         assert_eq!(serde_json::from_str::<Payload>(&new).unwrap(), payload);
         let mut set = payload.clone();
