@@ -138,55 +138,158 @@ impl Output {
     /// id can be copied: where the table would not fit they show the shortest prefix that is
     /// unique among the rows (at least 8 characters) instead. Other cells are truncated to
     /// one line rather than wrapped.
-    pub fn table(&self, headers: &[&str], mut rows: Vec<Vec<String>>) {
-        let width = table_width();
-        let is_id = |h: &str| matches!(h, "uuid" | "id" | "worker");
-        let natural = |rows: &[Vec<String>]| -> usize {
-            (0..headers.len())
-                .map(|i| {
-                    rows.iter()
-                        .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
-                        .chain([headers[i].chars().count()])
-                        .max()
-                        .unwrap_or(0)
-                        + 3
-                })
-                .sum::<usize>()
-                + 1
-        };
-        if natural(&rows) > width {
-            for (i, _) in headers.iter().enumerate().filter(|(_, h)| is_id(h)) {
-                let ids: Vec<String> = rows.iter().map(|r| r[i].clone()).collect();
-                let keep = unique_prefix_len(&ids);
-                for row in &mut rows {
-                    if row[i].chars().count() > keep {
-                        row[i] = row[i].chars().take(keep).collect();
-                    }
-                }
-            }
-        }
-        let mut table = Table::new();
-        table
-            .load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_truncation_indicator("…")
-            .set_width(width.min(u16::MAX as usize) as u16)
-            .set_header(headers.iter().map(Cell::new));
-        for row in rows {
-            let mut row = Row::from(row);
-            row.max_height(1);
-            table.add_row(row);
-        }
-        for (i, header) in headers.iter().enumerate() {
-            // Ids and times are never wrapped or cut; free text gives way.
-            if is_id(header) || header.ends_with(" at") {
-                if let Some(column) = table.column_mut(i) {
-                    column.set_constraint(ColumnConstraint::ContentWidth);
-                }
-            }
-        }
-        self.line(&table.to_string());
+    pub fn table(&self, headers: &[&str], rows: Vec<Vec<String>>) {
+        self.line(&table_text(headers, rows));
     }
+
+    /// A table whose rows are printed as they come (`row`, then `finish`), for listings of
+    /// any length: up to a page of rows it is `table`; past that, the first page is laid out as
+    /// `table` lays it out and every later row is printed at once in the same columns, cut to
+    /// their widths.
+    pub fn streamed_table(&self, headers: &[&str]) -> StreamedTable {
+        StreamedTable {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+            layout: None,
+        }
+    }
+}
+
+/// See `Output::streamed_table`.
+pub struct StreamedTable {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    /// Once the first page is printed: each column's inner width and the bottom border.
+    layout: Option<(Vec<usize>, String)>,
+}
+
+impl StreamedTable {
+    /// Rows laid out together before the columns are fixed.
+    pub const PAGE: usize = 1_000;
+
+    pub fn row(&mut self, row: Vec<String>) {
+        if let Some((widths, _)) = &self.layout {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .zip(&self.headers)
+                .map(|((cell, w), header)| {
+                    let cell = cell.lines().next().unwrap_or("");
+                    // Ids are shortened to a prefix, as `table` does, other text cut with `…`.
+                    if matches!(header.as_str(), "uuid" | "id" | "worker") {
+                        fit(&cell.chars().take(*w).collect::<String>(), *w)
+                    } else {
+                        fit(cell, *w)
+                    }
+                })
+                .collect();
+            write_stdout(format!("│ {} │\n", cells.join(" ┆ ")).as_bytes());
+            return;
+        }
+        self.rows.push(row);
+        if self.rows.len() > Self::PAGE {
+            let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
+            let text = table_text(&headers, std::mem::take(&mut self.rows));
+            let mut lines: Vec<&str> = text.lines().collect();
+            let bottom = lines.pop().unwrap_or_default().to_string();
+            // The top border (┌───┬──┐) gives each column's width, its padding included.
+            let widths = lines
+                .first()
+                .map(|top| {
+                    top.trim_start_matches('┌')
+                        .trim_end_matches('┐')
+                        .split('┬')
+                        .map(|seg| seg.chars().count().saturating_sub(2))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut head = lines.join("\n");
+            head.push('\n');
+            write_stdout(head.as_bytes());
+            self.layout = Some((widths, bottom));
+        }
+    }
+
+    /// Print what is left; false when there were no rows at all.
+    pub fn finish(self) -> bool {
+        match self.layout {
+            Some((_, bottom)) => {
+                write_stdout(format!("{bottom}\n").as_bytes());
+                true
+            }
+            None if self.rows.is_empty() => false,
+            None => {
+                let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
+                write_stdout(format!("{}\n", table_text(&headers, self.rows)).as_bytes());
+                true
+            }
+        }
+    }
+}
+
+/// `text` padded or cut (with …) to `width` characters.
+fn fit(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        format!("{text}{}", " ".repeat(width - n))
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut cut: String = text.chars().take(width - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// The text of the table `Output::table` prints.
+fn table_text(headers: &[&str], mut rows: Vec<Vec<String>>) -> String {
+    let width = table_width();
+    let is_id = |h: &str| matches!(h, "uuid" | "id" | "worker");
+    let natural = |rows: &[Vec<String>]| -> usize {
+        (0..headers.len())
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                    .chain([headers[i].chars().count()])
+                    .max()
+                    .unwrap_or(0)
+                    + 3
+            })
+            .sum::<usize>()
+            + 1
+    };
+    if natural(&rows) > width {
+        for (i, _) in headers.iter().enumerate().filter(|(_, h)| is_id(h)) {
+            let ids: Vec<String> = rows.iter().map(|r| r[i].clone()).collect();
+            let keep = unique_prefix_len(&ids);
+            for row in &mut rows {
+                if row[i].chars().count() > keep {
+                    row[i] = row[i].chars().take(keep).collect();
+                }
+            }
+        }
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_truncation_indicator("…")
+        .set_width(width.min(u16::MAX as usize) as u16)
+        .set_header(headers.iter().map(Cell::new));
+    for row in rows {
+        let mut row = Row::from(row);
+        row.max_height(1);
+        table.add_row(row);
+    }
+    for (i, header) in headers.iter().enumerate() {
+        // Ids and times are never wrapped or cut; free text gives way.
+        if is_id(header) || header.ends_with(" at") {
+            if let Some(column) = table.column_mut(i) {
+                column.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+    }
+    table.to_string()
 }
 
 /// The width tables are laid out for: `COLUMNS` if set, else the terminal's, else (in a pipe)

@@ -252,22 +252,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let now = ctx.now_ms();
     let mut flags = args.job.to_options()?;
     flags.name = args.name.clone();
-    let mut jobs: Vec<NewJob> = match &args.file {
-        Some(path) => {
-            if !args.command.is_empty() {
-                bail!("give either --file or a command after `--`, not both");
-            }
-            read_jobs_file(path, &flags, &target, ctx, now)?
+    if let Some(path) = &args.file {
+        if !args.command.is_empty() {
+            bail!("give either --file or a command after `--`, not both");
         }
-        None => {
-            let (command, defaults) = single_command(&args, &target)?;
-            vec![build(command, flags.or(&defaults), &target, ctx, now)?]
-        }
-    };
-    if args.control.sync {
-        if args.file.is_some() {
+        if args.control.sync {
             bail!("--sync runs one job: it cannot be used with --file");
         }
+        return dispatch_file(path, &flags, &target, ctx, now, &args);
+    }
+    let (command, defaults) = single_command(&args, &target)?;
+    let mut jobs = vec![build(command, flags.or(&defaults), &target, ctx, now)?];
+    if args.control.sync {
         let job = &jobs[0];
         let status = now::run_job(&job.payload, &job.queue, &target, ctx)?;
         if ctx.out.json {
@@ -283,29 +279,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         return Ok(now::exit_code(status));
     }
     // (--sync above runs the job here and says itself why it could not start.)
-    warn_unstartable(&jobs, ctx);
+    Unstartable::default().warn(&jobs, ctx);
     seal(&mut jobs)?;
     let mut store = ctx.open(&target)?;
     // The store wakes idle workers once the jobs are committed.
     let results = store.enqueue(&jobs, now)?;
     for (job, result) in jobs.iter().zip(&results) {
-        let dispatched = *result == Enqueued::Dispatched;
-        if let Enqueued::Skipped { held_by } = result {
-            let key = job.payload.unique.as_ref().map_or("", |u| u.key.as_str());
-            ctx.out.note(&format!(
-                "queue: not dispatched: {} is a unique job and job {held_by} holds its unique lock '{key}' (exit 0)",
-                job.payload.display_name
-            ));
+        if let Some(note) = skipped_note(job, result) {
+            ctx.out.note(&note);
         }
-        if ctx.out.json {
-            ctx.out.json_line(&Dispatched {
-                uuid: &job.payload.uuid,
-                queue: &job.queue,
-                connection: &target.connection,
-                dispatched,
-            })?;
-        } else if dispatched {
-            ctx.out.line(&job.payload.uuid);
+        let line = result_line(job, result, &target, ctx)?;
+        if !line.is_empty() {
+            crate::output::write_stdout(line.as_bytes());
         }
     }
     if args.wait {
@@ -318,6 +303,237 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         return wait_dispatched(ctx, store.as_mut(), uuids, &args);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a dispatch prints on stdout for one job: its uuid if it was dispatched (one JSON
+/// object with --json).
+fn result_line(job: &NewJob, result: &Enqueued, target: &Target, ctx: &Ctx) -> Result<String> {
+    let dispatched = *result == Enqueued::Dispatched;
+    Ok(if ctx.out.json {
+        let mut line = serde_json::to_string(&Dispatched {
+            uuid: &job.payload.uuid,
+            queue: &job.queue,
+            connection: &target.connection,
+            dispatched,
+        })?;
+        line.push('\n');
+        line
+    } else if dispatched {
+        format!("{}\n", job.payload.uuid)
+    } else {
+        String::new()
+    })
+}
+
+/// The notice for a unique job that was not dispatched.
+fn skipped_note(job: &NewJob, result: &Enqueued) -> Option<String> {
+    let Enqueued::Skipped { held_by } = result else {
+        return None;
+    };
+    let key = job.payload.unique.as_ref().map_or("", |u| u.key.as_str());
+    Some(format!(
+        "queue: not dispatched: {} is a unique job and job {held_by} holds its unique lock '{key}' (exit 0)",
+        job.payload.display_name
+    ))
+}
+
+/// `dispatch --file`: the file streamed into one transaction (`Store::enqueue_stream`), a
+/// chunk at a time, so memory does not grow with the file; what is printed is kept aside (in
+/// a temporary file once it is large) and printed once the jobs are committed.
+fn dispatch_file(
+    path: &PathBuf,
+    flags: &JobOptions,
+    target: &Target,
+    ctx: &Ctx,
+    now: i64,
+    args: &Args,
+) -> Result<ExitCode> {
+    let mut source = FileJobs {
+        path,
+        reader: open_jobs_file(path, ctx)?,
+        line_no: 0,
+        line: String::new(),
+        any: false,
+        flags,
+        target,
+        ctx,
+        now,
+        unstartable: Unstartable::default(),
+        out: Spill::default(),
+        notes: Spill::default(),
+        waited: args.wait.then(Vec::new),
+    };
+    let mut store = ctx.open(target)?;
+    store.enqueue_stream(&mut source, now)?;
+    source.notes.copy_to(&mut |bytes| {
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), bytes);
+    })?;
+    source.out.copy_to(&mut crate::output::write_stdout)?;
+    match source.waited {
+        Some(uuids) => wait_dispatched(ctx, store.as_mut(), uuids, args),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Where the jobs of `--file` come from: the file (or stdin), one line at a time.
+fn open_jobs_file(path: &PathBuf, ctx: &Ctx) -> Result<Box<dyn std::io::BufRead>> {
+    const BUFFER: usize = 1 << 16;
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            BUFFER,
+            std::io::stdin(),
+        )));
+    }
+    let file = std::fs::File::open(ctx.cwd.join(path))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Box::new(std::io::BufReader::with_capacity(BUFFER, file)))
+}
+
+/// A JSONL file as `Store::enqueue_stream` reads it: every line an object with `command`
+/// (argv list) or `shell` (string), plus job options in snake_case; flags given on the command
+/// line are defaults for each line.
+struct FileJobs<'a> {
+    path: &'a PathBuf,
+    reader: Box<dyn std::io::BufRead>,
+    line_no: usize,
+    line: String,
+    /// A job was read.
+    any: bool,
+    flags: &'a JobOptions,
+    target: &'a Target,
+    ctx: &'a Ctx,
+    now: i64,
+    unstartable: Unstartable,
+    /// stdout and stderr, printed after the commit.
+    out: Spill,
+    notes: Spill,
+    /// With --wait: the uuids dispatched.
+    waited: Option<Vec<String>>,
+}
+
+impl crate::store::JobSource for FileJobs<'_> {
+    fn next_jobs(&mut self) -> Result<Vec<NewJob>> {
+        let mut jobs = Vec::with_capacity(crate::store::STREAM_CHUNK);
+        while jobs.len() < crate::store::STREAM_CHUNK {
+            self.line.clear();
+            let read = self.reader.read_line(&mut self.line).with_context(|| {
+                format!(
+                    "cannot read {} line {}",
+                    self.path.display(),
+                    self.line_no + 1
+                )
+            })?;
+            if read == 0 {
+                break;
+            }
+            self.line_no += 1;
+            let line = self.line.trim_end_matches(['\n', '\r']);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let at = || format!("{} line {}", self.path.display(), self.line_no);
+            let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line)
+                .map_err(|e| anyhow!("{}: not a JSON object: {e}", at()))?;
+            let job = job_from_json(
+                serde_json::Value::Object(object),
+                self.flags,
+                self.target,
+                self.ctx,
+                self.now,
+            )
+            .map_err(|e| anyhow!("{}: {e:#}", at()))?;
+            jobs.push(job);
+            self.any = true;
+        }
+        if jobs.is_empty() && !self.any {
+            bail!(
+                "{} has no jobs: write one JSON object per line",
+                self.path.display()
+            );
+        }
+        self.unstartable.warn(&jobs, self.ctx);
+        seal(&mut jobs)?;
+        Ok(jobs)
+    }
+
+    fn enqueued(&mut self, jobs: Vec<NewJob>, results: &[Enqueued]) -> Result<()> {
+        for (job, result) in jobs.iter().zip(results) {
+            if let Some(note) = skipped_note(job, result).filter(|_| !self.ctx.out.quiet) {
+                self.notes.write(format!("{note}\n").as_bytes())?;
+            }
+            self.out
+                .write(result_line(job, result, self.target, self.ctx)?.as_bytes())?;
+            if let Some(waited) = self
+                .waited
+                .as_mut()
+                .filter(|_| *result == Enqueued::Dispatched)
+            {
+                waited.push(job.payload.uuid.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn rewind(&mut self) -> Result<bool> {
+        if self.path.as_os_str() == "-" {
+            return Ok(false);
+        }
+        self.reader = open_jobs_file(self.path, self.ctx)?;
+        self.line_no = 0;
+        self.any = false;
+        self.out = Spill::default();
+        self.notes = Spill::default();
+        if let Some(waited) = self.waited.as_mut() {
+            waited.clear();
+        }
+        Ok(true)
+    }
+}
+
+/// Output kept until it may be printed: in memory while small, then in an unnamed temporary
+/// file.
+#[derive(Default)]
+struct Spill {
+    buf: Vec<u8>,
+    file: Option<std::fs::File>,
+}
+
+impl Spill {
+    const IN_MEMORY: usize = 1 << 20;
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= Self::IN_MEMORY {
+            use std::io::Write;
+            if self.file.is_none() {
+                self.file = Some(tempfile::tempfile().context("cannot create a temporary file")?);
+            }
+            let file = self.file.as_mut().expect("created above");
+            file.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Hand everything kept to `sink`, in pieces.
+    fn copy_to(&mut self, sink: &mut dyn FnMut(&[u8])) -> Result<()> {
+        use std::io::{Read, Seek};
+        if let Some(file) = self.file.as_mut() {
+            file.rewind()?;
+            let mut piece = vec![0u8; Self::IN_MEMORY];
+            loop {
+                let n = file.read(&mut piece)?;
+                if n == 0 {
+                    break;
+                }
+                sink(&piece[..n]);
+            }
+        }
+        if !self.buf.is_empty() {
+            sink(&self.buf);
+        }
+        Ok(())
+    }
 }
 
 /// `dispatch --wait`: wait for the jobs just dispatched; exit as §8 says.
@@ -360,47 +576,68 @@ fn wait_dispatched(
 
 /// Warn (stderr; not an error) about jobs that could not start on this host: a cwd that does
 /// not exist, or a program not found (a path, or a name searched on PATH). Workers on other
-/// hosts may have them, so the jobs are dispatched all the same. At most a few warnings.
-fn warn_unstartable(jobs: &[NewJob], ctx: &Ctx) {
+/// hosts may have them, so the jobs are dispatched all the same. At most a few warnings, and
+/// only the first few thousand different (cwd, program) pairs are looked at.
+#[derive(Default)]
+struct Unstartable {
+    seen: std::collections::HashSet<(String, Option<String>)>,
+    warned: usize,
+}
+
+impl Unstartable {
     const MOST: usize = 5;
-    let mut seen = std::collections::HashSet::new();
-    let mut warned = 0;
-    for job in jobs {
-        if warned >= MOST {
-            return;
-        }
-        let p = &job.payload;
-        let program = match &p.command {
-            JobCommand::Argv(argv) => argv.first().map(String::as_str),
-            _ => None,
-        };
-        if !seen.insert((p.cwd.as_str(), program)) {
-            continue;
-        }
-        let cwd = std::path::Path::new(&p.cwd);
-        if !cwd.is_dir() {
-            ctx.out.note(&format!(
-                "warning: the job's working directory {} does not exist on this host; a worker without it cannot start the job",
-                p.cwd
-            ));
-            warned += 1;
-            continue;
-        }
-        let Some(program) = program else { continue };
-        let path = p
-            .env
-            .get("PATH")
-            .cloned()
-            .or_else(|| std::env::var("PATH").ok())
-            .unwrap_or_default();
-        if !program_exists(program, cwd, &path) {
-            ctx.out.note(&format!(
-                "warning: the job's program {program} was not found on this host ({}); a worker without it cannot start the job",
-                if program.contains('/') { "no such file" } else { "not on PATH" }
-            ));
-            warned += 1;
+    const LOOKED_AT: usize = 4_096;
+
+    fn warn(&mut self, jobs: &[NewJob], ctx: &Ctx) {
+        for job in jobs {
+            if self.warned >= Self::MOST || self.seen.len() >= Self::LOOKED_AT {
+                return;
+            }
+            let p = &job.payload;
+            let program = match &p.command {
+                JobCommand::Argv(argv) => argv.first().map(String::as_str),
+                _ => None,
+            };
+            if self
+                .seen
+                .contains(&(p.cwd.clone(), program.map(str::to_string)))
+            {
+                continue;
+            }
+            self.seen
+                .insert((p.cwd.clone(), program.map(str::to_string)));
+            self.warned += usize::from(!startable(p, program, ctx));
         }
     }
+}
+
+/// False (after a warning) when the job could not start here.
+fn startable(p: &job::Payload, program: Option<&str>, ctx: &Ctx) -> bool {
+    let cwd = std::path::Path::new(&p.cwd);
+    if !cwd.is_dir() {
+        ctx.out.note(&format!(
+            "warning: the job's working directory {} does not exist on this host; a worker without it cannot start the job",
+            p.cwd
+        ));
+        return false;
+    }
+    let Some(program) = program else {
+        return true;
+    };
+    let path = p
+        .env
+        .get("PATH")
+        .cloned()
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_default();
+    if !program_exists(program, cwd, &path) {
+        ctx.out.note(&format!(
+            "warning: the job's program {program} was not found on this host ({}); a worker without it cannot start the job",
+            if program.contains('/') { "no such file" } else { "not on PATH" }
+        ));
+        return false;
+    }
+    true
 }
 
 /// Whether `program` names an executable file: a path (relative to `cwd`), or a name found
@@ -556,40 +793,4 @@ fn single_command(args: &Args, target: &Target) -> Result<(JobCommand, JobOption
         )),
         (None, false) => Ok((JobCommand::Argv(args.command.clone()), JobOptions::default())),
     }
-}
-
-/// Parse a JSONL file: every line an object with `command` (argv list) or `shell` (string),
-/// plus job options in snake_case. Flags given on the command line are defaults for each line.
-fn read_jobs_file(
-    path: &PathBuf,
-    flags: &JobOptions,
-    target: &Target,
-    ctx: &Ctx,
-    now: i64,
-) -> Result<Vec<NewJob>> {
-    let text = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin()).context("cannot read jobs from stdin")?
-    } else {
-        std::fs::read_to_string(ctx.cwd.join(path))
-            .with_context(|| format!("cannot read {}", path.display()))?
-    };
-    let mut jobs = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{} line {}", path.display(), index + 1);
-        let object: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(line).map_err(|e| anyhow!("{}: not a JSON object: {e}", at()))?;
-        let job = job_from_json(serde_json::Value::Object(object), flags, target, ctx, now)
-            .map_err(|e| anyhow!("{}: {e:#}", at()))?;
-        jobs.push(job);
-    }
-    if jobs.is_empty() {
-        bail!(
-            "{} has no jobs: write one JSON object per line",
-            path.display()
-        );
-    }
-    Ok(jobs)
 }

@@ -139,6 +139,9 @@ pub fn row_of(j: &FailedJob) -> Vec<String> {
 
 pub const HEADERS: [&str; 6] = ["uuid", "connection", "queue", "job", "failed at", "error"];
 
+/// The listing is printed as it is read, a page at a time (a JSON array written item by item,
+/// or a table whose later rows keep the first page's columns), so any number of failed jobs
+/// fits in memory.
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let (_, mut store) = ctx.read_store()?;
     let selection = args.select.resolve(ctx.now_ms())?;
@@ -159,16 +162,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         writeln!(out, "]")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut rows = Vec::new();
+    let mut table = ctx.out.streamed_table(&HEADERS);
     each_page(store.as_mut(), &selection, |_, page| {
-        rows.extend(page.iter().map(row_of));
+        for job in &page {
+            table.row(row_of(job));
+        }
         Ok(true)
     })?;
-    if rows.is_empty() {
+    if !table.finish() {
         ctx.out.say("No failed jobs found.");
-        return Ok(ExitCode::SUCCESS);
     }
-    ctx.out.table(&HEADERS, rows);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -65,21 +65,29 @@ pub struct Payload {
     pub display_name: String,
     pub command: JobCommand,
     /// The user's JSON payload, given to the job on stdin.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub data: Value,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
     pub cwd: String,
     /// `None` falls back to the worker's `--tries`; 0 or negative means unlimited.
+    // What is null or default is not written (a minimal job's payload stays small); rows
+    // written before, with every field, read the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tries: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_exceptions: Option<u32>,
+    /// Always written: `show` lists it as false rather than leaving it out.
     #[serde(default)]
     pub fail_on_timeout: bool,
     /// Seconds, indexed by attempt, the last repeating. `None` falls back to `--backoff`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backoff: Option<Vec<u64>>,
     /// Seconds; `None` falls back to the worker's `--timeout`; 0 disables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u64>,
     /// Unix milliseconds after which the job is not retried any more (overrides tries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_until: Option<i64>,
     /// When `--retry-until` was a duration: that duration in milliseconds, so that `queue
     /// retry` counts it again from the retry (as Laravel's RetryCommand recomputes
@@ -90,6 +98,7 @@ pub struct Payload {
     /// Unix milliseconds.
     pub created_at: i64,
     /// Dispatch delay in milliseconds, for display only (it never doubles as a backoff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unique: Option<UniqueLock>,
@@ -373,6 +382,25 @@ pub fn validate_queue_name(name: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_minimal_payload_omits_nulls_and_defaults_and_old_rows_still_read() {
+        let old = r#"{"uuid":"01a2316f-67b7-7469-abf3-7e7672a24471","displayName":"true","command":{"argv":["true"]},"data":null,"cwd":"/tmp/bnd","maxTries":null,"maxExceptions":null,"failOnTimeout":false,"backoff":null,"timeout":null,"retryUntil":null,"createdAt":1796125714340,"delay":null}"#;
+        let payload: Payload = serde_json::from_str(old).unwrap();
+        let new = serde_json::to_string(&payload).unwrap();
+        assert_eq!(
+            new,
+            r#"{"uuid":"01a2316f-67b7-7469-abf3-7e7672a24471","displayName":"true","command":{"argv":["true"]},"cwd":"/tmp/bnd","failOnTimeout":false,"createdAt":1796125714340}"#
+        );
+        assert_eq!(serde_json::from_str::<Payload>(&new).unwrap(), payload);
+        let mut set = payload.clone();
+        set.max_tries = Some(3);
+        set.fail_on_timeout = true;
+        set.data = serde_json::json!({"id": 7});
+        let text = serde_json::to_string(&set).unwrap();
+        assert!(text.contains(r#""maxTries":3"#) && text.contains(r#""failOnTimeout":true"#));
+        assert_eq!(serde_json::from_str::<Payload>(&text).unwrap(), set);
+    }
 
     #[test]
     fn shell_commands_run_under_sh() {

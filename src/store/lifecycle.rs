@@ -111,6 +111,47 @@ pub fn renew_for_retry(v: &mut dyn Verbs, uuid: &str, now_ms: i64) -> Result<()>
     Ok(())
 }
 
+/// One chunk of a streamed dispatch (`Store::enqueue_stream`): as `enqueue`, but each run of
+/// jobs without unique locks is inserted together (`insert_jobs`).
+pub fn enqueue_chunk(v: &mut dyn Verbs, jobs: &[Serialized<'_>]) -> Result<Vec<Enqueued>> {
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut rest = jobs;
+    while !rest.is_empty() {
+        let plain = rest
+            .iter()
+            .take_while(|s| s.job.payload.unique.is_none())
+            .count();
+        if plain == 0 {
+            results.extend(enqueue(v, &rest[..1])?);
+            rest = &rest[1..];
+            continue;
+        }
+        let (run, after) = rest.split_at(plain);
+        let rows: Vec<JobRow<'_>> = run
+            .iter()
+            .map(|Serialized { job, payload }| JobRow {
+                uuid: &job.payload.uuid,
+                queue: &job.queue,
+                name: &job.payload.display_name,
+                payload,
+                available_at: v.rebase(job.available_at),
+                created_at: v.rebase(job.payload.created_at),
+            })
+            .collect();
+        v.insert_jobs(&rows)?;
+        let mut last: Option<&str> = None;
+        for s in run {
+            if last != Some(s.job.queue.as_str()) {
+                v.wake(&s.job.queue);
+                last = Some(&s.job.queue);
+            }
+        }
+        results.extend(std::iter::repeat_n(Enqueued::Dispatched, plain));
+        rest = after;
+    }
+    Ok(results)
+}
+
 /// Store a batch and its jobs (each chain's first link); total_jobs counts every link.
 pub fn create_batch(v: &mut dyn Verbs, batch: &NewBatch, jobs: &[Serialized<'_>]) -> Result<()> {
     let options = serde_json::to_string(&batch.options)?;

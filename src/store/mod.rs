@@ -256,6 +256,23 @@ pub enum Enqueued {
     },
 }
 
+/// How many jobs a source should give at a time to `enqueue_stream` (one multi-row insert on
+/// PostgreSQL).
+pub const STREAM_CHUNK: usize = 2_000;
+
+/// Where `enqueue_stream` takes its jobs from, a chunk at a time.
+pub trait JobSource {
+    /// The next jobs (about `STREAM_CHUNK`); empty when there are no more. An error ends the
+    /// dispatch and nothing is inserted.
+    fn next_jobs(&mut self) -> Result<Vec<NewJob>>;
+    /// What became of the jobs `next_jobs` gave last, in their order (not committed yet: the
+    /// transaction commits after the last chunk).
+    fn enqueued(&mut self, jobs: Vec<NewJob>, results: &[Enqueued]) -> Result<()>;
+    /// Start again at the first job: the transaction is made again (the store was unavailable
+    /// for a moment). False when the jobs cannot be read again (stdin); then the dispatch fails.
+    fn rewind(&mut self) -> Result<bool>;
+}
+
 /// Whether an attempt may run, decided by its middleware before the command starts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Admission {
@@ -364,6 +381,13 @@ pub trait Store: Send {
     /// Insert jobs, all or nothing, in one transaction. A unique job's lock is taken in the same
     /// transaction; a job whose lock is held is skipped.
     fn enqueue(&mut self, jobs: &[NewJob], now_ms: i64) -> Result<Vec<Enqueued>>;
+
+    /// `enqueue` for more jobs than fit in memory: the jobs come from `source` a chunk at a
+    /// time, all in one transaction (all or nothing; an error from the source inserts nothing),
+    /// each chunk's unique jobs decided as `enqueue` decides them; what became of each chunk
+    /// is handed back to the source before the next is asked for. Returns how many jobs were
+    /// given.
+    fn enqueue_stream(&mut self, source: &mut dyn JobSource, now_ms: i64) -> Result<u64>;
 
     /// Reserve the next available job from the first queue in the list that has one (strict
     /// priority). Reservations whose lease has expired are freed first. Attempts count here.

@@ -168,6 +168,19 @@ impl Store for Retrying {
     fn enqueue(&mut self, jobs: &[NewJob], now_ms: i64) -> Result<Vec<Enqueued>> {
         self.retry(|s| s.enqueue(jobs, now_ms))
     }
+    /// Made again only from the first job (`JobSource::rewind`): a source that cannot be read
+    /// again (stdin) fails instead.
+    fn enqueue_stream(&mut self, source: &mut dyn JobSource, now_ms: i64) -> Result<u64> {
+        let mut began = false;
+        self.retry(|s| {
+            if std::mem::replace(&mut began, true) && !source.rewind()? {
+                anyhow::bail!(
+                    "the store was unavailable and the jobs cannot be read again: nothing was dispatched; dispatch them again"
+                );
+            }
+            s.enqueue_stream(source, now_ms)
+        })
+    }
     fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
         self.retry(|s| s.find_uuids(prefix, limit))
     }

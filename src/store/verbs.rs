@@ -173,6 +173,10 @@ pub trait Verbs {
     /// The id and payload of the queued job `uuid`, if one is queued.
     fn queued_payload(&mut self, uuid: &str) -> Result<Option<(i64, String)>>;
     fn set_payload(&mut self, id: i64, payload: &str) -> Result<()>;
+    /// Several rows in their order (PostgreSQL: one statement for all).
+    fn insert_jobs(&mut self, rows: &[JobRow<'_>]) -> Result<()> {
+        rows.iter().try_for_each(|row| self.insert_job(row))
+    }
     /// The attempt's row while `token` still holds it; None when the lease was lost.
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>>;
     fn delete_job(&mut self, id: i64) -> Result<()>;

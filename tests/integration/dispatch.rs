@@ -826,6 +826,76 @@ fn a_file_with_one_bad_line_queues_nothing_and_names_the_line() {
     }
 }
 
+/// A file far larger than one chunk of the stream: a bad line past the chunks already
+/// inserted still undoes them all, and the error names it.
+#[test]
+fn a_big_file_with_a_bad_line_in_the_middle_queues_nothing() {
+    let env = TestEnv::new();
+    let good = r#"{"command": ["true"]}"#;
+    let mut text = String::new();
+    for n in 1..=12_000 {
+        text.push_str(if n == 7_321 {
+            r#"{"command": "true"}"#
+        } else {
+            good
+        });
+        text.push('\n');
+    }
+    env.write("jobs.jsonl", &text);
+    let out = env.run(&["dispatch", "--file", "jobs.jsonl"]);
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_one_error_line(&stderr);
+    assert!(stderr.contains("jobs.jsonl line 7321"), "{stderr}");
+    assert!(stdout_of(&out).trim().is_empty(), "printed uuids");
+    assert_eq!(queued_jobs(&env), 0);
+    // The same file without the bad line goes in whole, one uuid per job, in order.
+    env.write("jobs.jsonl", &text.replace(r#"{"command": "true"}"#, good));
+    let out = env.ok(&["dispatch", "--file", "jobs.jsonl"]);
+    let uuids: Vec<&str> = out.lines().collect();
+    assert_eq!(uuids.len(), 12_000);
+    let mut sorted = uuids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 12_000);
+    assert_eq!(queued_jobs(&env), 12_000);
+}
+
+/// Unique jobs in a streamed file: the lock is taken as the file is read, so a copy further
+/// down the file (in a later chunk) is skipped, and said so.
+#[test]
+fn unique_jobs_in_a_big_file_are_queued_once() {
+    let env = TestEnv::new();
+    let mut text = String::new();
+    for n in 0..6_000 {
+        if n % 1_000 == 0 {
+            text.push_str(r#"{"command": ["true"], "unique": "nightly"}"#);
+        } else {
+            text.push_str(r#"{"command": ["true"]}"#);
+        }
+        text.push('\n');
+    }
+    env.write("jobs.jsonl", &text);
+    let out = env.run(&["--json", "dispatch", "--file", "jobs.jsonl"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let docs: Vec<Value> = stdout_of(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 6_000);
+    let skipped: Vec<usize> = (0..docs.len())
+        .filter(|i| docs[*i]["dispatched"] == false)
+        .collect();
+    assert_eq!(skipped, [1_000, 2_000, 3_000, 4_000, 5_000]);
+    assert_eq!(
+        stderr_of(&out).matches("not dispatched").count(),
+        5,
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(queued_jobs(&env), 5_995);
+}
+
 #[test]
 fn an_empty_file_is_an_error() {
     let env = TestEnv::new();

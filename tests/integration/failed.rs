@@ -165,6 +165,56 @@ fn retry_all_puts_back_every_failed_job() {
     }
 }
 
+/// `n` copies of one failed job, made by SQL (uuids `big-1` … `big-n`, the last the newest).
+fn many_failed(env: &TestEnv, n: usize) {
+    fail_job(env, "bulk", "big");
+    env.sql(
+        &format!(
+            "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {n})
+             INSERT INTO failed_jobs
+                 (uuid, connection, queue, name, payload, exception, attempts, failed_at)
+             SELECT 'big-' || i, connection, queue, name, payload, exception, attempts,
+                    failed_at + i
+             FROM failed_jobs, k"
+        ),
+        &[],
+    );
+    env.sql("DELETE FROM failed_jobs WHERE uuid NOT LIKE 'big-%'", &[]);
+}
+
+/// Past the first page of the streamed listing: every row, newest first, in one table (the
+/// later rows in the first page's columns) and in one JSON array; then `retry all` puts every
+/// one back.
+#[test]
+fn a_large_failed_listing_and_retry_all_cover_every_job() {
+    let env = TestEnv::new();
+    const N: usize = 2_500;
+    many_failed(&env, N);
+    let listed = failed_uuids(&env);
+    let expected: Vec<String> = (1..=N).rev().map(|i| format!("big-{i}")).collect();
+    assert_eq!(listed, expected);
+    let table = env.ok(&["failed"]);
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with('│')).collect();
+    assert_eq!(rows.len(), N + 1, "a header and a row per job");
+    let width = rows[0].chars().count();
+    assert!(rows.iter().all(|r| r.chars().count() == width), "one width");
+    assert!(rows[1].contains(&format!("big-{N} ")), "{}", rows[1]);
+    assert!(rows[N].contains("big-1 "), "{}", rows[N]);
+    assert!(table.trim_end().ends_with('┘'), "closed");
+    let retried = env.ok(&["retry", "all"]);
+    assert_eq!(retried.lines().collect::<Vec<_>>(), expected);
+    assert!(failed_uuids(&env).is_empty());
+    let status = env.json(&["status"]);
+    let bulk = status["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["queue"] == "bulk")
+        .cloned()
+        .unwrap();
+    assert_eq!(bulk["pending"], N as i64, "{status}");
+}
+
 #[test]
 fn retry_queue_puts_back_only_that_queues_failed_jobs() {
     let env = TestEnv::new();

@@ -20,6 +20,7 @@ mod claims;
 mod controls;
 mod endings;
 mod failed;
+mod streams;
 mod unique;
 mod wakeups;
 
@@ -367,6 +368,11 @@ conformance! {
         a_cancelled_batch_skips_its_jobs_but_runs_a_retried_failure,
         overlap_release_after_and_expire_after,
         dont_release_drops_a_held_back_job_as_a_success,
+    ],
+    streams: [
+        a_streamed_dispatch_inserts_every_chunk_in_order,
+        a_stream_that_fails_inserts_nothing,
+        an_empty_stream_inserts_nothing,
     ],
     unique: [
         a_unique_job_is_queued_once_while_its_lock_is_held,

@@ -50,8 +50,9 @@ pub(super) fn retry_failed(
             RetrySelection::Uuids(list) | RetrySelection::Selected(list) => {
                 let strict = matches!(selection, RetrySelection::Uuids(_));
                 let mut retried: Vec<String> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 for uuid in list {
-                    if retried.contains(uuid) {
+                    if !seen.insert(uuid.as_str()) {
                         continue;
                     }
                     // The job goes back with its uuid and payload, attempts and exceptions reset.

@@ -21,7 +21,9 @@ use crate::domain::policy::{failure_text, Decision};
 use crate::store::lifecycle::{self, Serialized};
 use crate::store::migrate;
 use crate::store::rows::{claimed_job, ClaimedJob};
-use crate::store::{Claim, Ending, Enqueued, Finished, Intent, Reserved, Store, Verdict};
+use crate::store::{
+    Claim, Ending, Enqueued, Finished, Intent, JobSource, Reserved, Store, Verdict,
+};
 use anyhow::{bail, Result};
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
@@ -49,6 +51,28 @@ pub(super) fn enqueue(store: &mut PostgresStore, jobs: &[NewJob]) -> Result<Vec<
         return store.insert_all(&jobs);
     }
     store.write(|tx| lifecycle::enqueue(tx, &jobs))
+}
+
+/// `Store::enqueue_stream`: one transaction, each chunk's jobs without unique locks in one
+/// multi-row insert (`Verbs::insert_jobs`), unique ones by the lifecycle's rule.
+pub(super) fn enqueue_stream(store: &mut PostgresStore, source: &mut dyn JobSource) -> Result<u64> {
+    store.leave_worker_session()?;
+    let mut began = false;
+    store.write(|tx| {
+        if std::mem::replace(&mut began, true) && !source.rewind()? {
+            bail!("the transaction had to be made again and the jobs cannot be read again: nothing was dispatched");
+        }
+        let mut total = 0u64;
+        loop {
+            let jobs = source.next_jobs()?;
+            if jobs.is_empty() {
+                return Ok(total);
+            }
+            let results = lifecycle::enqueue_chunk(tx, &Serialized::all(&jobs)?)?;
+            total += jobs.len() as u64;
+            source.enqueued(jobs, &results)?;
+        }
+    })
 }
 
 /// `Store::claim_many`: strict priority, the next queue only for what the ones before could

@@ -53,9 +53,9 @@ pub use admin::enqueue_in;
 pub use url::{connect_timeout_of, parse_url};
 
 use super::{
-    Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent, JobView,
-    NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict,
-    WakeFn, Wakeups, WorkerInfo,
+    Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent,
+    JobSource, JobView, NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store,
+    StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
 };
 use crate::clock::Clock;
 use crate::domain::job::NewJob;
@@ -214,6 +214,10 @@ impl Store for PostgresStore {
 
     fn enqueue(&mut self, jobs: &[NewJob], _now_ms: i64) -> Result<Vec<Enqueued>> {
         hot::enqueue(self, jobs)
+    }
+
+    fn enqueue_stream(&mut self, source: &mut dyn JobSource, _now_ms: i64) -> Result<u64> {
+        hot::enqueue_stream(self, source)
     }
 
     fn claim(&mut self, claim: &Claim<'_>) -> Result<Option<Reserved>> {

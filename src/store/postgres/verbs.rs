@@ -74,6 +74,28 @@ impl Verbs for Tx<'_> {
         Ok(())
     }
 
+    fn insert_jobs(&mut self, rows: &[JobRow<'_>]) -> Result<()> {
+        if rows.len() == 1 {
+            return self.insert_job(&rows[0]);
+        }
+        let uuids: Vec<&str> = rows.iter().map(|r| r.uuid).collect();
+        let queues: Vec<&str> = rows.iter().map(|r| r.queue).collect();
+        let names: Vec<&str> = rows.iter().map(|r| r.name).collect();
+        let payloads: Vec<&str> = rows.iter().map(|r| r.payload).collect();
+        let available: Vec<i64> = rows.iter().map(|r| r.available_at).collect();
+        let created: Vec<i64> = rows.iter().map(|r| r.created_at).collect();
+        self.execute(
+            "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+             SELECT uuid, queue, name, payload, available_at, created_at
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
+                         $6::bigint[]) WITH ORDINALITY
+                  AS t(uuid, queue, name, payload, available_at, created_at, n)
+             ORDER BY n",
+            &[&uuids, &queues, &names, &payloads, &available, &created],
+        )?;
+        Ok(())
+    }
+
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>> {
         let row = self.opt(
             "SELECT intent, payload, name, created_at, reserved_at, worker_id FROM jobs

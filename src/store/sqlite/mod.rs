@@ -19,9 +19,9 @@ mod wake;
 use super::lifecycle::{self, Serialized};
 use super::{
     Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob,
-    FailedQuery, Finished, Intent, JobQuery, JobSummary, JobView, NewBatch, PrunedBatches,
-    QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups,
-    WorkerInfo,
+    FailedQuery, Finished, Intent, JobQuery, JobSource, JobSummary, JobView, NewBatch,
+    PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn,
+    Wakeups, WorkerInfo,
 };
 use crate::domain::job::NewJob;
 use anyhow::Result;
@@ -214,6 +214,30 @@ impl Store for SqliteStore {
         let results = self.write_at(now_ms, |v| lifecycle::enqueue(v, &jobs))?;
         self.keep_wal_short();
         Ok(results)
+    }
+
+    fn enqueue_stream(&mut self, source: &mut dyn JobSource, now_ms: i64) -> Result<u64> {
+        let mut began = false;
+        // One BEGIN IMMEDIATE; the insert is prepared once and reused for every row.
+        let total = self.write_at(now_ms, |v| {
+            if std::mem::replace(&mut began, true) && !source.rewind()? {
+                anyhow::bail!(
+                    "the store was busy and the jobs cannot be read again: nothing was dispatched"
+                );
+            }
+            let mut total = 0u64;
+            loop {
+                let jobs = source.next_jobs()?;
+                if jobs.is_empty() {
+                    return Ok(total);
+                }
+                let results = lifecycle::enqueue_chunk(v, &Serialized::all(&jobs)?)?;
+                total += jobs.len() as u64;
+                source.enqueued(jobs, &results)?;
+            }
+        })?;
+        self.keep_wal_short();
+        Ok(total)
     }
 
     fn admit(&mut self, job: &Reserved, now_ms: i64, lease_ms: i64) -> Result<Admission> {

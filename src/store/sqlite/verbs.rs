@@ -417,20 +417,71 @@ pub fn retry_failed(
     now_ms: i64,
 ) -> Result<Vec<String>> {
     let tx = v.tx;
-    let uuids: Vec<String> = match selection {
-        RetrySelection::All => tx
-            .prepare("SELECT uuid FROM failed_jobs ORDER BY id DESC")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?,
-        RetrySelection::Queue(q) => tx
-            .prepare("SELECT uuid FROM failed_jobs WHERE queue = ?1 ORDER BY id DESC")?
-            .query_map([q], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?,
-        RetrySelection::Uuids(list) | RetrySelection::Selected(list) => list.clone(),
+    let queue = match selection {
+        RetrySelection::All => None,
+        RetrySelection::Queue(q) => Some(q.as_str()),
+        RetrySelection::Uuids(list) => return retry_listed(v, list, Missing::Refuse, now_ms),
+        RetrySelection::Selected(list) => return retry_listed(v, list, Missing::Skip, now_ms),
     };
+    // Set-based, as PostgreSQL's: a few statements however many jobs, newest failure first.
+    let retried: Vec<String> = tx
+        .prepare("SELECT uuid FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1) ORDER BY id DESC")?
+        .query_map([queue], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if retried.is_empty() {
+        return Ok(retried);
+    }
+    // Only jobs with a relative --retry-until need their deadline renewed (few, if any).
+    let renew: Vec<String> = tx
+        .prepare(
+            "SELECT uuid FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1)
+               AND payload LIKE '%\"retryWindow\"%'",
+        )?
+        .query_map([queue], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute(
+        "INSERT INTO jobs (uuid, queue, name, payload, available_at, created_at)
+         SELECT uuid, queue, name, payload, ?2, ?2 FROM failed_jobs
+         WHERE (?1 IS NULL OR queue = ?1) ORDER BY id DESC",
+        params![queue, v.now],
+    )?;
+    tx.execute(
+        "DELETE FROM finished_jobs
+         WHERE uuid IN (SELECT uuid FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1))",
+        [queue],
+    )?;
+    tx.execute(
+        "DELETE FROM failed_jobs WHERE (?1 IS NULL OR queue = ?1)",
+        [queue],
+    )?;
+    for uuid in &renew {
+        super::super::lifecycle::renew_for_retry(v, uuid, now_ms)?;
+    }
+    v.wake_all();
+    Ok(retried)
+}
+
+/// What `retry_listed` does with a uuid that names no failed job.
+#[derive(Clone, Copy, PartialEq)]
+enum Missing {
+    /// `retry UUID…`: an error, and nothing is retried.
+    Refuse,
+    /// A selection fixed before acting: the job was retried or forgotten meanwhile.
+    Skip,
+}
+
+/// Each named job back, in the order given.
+fn retry_listed(
+    v: &mut SqliteTx<'_>,
+    uuids: &[String],
+    missing: Missing,
+    now_ms: i64,
+) -> Result<Vec<String>> {
+    let tx = v.tx;
+    let mut seen = std::collections::HashSet::new();
     let mut retried: Vec<String> = Vec::new();
-    for uuid in &uuids {
-        if retried.contains(uuid) {
+    for uuid in uuids {
+        if !seen.insert(uuid.as_str()) {
             continue;
         }
         let queue: Option<String> = tx
@@ -441,19 +492,19 @@ pub fn retry_failed(
             )?
             .query_row(params![uuid, v.now], |r| r.get(0))
             .optional()?;
-        match queue {
-            Some(queue) => {
-                tx.execute("DELETE FROM failed_jobs WHERE uuid = ?1", [uuid])?;
-                tx.execute("DELETE FROM finished_jobs WHERE uuid = ?1", [uuid])?;
-                super::super::lifecycle::renew_for_retry(v, uuid, now_ms)?;
-                v.wake(&queue);
-                retried.push(uuid.clone());
-            }
-            None if matches!(selection, RetrySelection::Uuids(_)) => {
+        let Some(queue) = queue else {
+            if missing == Missing::Refuse {
                 bail!("no failed job with id {uuid} (see `queue failed`); nothing was retried");
             }
-            None => {}
-        }
+            continue;
+        };
+        tx.prepare_cached("DELETE FROM failed_jobs WHERE uuid = ?1")?
+            .execute([uuid])?;
+        tx.prepare_cached("DELETE FROM finished_jobs WHERE uuid = ?1")?
+            .execute([uuid])?;
+        super::super::lifecycle::renew_for_retry(v, uuid, now_ms)?;
+        v.wake(&queue);
+        retried.push(uuid.clone());
     }
     Ok(retried)
 }
