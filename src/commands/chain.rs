@@ -7,10 +7,11 @@
 use super::dispatch::{build, job_from_json, seal, JobFlags};
 use super::now::{self, Control};
 use crate::app::Ctx;
+use crate::config::Target;
 use crate::domain::duration::parse_instant;
-use crate::domain::job::{self, JobCommand};
+use crate::domain::job::{self, JobCommand, JobOptions, NewJob};
 use anyhow::{anyhow, Context, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -35,6 +36,42 @@ pub struct Args {
     pub links: Vec<String>,
 }
 
+/// The links of a chain: read from a `--file` list, or the shell commands given.
+pub(super) fn links(
+    file: Option<&Path>,
+    commands: &[String],
+    flags: &JobOptions,
+    target: &Target,
+    ctx: &Ctx,
+    now: i64,
+) -> Result<Vec<NewJob>> {
+    let Some(path) = file else {
+        return commands
+            .iter()
+            .map(|cmd| {
+                build(
+                    JobCommand::Shell(cmd.clone()),
+                    flags.clone(),
+                    target,
+                    ctx,
+                    now,
+                )
+            })
+            .collect();
+    };
+    let text = std::fs::read_to_string(ctx.cwd.join(path))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let list: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{}: expected a JSON list of links: {e}", path.display()))?;
+    list.into_iter()
+        .enumerate()
+        .map(|(i, link)| {
+            job_from_json(link, flags, target, ctx, now)
+                .map_err(|e| anyhow!("{} link {}: {e:#}", path.display(), i + 1))
+        })
+        .collect()
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     if let Some(code) = args.control.check(ctx)? {
         return Ok(code);
@@ -44,34 +81,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
     let mut flags = args.job.to_options()?;
     // A chain's delay applies to its first link only (as Laravel's chain ->delay()).
     let first_delay = flags.delay.take();
-    let mut jobs = match &args.file {
-        Some(path) => {
-            let text = std::fs::read_to_string(ctx.cwd.join(path))
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let list: Vec<serde_json::Value> = serde_json::from_str(&text)
-                .map_err(|e| anyhow!("{}: expected a JSON list of links: {e}", path.display()))?;
-            list.into_iter()
-                .enumerate()
-                .map(|(i, link)| {
-                    job_from_json(link, &flags, &target, ctx, now)
-                        .map_err(|e| anyhow!("{} link {}: {e:#}", path.display(), i + 1))
-                })
-                .collect::<Result<Vec<_>>>()?
-        }
-        None => args
-            .links
-            .iter()
-            .map(|cmd| {
-                build(
-                    JobCommand::Shell(cmd.clone()),
-                    flags.clone(),
-                    &target,
-                    ctx,
-                    now,
-                )
-            })
-            .collect::<Result<Vec<_>>>()?,
-    };
+    let mut jobs = links(args.file.as_deref(), &args.links, &flags, &target, ctx, now)?;
     if jobs.is_empty() {
         let message = "a chain needs at least one command: queue chain 'CMD1' 'CMD2' …";
         // No commands on the command line is a usage error; an empty --file is bad input.

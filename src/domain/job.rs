@@ -130,6 +130,49 @@ impl Link {
     }
 }
 
+/// What one attempt added to its chain with `queue chain-add` (Laravel's `prependToChain` /
+/// `appendToChain`). It belongs to the attempt: kept with its intent, so a release discards it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChainAdditions {
+    /// Run first, before the rest of the chain; a later `--prepend` goes before an earlier one
+    /// (as Laravel's array_unshift), each keeping its own links' order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prepend: Vec<Link>,
+    /// Run after the rest of the chain, in the order added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub append: Vec<Link>,
+}
+
+impl ChainAdditions {
+    pub fn is_empty(&self) -> bool {
+        self.prepend.is_empty() && self.append.is_empty()
+    }
+
+    /// How many links were added.
+    pub fn len(&self) -> usize {
+        self.prepend.len() + self.append.len()
+    }
+
+    /// Add `links` in front of the chain (`prepend`) or at its end. Links already added (the
+    /// same uuid: a retried request whose answer was lost) are not added again.
+    pub fn add(&mut self, prepend: bool, mut links: Vec<Link>) {
+        links.retain(|l| {
+            let uuid = &l.payload.uuid;
+            !self
+                .prepend
+                .iter()
+                .chain(&self.append)
+                .any(|o| &o.payload.uuid == uuid)
+        });
+        if prepend {
+            let earlier = std::mem::replace(&mut self.prepend, links);
+            self.prepend.extend(earlier);
+        } else {
+            self.append.extend(links);
+        }
+    }
+}
+
 /// Make `jobs` one chain: the first carries the rest (and the catch command); returns it.
 pub fn chain(mut jobs: Vec<NewJob>, catch: Option<String>) -> Option<NewJob> {
     if jobs.is_empty() {
@@ -172,7 +215,29 @@ impl Payload {
     /// The next link of its chain as a job to insert when this one succeeds at `now_ms`: it
     /// carries the rest of the chain, the chain's catch and the batch. None at the chain's end.
     pub fn next_link(&self, now_ms: i64) -> Option<NewJob> {
-        let (next, rest) = self.chained.split_first()?;
+        self.next_link_with(&ChainAdditions::default(), now_ms)
+    }
+
+    /// The rest of its chain once the attempt's additions are in: the prepended links, then
+    /// the chain as it was, then the appended ones.
+    pub fn chain_with(&self, added: &ChainAdditions) -> Vec<Link> {
+        let mut links = added.prepend.clone();
+        links.extend(self.chained.iter().cloned());
+        links.extend(added.append.iter().cloned());
+        links
+    }
+
+    /// `next_link` after an attempt that added `added` to its chain (`queue chain-add`): a
+    /// job that was in no chain becomes one.
+    pub fn next_link_with(&self, added: &ChainAdditions, now_ms: i64) -> Option<NewJob> {
+        let chained;
+        let links = if added.is_empty() {
+            &self.chained
+        } else {
+            chained = self.chain_with(added);
+            &chained
+        };
+        let (next, rest) = links.split_first()?;
         let mut payload = next.payload.clone();
         payload.chained = rest.to_vec();
         payload.chain_catch = self.chain_catch.clone();

@@ -351,6 +351,9 @@ conformance! {
         a_link_that_fails_for_good_queues_the_catch_and_stops_the_chain,
         a_released_link_neither_advances_nor_catches,
         a_retried_failed_link_resumes_the_chain,
+        links_added_by_an_attempt_run_prepended_then_the_chain_then_appended,
+        links_added_belong_to_the_attempt_and_survive_its_intent,
+        links_added_in_a_batch_count_in_it,
     ],
     batches: [
         a_batch_counts_successes_and_fires_then_and_finally_once,
