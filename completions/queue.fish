@@ -139,7 +139,7 @@ complete -c queue -n "__fish_queue_using_subcommand chain" -l funnel -d 'At most
 complete -c queue -n "__fish_queue_using_subcommand chain" -l if -d 'Dispatch only if this shell command exits 0' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l unless -d 'Dispatch only if this shell command exits non-zero' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l catch -d 'A shell command queued as a job when a link fails for good; its environment has QUEUE_FAILED_JOB_ID, QUEUE_FAILED_JOB_NAME and QUEUE_FAILED_ERROR' -r
-complete -c queue -n "__fish_queue_using_subcommand chain" -l file -d 'A JSON list of links: shell strings, or job objects ({"command": [...]}, {"shell": "..."}, {"job": "NAME", "payload": {...}}) with options' -r -F
+complete -c queue -n "__fish_queue_using_subcommand chain" -l file -d 'A JSON list of links: shell strings, or job objects ({"command": [...]}, {"shell": "..."}, {"job": "NAME", "payload": {...}}) with options, or batches ({"batch": [...], "then": ...})' -r -F
 complete -c queue -n "__fish_queue_using_subcommand chain" -l database -d 'The store: a SQLite file path, or a postgres:// URL' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l connection -d 'The connection of queue.toml to use (default: its `default`)' -r
 complete -c queue -n "__fish_queue_using_subcommand chain" -l config -d 'The queue.toml to read instead of searching upwards from the current directory' -r -F

@@ -1,5 +1,6 @@
 //! What a job is: the command to run, its options, and the payload stored with it.
 
+use super::batch::BatchOptions;
 use super::middleware::{self, Middleware, UniqueLock};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -107,6 +108,34 @@ pub struct Payload {
     pub chain_catch: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<String>,
+    /// A link of a chain that is a batch (`{"batch": […]}` in `chain --file`): its jobs and
+    /// options; the payload's uuid is the batch's id. Never the payload of a job row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chained_batch: Option<Box<ChainedBatch>>,
+}
+
+/// A batch waiting in a chain for its turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChainedBatch {
+    pub name: String,
+    pub options: BatchOptions,
+    /// Its jobs, each the first link of its own chain inside the batch, marked with the batch.
+    pub jobs: Vec<Link>,
+}
+
+impl ChainedBatch {
+    /// Its jobs, as dispatched at `now_ms` (each link's delay counted from then).
+    pub fn jobs_at(&self, now_ms: i64) -> Vec<NewJob> {
+        self.jobs.iter().map(|l| l.job_at(now_ms)).collect()
+    }
+
+    /// Every link of every chain counts as a job of the batch.
+    pub fn total(&self) -> i64 {
+        self.jobs
+            .iter()
+            .map(|l| 1 + l.payload.chained.len() as i64)
+            .sum()
+    }
 }
 
 /// A link of a chain waiting for its turn.
@@ -121,6 +150,19 @@ pub struct Link {
 }
 
 impl Link {
+    /// The link as a job dispatched at `now_ms`.
+    pub fn job_at(&self, now_ms: i64) -> NewJob {
+        let mut payload = self.payload.clone();
+        payload.created_at = now_ms;
+        NewJob {
+            queue: self.queue.clone(),
+            available_at: now_ms + self.delay_ms,
+            unique_expires_at: None,
+            encrypt: false,
+            payload,
+        }
+    }
+
     pub fn from_job(job: NewJob) -> Link {
         Link {
             queue: job.queue,
@@ -184,6 +226,24 @@ pub fn chain(mut jobs: Vec<NewJob>, catch: Option<String>) -> Option<NewJob> {
     Some(first)
 }
 
+/// The first of `links` as a job to insert at `now_ms`, carrying the rest, the chain's catch and
+/// its batch. None when there is no link left.
+pub fn link_job(
+    links: &[Link],
+    catch: &Option<String>,
+    batch_id: &Option<String>,
+    now_ms: i64,
+) -> Option<NewJob> {
+    let (next, rest) = links.split_first()?;
+    let mut job = next.job_at(now_ms);
+    job.payload.chained = rest.to_vec();
+    job.payload.chain_catch = catch.clone();
+    if job.payload.chained_batch.is_none() {
+        job.payload.batch_id = batch_id.clone();
+    }
+    Some(job)
+}
+
 /// The parts of a job that `--encrypt` seals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sealed {
@@ -237,19 +297,7 @@ impl Payload {
             chained = self.chain_with(added);
             &chained
         };
-        let (next, rest) = links.split_first()?;
-        let mut payload = next.payload.clone();
-        payload.chained = rest.to_vec();
-        payload.chain_catch = self.chain_catch.clone();
-        payload.batch_id = self.batch_id.clone();
-        payload.created_at = now_ms;
-        Some(NewJob {
-            queue: next.queue.clone(),
-            available_at: now_ms + next.delay_ms,
-            unique_expires_at: None,
-            encrypt: false,
-            payload,
-        })
+        link_job(links, &self.chain_catch, &self.batch_id, now_ms)
     }
 
     /// The payload a failed job goes back with on `queue retry` at `now_ms`: a relative
@@ -672,6 +720,7 @@ pub fn build(
             chained: Vec::new(),
             chain_catch: None,
             batch_id: None,
+            chained_batch: None,
         },
     })
 }

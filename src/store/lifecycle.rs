@@ -14,9 +14,11 @@ use super::{
     Admission, Cancelled, Ending, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict,
 };
 use crate::clock::new_uuid;
-use crate::domain::batch::{callback_job, chain_catch_job, tally, Counts, FailedInfo, Tally};
+use crate::domain::batch::{
+    callback_job, chain_catch_job, continuation, tally, Continuation, Counts, FailedInfo, Tally,
+};
 use crate::domain::job::NewJob;
-use crate::domain::job::{ChainAdditions, Payload};
+use crate::domain::job::{link_job, ChainAdditions, Payload};
 use crate::domain::middleware::{
     funnel_key, funnel_slot_key, overlap_key, rate_key, throttle_key, Middleware,
 };
@@ -76,6 +78,29 @@ fn insert(v: &mut dyn Verbs, job: &NewJob, payload: &str, times: Times) -> Resul
 /// A job the lifecycle made itself (a chain link, a catch or callback job), timed by `now`.
 fn insert_made(v: &mut dyn Verbs, job: &NewJob) -> Result<()> {
     insert(v, job, &serde_json::to_string(&job.payload)?, Times::Store)
+}
+
+/// The next link of a chain: a job, or a batch (`{"batch": …}` in `chain --file`), which
+/// starts now with the rest of the chain and its catch in its options.
+fn insert_link(v: &mut dyn Verbs, link: &NewJob) -> Result<()> {
+    let Some(batch) = &link.payload.chained_batch else {
+        return insert_made(v, link);
+    };
+    let now = v.now();
+    let mut options = batch.options.clone();
+    options.chained = link.payload.chained.clone();
+    options.chain_catch = link.payload.chain_catch.clone();
+    v.insert_batch(&BatchRow {
+        id: &link.payload.uuid,
+        name: &batch.name,
+        options: &serde_json::to_string(&options)?,
+        total_jobs: batch.total(),
+        created_at: now,
+    })?;
+    for job in batch.jobs_at(now) {
+        insert_made(v, &job)?;
+    }
+    Ok(())
 }
 
 /// Dispatch: insert the jobs in order; a unique job whose lock is held is skipped.
@@ -474,7 +499,7 @@ pub fn record(
 fn after_success(v: &mut dyn Verbs, job: &Reserved, added: &ChainAdditions) -> Result<()> {
     let p = &job.payload;
     if let Some(link) = p.next_link_with(added, v.now()) {
-        insert_made(v, &link)?;
+        insert_link(v, &link)?;
     }
     if let Some(batch_id) = &p.batch_id {
         // The added links are jobs of its batch too, counted before this success so that the
@@ -538,6 +563,30 @@ fn count_in_batch(
         cancel: effects.cancel,
     })?;
     let now = v.now();
+    // A batch that is a link of a chain: go on with the chain, or stop it, exactly once.
+    let next = continuation(&batch.options, &effects, cancelled);
+    if next != Continuation::Wait {
+        let mut options = batch.options.clone();
+        options.chained = Vec::new();
+        options.chain_catch = None;
+        v.set_batch_options(batch_id, &serde_json::to_string(&options)?)?;
+    }
+    match next {
+        Continuation::Next => {
+            let o = &batch.options;
+            if let Some(link) = link_job(&o.chained, &o.chain_catch, &None, now) {
+                insert_link(v, &link)?;
+            }
+        }
+        Continuation::Catch => {
+            if let (Some(command), Some(failed)) = (&batch.options.chain_catch, failed) {
+                let o = &batch.options;
+                let catch = chain_catch_job(command, failed, &o.queue, &o.cwd, new_uuid(), now);
+                insert_made(v, &catch)?;
+            }
+        }
+        Continuation::Wait | Continuation::Stop => {}
+    }
     for kind in effects.callbacks {
         let job = callback_job(
             kind,

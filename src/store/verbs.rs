@@ -223,4 +223,6 @@ pub trait Verbs {
     /// transaction); None when no running attempt has them.
     fn running_intent(&mut self, uuid: &str, token: &str) -> Result<Option<Option<String>>>;
     fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()>;
+    /// Replace a batch's options (JSON).
+    fn set_batch_options(&mut self, id: &str, options: &str) -> Result<()>;
 }

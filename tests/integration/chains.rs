@@ -567,3 +567,107 @@ fn chain_add_outside_a_job_is_an_error() {
     assert!(err.contains("inside a job"), "{err}");
     assert_nothing_queued(&env);
 }
+
+// A batch as a link --------------------------------------------------------------------------
+
+#[test]
+fn a_batch_link_runs_after_the_link_before_and_the_chain_goes_on_when_it_finishes() {
+    let env = TestEnv::new();
+    // chain → batch → chain: the batch's inner list is a chain of its own.
+    env.write(
+        "chain.json",
+        r#"["echo a >> log",
+            {"batch": ["echo b1 >> log", ["echo c1 >> log", "echo c2 >> log"]],
+             "name": "middle", "then": "echo then >> log", "queue": "callbacks"},
+            "echo d >> log"]"#,
+    );
+    let first = env
+        .ok(&["chain", "--file", "chain.json"])
+        .trim()
+        .to_string();
+    assert_eq!(env.state(&first), "pending");
+    drain(&env, &["--queue", "default,callbacks"]);
+    let all = lines(&env.path().join("log"));
+    // The batch's `then` callback and the next link are queued together, in no set order.
+    assert_eq!(all.iter().filter(|l| *l == "then").count(), 1, "{all:?}");
+    let log: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|l| *l != "then")
+        .collect();
+    assert_eq!(log.first(), Some(&"a"), "{all:?}");
+    assert_eq!(log.last(), Some(&"d"), "{all:?}");
+    let mut middle = log[1..log.len() - 1].to_vec();
+    let c1 = middle.iter().position(|l| *l == "c1").unwrap();
+    let c2 = middle.iter().position(|l| *l == "c2").unwrap();
+    assert!(c1 < c2, "{all:?}");
+    middle.sort();
+    assert_eq!(middle, ["b1", "c1", "c2"], "{all:?}");
+    let batches = env.json(&["batches"]);
+    let batch = &batches.as_array().unwrap()[0];
+    assert_eq!(batch["name"], "middle");
+    assert_eq!(batch["total_jobs"], 3);
+    assert!(failed_jobs(&env).is_empty());
+}
+
+#[test]
+fn a_failed_batch_link_stops_the_chain_and_runs_its_catch_unless_it_allows_failures() {
+    let env = TestEnv::new();
+    env.write(
+        "chain.json",
+        r#"[{"batch": ["echo ok >> log", "exit 3"], "catch": "echo batch-catch >> log"},
+            "echo never >> log"]"#,
+    );
+    let id = env
+        .ok(&[
+            "chain",
+            "--file",
+            "chain.json",
+            "--catch",
+            &append("chain-catch", "log"),
+        ])
+        .trim()
+        .to_string();
+    drain(&env, &[]);
+    let mut log = lines(&env.path().join("log"));
+    log.sort();
+    assert!(!log.contains(&"never".to_string()), "{log:?}");
+    assert!(log.contains(&"chain-catch".to_string()), "{log:?}");
+    assert!(log.contains(&"batch-catch".to_string()), "{log:?}");
+    assert_eq!(log.iter().filter(|l| *l == "chain-catch").count(), 1);
+    // The chain started with the batch: it printed the batch's id.
+    assert!(env.json(&["batch-show", &id])["cancelled_at"].is_string());
+
+    let env = TestEnv::new();
+    env.write(
+        "chain.json",
+        r#"["true", {"batch": ["exit 3", "echo ok >> log"], "allow_failures": true},
+            "echo after >> log"]"#,
+    );
+    env.ok(&[
+        "chain",
+        "--file",
+        "chain.json",
+        "--catch",
+        &append("chain-catch", "log"),
+    ]);
+    drain(&env, &[]);
+    let log = lines(&env.path().join("log"));
+    assert_eq!(log.last().map(String::as_str), Some("after"), "{log:?}");
+    assert!(!log.contains(&"chain-catch".to_string()), "{log:?}");
+}
+
+#[test]
+fn a_bad_batch_link_names_the_link() {
+    let env = TestEnv::new();
+    env.write("chain.json", r#"["true", {"batch": [], "name": "x"}]"#);
+    let err = env.fails(&["chain", "--file", "chain.json"], 1);
+    assert!(err.contains("link 2"), "{err}");
+    env.write(
+        "chain.json",
+        r#"["true", {"batch": ["true"], "colour": "red"}]"#,
+    );
+    let err = env.fails(&["chain", "--file", "chain.json"], 1);
+    assert!(err.contains("link 2"), "{err}");
+    assert_nothing_queued(&env);
+}

@@ -2,7 +2,7 @@
 //! (or the chain's catch job) in the transaction that records the link's end.
 
 use super::*;
-use crate::domain::job::{chain, Link};
+use crate::domain::job::{chain, ChainedBatch, Link};
 
 /// Links named `link-1`, `link-2` … on these (queue, delay) pairs, as one chain with `catch`;
 /// the first link to dispatch, and every link's uuid.
@@ -290,4 +290,92 @@ pub(super) fn links_added_in_a_batch_count_in_it(env: &Env) {
     let view = s.batch(&batch.id).unwrap().unwrap();
     assert_eq!(view.pending_jobs, 0);
     assert!(view.finished_at.is_some());
+}
+
+/// A chain [link-1, batch of (b1, b2), link-3]: the batch's jobs carry its id.
+fn chain_with_batch(env: &Env, allow_failures: bool) -> (NewJob, String, Vec<String>, String) {
+    let mut placeholder = env.named("a", "batch");
+    let id = placeholder.payload.uuid.clone();
+    let jobs: Vec<NewJob> = ["b1", "b2"]
+        .iter()
+        .map(|name| {
+            let mut job = env.named("b", name);
+            job.payload.batch_id = Some(id.clone());
+            job
+        })
+        .collect();
+    let inner = uuids(&jobs);
+    let mut options = new_batch(env, "inner", "callbacks", allow_failures).options;
+    options.queue = "callbacks".into();
+    placeholder.payload.chained_batch = Some(Box::new(ChainedBatch {
+        name: "inner".into(),
+        options,
+        jobs: jobs.into_iter().map(Link::from_job).collect(),
+    }));
+    let last = env.named("a", "link-3");
+    let last_uuid = last.payload.uuid.clone();
+    let first = chain(
+        vec![env.named("a", "link-1"), placeholder, last],
+        Some("echo caught".into()),
+    )
+    .unwrap();
+    (first, id, inner, last_uuid)
+}
+
+pub(super) fn a_batch_link_goes_on_once_when_it_finishes_and_catches_when_cancelled(env: &Env) {
+    let mut s = env.open();
+    let (first, id, inner, last) = chain_with_batch(env, true);
+    s.enqueue(&[first], env.now()).unwrap();
+    let r = env.claim(s.as_mut(), &["a"], "w").unwrap();
+    env.finish(s.as_mut(), &r, Decision::Complete);
+    let view = s
+        .batch(&id)
+        .unwrap()
+        .expect("the batch starts with the link before's success");
+    assert_eq!((view.name.as_str(), view.total_jobs), ("inner", 2));
+    assert!(
+        env.claim(s.as_mut(), &["a"], "w").is_none(),
+        "the chain waits on the batch"
+    );
+    let b1 = env.claim(s.as_mut(), &["b"], "w").unwrap();
+    let b2 = env.claim(s.as_mut(), &["b"], "w").unwrap();
+    assert_eq!(b1.payload.batch_id.as_deref(), Some(id.as_str()));
+    env.finish(s.as_mut(), &b1, fail());
+    assert!(env.claim(s.as_mut(), &["a"], "w").is_none());
+    env.finish(s.as_mut(), &b2, Decision::Complete);
+    // It allows failures: finished (every job ran), the chain goes on.
+    let next = env.claim(s.as_mut(), &["a"], "w").unwrap();
+    assert_eq!(next.uuid, last);
+    assert_eq!(next.payload.batch_id, None);
+    assert_eq!(next.payload.chain_catch.as_deref(), Some("echo caught"));
+    env.finish(s.as_mut(), &next, Decision::Complete);
+    // The failed job retried and succeeding fires `finally` again, but not the chain.
+    s.retry_failed(&RetrySelection::Uuids(vec![inner[0].clone()]), env.now())
+        .unwrap();
+    let again = env.claim(s.as_mut(), &["b"], "w").unwrap();
+    env.finish(s.as_mut(), &again, Decision::Complete);
+    assert!(env.claim(s.as_mut(), &["a"], "w").is_none(), "decided once");
+
+    // Failures not allowed: the first cancels the batch, which stops the chain and queues its
+    // catch (once), besides the batch's own catch callback.
+    let (first, _, _, _) = chain_with_batch(env, false);
+    s.enqueue(&[first], env.now()).unwrap();
+    let r = env.claim(s.as_mut(), &["a"], "w").unwrap();
+    env.finish(s.as_mut(), &r, Decision::Complete);
+    let b1 = env.claim(s.as_mut(), &["b"], "w").unwrap();
+    let b2 = env.claim(s.as_mut(), &["b"], "w").unwrap();
+    env.finish(s.as_mut(), &b1, fail());
+    env.finish(s.as_mut(), &b2, Decision::Complete);
+    assert!(
+        env.claim(s.as_mut(), &["a"], "w").is_none(),
+        "the chain stops"
+    );
+    // The chain's catch goes to the batch's queue, with its callbacks.
+    let catches: Vec<String> = env
+        .claim_all(s.as_mut(), "callbacks")
+        .iter()
+        .map(|r| r.payload.display_name.clone())
+        .filter(|name| name.starts_with("chain catch"))
+        .collect();
+    assert_eq!(catches.len(), 1, "{catches:?}");
 }

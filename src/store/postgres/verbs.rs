@@ -377,6 +377,14 @@ impl Verbs for Tx<'_> {
         Ok(row.map(|r| r.get::<_, Option<String>>(0)))
     }
 
+    fn set_batch_options(&mut self, id: &str, options: &str) -> Result<()> {
+        self.execute(
+            "UPDATE job_batches SET options = $2 WHERE id = $1",
+            &[&id, &options],
+        )?;
+        Ok(())
+    }
+
     fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()> {
         self.execute(
             "UPDATE jobs SET intent = $3 WHERE uuid = $1 AND token = $2",

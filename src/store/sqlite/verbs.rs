@@ -408,6 +408,13 @@ impl Verbs for SqliteTx<'_> {
             .optional()?)
     }
 
+    fn set_batch_options(&mut self, id: &str, options: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE job_batches SET options = ?2 WHERE id = ?1")?
+            .execute(params![id, options])?;
+        Ok(())
+    }
+
     fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()> {
         self.tx
             .prepare_cached("UPDATE jobs SET intent = ?3 WHERE uuid = ?1 AND token = ?2")?
