@@ -70,6 +70,8 @@ pub enum Command {
     Dispatch(Box<dispatch::Args>),
     /// Queue commands that run one after another: 'CMD1' 'CMD2' … [--catch CMD].
     Chain(Box<chain::Args>),
+    /// Inside a job: add links to the rest of its chain ([--prepend] 'CMD'…).
+    ChainAdd(Box<chain_add::Args>),
     /// Queue commands that run as one batch, with then / catch / finally / progress callbacks.
     Batch(Box<batch::Args>),
     /// Inside a batched job: add jobs to its batch.

@@ -108,6 +108,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Chain(args) => chain::run(*args, &ctx),
         Command::Batch(args) => batch::run(*args, &ctx),
         Command::BatchAdd(args) => batch::add(*args, &ctx),
+        Command::ChainAdd(args) => chain_add::run(*args, &ctx),
         Command::Batches(args) => batches::list(args, &ctx),
         Command::BatchShow(args) => batches::show(args, &ctx),
         Command::BatchCancel(args) => batches::cancel(args, &ctx),

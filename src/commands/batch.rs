@@ -5,6 +5,7 @@
 use super::dispatch::{build, job_from_json, new_uuid, seal, JobFlags};
 use super::now::{self, Control};
 use crate::app::Ctx;
+use crate::config::Target;
 use crate::domain::batch::BatchOptions;
 use crate::domain::job::{self, JobCommand, JobOptions, NewJob};
 use crate::store::NewBatch;
@@ -68,6 +69,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| target.default_queue.clone()),
             cwd: ctx.cwd.display().to_string(),
+            ..Default::default()
         },
         created_at: now,
     };
@@ -91,27 +93,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "the command line".into());
-    let mut jobs = Vec::new();
-    for (i, entry) in entries.into_iter().enumerate() {
-        let chain = match entry {
-            serde_json::Value::Array(links) => links,
-            single => vec![single],
-        };
-        let mut links = chain
-            .into_iter()
-            .map(|link| job_from_json(link, &flags, &target, ctx, now))
-            .collect::<Result<Vec<_>>>()
-            .map_err(|e| anyhow!("{source}, entry {}: {e:#}", i + 1))?;
-        for link in &mut links {
-            link.payload.batch_id = Some(batch.id.clone());
-        }
-        if !args.control.sync {
-            seal(&mut links)?;
-        }
-        if let Some(first) = job::chain(links, None) {
-            jobs.push(first);
-        }
-    }
+    let jobs = jobs_of(
+        entries,
+        &flags,
+        &target,
+        ctx,
+        now,
+        &batch.id,
+        !args.control.sync,
+        &source,
+    )?;
     if jobs.is_empty() {
         let message =
             "a batch needs at least one job: queue batch 'CMD1' 'CMD2' … or --file BATCH.json";
@@ -134,6 +125,43 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         ctx.out.line(&batch.id);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A batch's jobs from its entries (a list of jobs, an inner list being a chain), each marked
+/// with the batch and (with `sealed`) sealed; `source` names where they came from in errors.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn jobs_of(
+    entries: Vec<serde_json::Value>,
+    flags: &JobOptions,
+    target: &Target,
+    ctx: &Ctx,
+    now: i64,
+    batch_id: &str,
+    sealed: bool,
+    source: &str,
+) -> Result<Vec<NewJob>> {
+    let mut jobs = Vec::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        let chain = match entry {
+            serde_json::Value::Array(links) => links,
+            single => vec![single],
+        };
+        let mut links = chain
+            .into_iter()
+            .map(|link| job_from_json(link, flags, target, ctx, now))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| anyhow!("{source}, entry {}: {e:#}", i + 1))?;
+        for link in &mut links {
+            link.payload.batch_id = Some(batch_id.to_string());
+        }
+        if sealed {
+            seal(&mut links)?;
+        }
+        if let Some(first) = job::chain(links, None) {
+            jobs.push(first);
+        }
+    }
+    Ok(jobs)
 }
 
 #[derive(Debug, clap::Args)]

@@ -5,6 +5,7 @@ pub mod batches;
 pub mod bench;
 pub mod cancel;
 pub mod chain;
+pub mod chain_add;
 pub mod clear;
 pub mod complete;
 pub mod completions;

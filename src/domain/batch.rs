@@ -2,7 +2,7 @@
 //! functions of its counters. The store applies them in the transaction that updates the
 //! counters, so each callback is decided exactly once however many workers there are.
 
-use super::job::{build, JobCommand, JobOptions, NewJob};
+use super::job::{build, JobCommand, JobOptions, Link, NewJob};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,6 +25,46 @@ pub struct BatchOptions {
     pub queue: String,
     /// Where callbacks run (the dispatcher's directory).
     pub cwd: String,
+    /// A batch that is a link of a chain: the rest of that chain, queued once the batch has
+    /// finished (every job ran, and it was not cancelled). Cleared once decided.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chained: Vec<Link>,
+    /// That chain's `--catch`, queued at the batch's first failure (unless it allows failures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_catch: Option<String>,
+}
+
+/// What a batch that is a link of a chain does to that chain after one of its jobs ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continuation {
+    /// Nothing yet (or it is not in a chain).
+    Wait,
+    /// Every job ran and it was not cancelled: queue the next link (as Laravel's ChainedBatch,
+    /// whose rest of the chain is a `finally` that goes on only if the batch is not cancelled).
+    Next,
+    /// Its first failure cancelled it: the chain stops and its catch runs.
+    Catch,
+    /// It ended cancelled without a failure of its own to report: the chain stops.
+    Stop,
+}
+
+/// The continuation of a batch's chain after an update that fired `effects`; decided once,
+/// since the caller clears the chain from the batch's options when it is not `Wait`.
+pub fn continuation(options: &BatchOptions, effects: &Effects, cancelled: bool) -> Continuation {
+    if options.chained.is_empty() && options.chain_catch.is_none() {
+        return Continuation::Wait;
+    }
+    if effects.cancel && !options.allow_failures {
+        return Continuation::Catch;
+    }
+    if effects.callbacks.contains(&Callback::Finally) {
+        return if cancelled {
+            Continuation::Stop
+        } else {
+            Continuation::Next
+        };
+    }
+    Continuation::Wait
 }
 
 /// The counters after an update.
@@ -308,6 +348,34 @@ pub fn chain_catch_job(
 mod tests {
     use super::*;
     use Callback::*;
+
+    #[test]
+    fn a_chained_batch_goes_on_at_finally_unless_cancelled_and_catches_at_its_cancelling_failure() {
+        let mut o = BatchOptions::default();
+        let fin = Effects {
+            callbacks: vec![Progress, Finally],
+            ..Default::default()
+        };
+        assert_eq!(
+            continuation(&o, &fin, false),
+            Continuation::Wait,
+            "in no chain"
+        );
+        o.chain_catch = Some("c".into());
+        assert_eq!(continuation(&o, &fin, false), Continuation::Next);
+        assert_eq!(continuation(&o, &fin, true), Continuation::Stop);
+        let cancel = Effects {
+            cancel: true,
+            callbacks: vec![Catch, Finally],
+            ..Default::default()
+        };
+        assert_eq!(continuation(&o, &cancel, true), Continuation::Catch);
+        let progress = Effects {
+            callbacks: vec![Progress],
+            ..Default::default()
+        };
+        assert_eq!(continuation(&o, &progress, false), Continuation::Wait);
+    }
 
     fn c(total: i64, pending: i64, failed: i64) -> Counts {
         Counts {

@@ -1,5 +1,6 @@
 //! What a job is: the command to run, its options, and the payload stored with it.
 
+use super::batch::BatchOptions;
 use super::middleware::{self, Middleware, UniqueLock};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -116,6 +117,34 @@ pub struct Payload {
     pub chain_catch: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<String>,
+    /// A link of a chain that is a batch (`{"batch": […]}` in `chain --file`): its jobs and
+    /// options; the payload's uuid is the batch's id. Never the payload of a job row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chained_batch: Option<Box<ChainedBatch>>,
+}
+
+/// A batch waiting in a chain for its turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChainedBatch {
+    pub name: String,
+    pub options: BatchOptions,
+    /// Its jobs, each the first link of its own chain inside the batch, marked with the batch.
+    pub jobs: Vec<Link>,
+}
+
+impl ChainedBatch {
+    /// Its jobs, as dispatched at `now_ms` (each link's delay counted from then).
+    pub fn jobs_at(&self, now_ms: i64) -> Vec<NewJob> {
+        self.jobs.iter().map(|l| l.job_at(now_ms)).collect()
+    }
+
+    /// Every link of every chain counts as a job of the batch.
+    pub fn total(&self) -> i64 {
+        self.jobs
+            .iter()
+            .map(|l| 1 + l.payload.chained.len() as i64)
+            .sum()
+    }
 }
 
 /// A link of a chain waiting for its turn.
@@ -130,11 +159,67 @@ pub struct Link {
 }
 
 impl Link {
+    /// The link as a job dispatched at `now_ms`.
+    pub fn job_at(&self, now_ms: i64) -> NewJob {
+        let mut payload = self.payload.clone();
+        payload.created_at = now_ms;
+        NewJob {
+            queue: self.queue.clone(),
+            available_at: now_ms + self.delay_ms,
+            unique_expires_at: None,
+            encrypt: false,
+            payload,
+        }
+    }
+
     pub fn from_job(job: NewJob) -> Link {
         Link {
             queue: job.queue,
             delay_ms: job.available_at - job.payload.created_at,
             payload: job.payload,
+        }
+    }
+}
+
+/// What one attempt added to its chain with `queue chain-add` (Laravel's `prependToChain` /
+/// `appendToChain`). It belongs to the attempt: kept with its intent, so a release discards it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChainAdditions {
+    /// Run first, before the rest of the chain; a later `--prepend` goes before an earlier one
+    /// (as Laravel's array_unshift), each keeping its own links' order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prepend: Vec<Link>,
+    /// Run after the rest of the chain, in the order added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub append: Vec<Link>,
+}
+
+impl ChainAdditions {
+    pub fn is_empty(&self) -> bool {
+        self.prepend.is_empty() && self.append.is_empty()
+    }
+
+    /// How many links were added.
+    pub fn len(&self) -> usize {
+        self.prepend.len() + self.append.len()
+    }
+
+    /// Add `links` in front of the chain (`prepend`) or at its end. Links already added (the
+    /// same uuid: a retried request whose answer was lost) are not added again.
+    pub fn add(&mut self, prepend: bool, mut links: Vec<Link>) {
+        links.retain(|l| {
+            let uuid = &l.payload.uuid;
+            !self
+                .prepend
+                .iter()
+                .chain(&self.append)
+                .any(|o| &o.payload.uuid == uuid)
+        });
+        if prepend {
+            let earlier = std::mem::replace(&mut self.prepend, links);
+            self.prepend.extend(earlier);
+        } else {
+            self.append.extend(links);
         }
     }
 }
@@ -148,6 +233,24 @@ pub fn chain(mut jobs: Vec<NewJob>, catch: Option<String>) -> Option<NewJob> {
     first.payload.chained = jobs.into_iter().map(Link::from_job).collect();
     first.payload.chain_catch = catch;
     Some(first)
+}
+
+/// The first of `links` as a job to insert at `now_ms`, carrying the rest, the chain's catch and
+/// its batch. None when there is no link left.
+pub fn link_job(
+    links: &[Link],
+    catch: &Option<String>,
+    batch_id: &Option<String>,
+    now_ms: i64,
+) -> Option<NewJob> {
+    let (next, rest) = links.split_first()?;
+    let mut job = next.job_at(now_ms);
+    job.payload.chained = rest.to_vec();
+    job.payload.chain_catch = catch.clone();
+    if job.payload.chained_batch.is_none() {
+        job.payload.batch_id = batch_id.clone();
+    }
+    Some(job)
 }
 
 /// The parts of a job that `--encrypt` seals.
@@ -181,19 +284,29 @@ impl Payload {
     /// The next link of its chain as a job to insert when this one succeeds at `now_ms`: it
     /// carries the rest of the chain, the chain's catch and the batch. None at the chain's end.
     pub fn next_link(&self, now_ms: i64) -> Option<NewJob> {
-        let (next, rest) = self.chained.split_first()?;
-        let mut payload = next.payload.clone();
-        payload.chained = rest.to_vec();
-        payload.chain_catch = self.chain_catch.clone();
-        payload.batch_id = self.batch_id.clone();
-        payload.created_at = now_ms;
-        Some(NewJob {
-            queue: next.queue.clone(),
-            available_at: now_ms + next.delay_ms,
-            unique_expires_at: None,
-            encrypt: false,
-            payload,
-        })
+        self.next_link_with(&ChainAdditions::default(), now_ms)
+    }
+
+    /// The rest of its chain once the attempt's additions are in: the prepended links, then
+    /// the chain as it was, then the appended ones.
+    pub fn chain_with(&self, added: &ChainAdditions) -> Vec<Link> {
+        let mut links = added.prepend.clone();
+        links.extend(self.chained.iter().cloned());
+        links.extend(added.append.iter().cloned());
+        links
+    }
+
+    /// `next_link` after an attempt that added `added` to its chain (`queue chain-add`): a
+    /// job that was in no chain becomes one.
+    pub fn next_link_with(&self, added: &ChainAdditions, now_ms: i64) -> Option<NewJob> {
+        let chained;
+        let links = if added.is_empty() {
+            &self.chained
+        } else {
+            chained = self.chain_with(added);
+            &chained
+        };
+        link_job(links, &self.chain_catch, &self.batch_id, now_ms)
     }
 
     /// The payload a failed job goes back with on `queue retry` at `now_ms`: a relative
@@ -635,6 +748,7 @@ pub fn build(
             chained: Vec::new(),
             chain_catch: None,
             batch_id: None,
+            chained_batch: None,
         },
     })
 }

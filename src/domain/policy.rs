@@ -1,6 +1,7 @@
 //! The retry rules (reference §3.6–3.9 as PRODUCT.md §4–5 adapt them): what one attempt's outcome
 //! means for the job. Pure functions of the attempt count, the limits and the time.
 
+use super::job::ChainAdditions;
 use serde::{Deserialize, Serialize};
 
 /// What a job asked for from inside, with `queue release` or `queue fail`.
@@ -9,6 +10,67 @@ use serde::{Deserialize, Serialize};
 pub enum Intent {
     Release { delay_secs: Option<u64> },
     Fail { message: String },
+}
+
+/// What the intent column holds: what the job last asked for (`queue release` / `queue fail`,
+/// stored as `Intent` was before, so rows written by older versions read the same) and the
+/// links it added to its chain (`queue chain-add`). Asking for one does not drop the other.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recorded {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    release: Option<ReleaseAsk>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fail: Option<FailAsk>,
+    #[serde(default, skip_serializing_if = "ChainAdditions::is_empty")]
+    pub chain: ChainAdditions,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ReleaseAsk {
+    delay_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FailAsk {
+    message: String,
+}
+
+impl Recorded {
+    /// The column's text; unreadable or absent reads as nothing asked.
+    pub fn parse(text: Option<&str>) -> Recorded {
+        text.and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+
+    /// What the job asked for, if anything.
+    pub fn ask(&self) -> Option<Intent> {
+        if let Some(f) = &self.fail {
+            return Some(Intent::Fail {
+                message: f.message.clone(),
+            });
+        }
+        self.release.as_ref().map(|r| Intent::Release {
+            delay_secs: r.delay_secs,
+        })
+    }
+
+    /// Ask for `intent`, replacing what was asked before (the chain's additions stay).
+    pub fn asking(&mut self, intent: &Intent) {
+        match intent {
+            Intent::Release { delay_secs } => {
+                self.release = Some(ReleaseAsk {
+                    delay_secs: *delay_secs,
+                });
+                self.fail = None;
+            }
+            Intent::Fail { message } => {
+                self.fail = Some(FailAsk {
+                    message: message.clone(),
+                });
+                self.release = None;
+            }
+        }
+    }
 }
 
 /// The worker's verdict on an attempt, given what the job asked for.
@@ -229,6 +291,36 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_intent_column_reads_rows_of_older_versions_and_keeps_additions_across_asks() {
+        for old in [
+            Intent::Release {
+                delay_secs: Some(5),
+            },
+            Intent::Fail {
+                message: "no".into(),
+            },
+        ] {
+            let text = serde_json::to_string(&old).unwrap();
+            let recorded = Recorded::parse(Some(&text));
+            assert_eq!(recorded.ask(), Some(old.clone()));
+            // Written back with nothing added, it is the old form.
+            assert_eq!(serde_json::to_string(&recorded).unwrap(), text);
+        }
+        assert_eq!(Recorded::parse(None).ask(), None);
+        assert_eq!(Recorded::parse(Some("garbage")).ask(), None);
+        let mut r = Recorded::default();
+        r.asking(&Intent::Fail {
+            message: "x".into(),
+        });
+        r.asking(&Intent::Release { delay_secs: None });
+        assert_eq!(
+            r.ask(),
+            Some(Intent::Release { delay_secs: None }),
+            "the last ask counts"
+        );
+    }
 
     fn limits(max_tries: i64) -> Limits {
         Limits {

@@ -14,12 +14,15 @@ use super::{
     Admission, Cancelled, Ending, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict,
 };
 use crate::clock::new_uuid;
-use crate::domain::batch::{callback_job, chain_catch_job, tally, Counts, FailedInfo, Tally};
+use crate::domain::batch::{
+    callback_job, chain_catch_job, continuation, tally, Continuation, Counts, FailedInfo, Tally,
+};
 use crate::domain::job::NewJob;
+use crate::domain::job::{link_job, ChainAdditions, Payload};
 use crate::domain::middleware::{
     funnel_key, funnel_slot_key, overlap_key, rate_key, throttle_key, Middleware,
 };
-use crate::domain::policy::{failure_text, Decision, Intent};
+use crate::domain::policy::{failure_text, Decision, Intent, Recorded};
 use anyhow::Result;
 
 /// A job to insert, serialized before the transaction opens (so a retried transaction does not
@@ -75,6 +78,29 @@ fn insert(v: &mut dyn Verbs, job: &NewJob, payload: &str, times: Times) -> Resul
 /// A job the lifecycle made itself (a chain link, a catch or callback job), timed by `now`.
 fn insert_made(v: &mut dyn Verbs, job: &NewJob) -> Result<()> {
     insert(v, job, &serde_json::to_string(&job.payload)?, Times::Store)
+}
+
+/// The next link of a chain: a job, or a batch (`{"batch": …}` in `chain --file`), which
+/// starts now with the rest of the chain and its catch in its options.
+fn insert_link(v: &mut dyn Verbs, link: &NewJob) -> Result<()> {
+    let Some(batch) = &link.payload.chained_batch else {
+        return insert_made(v, link);
+    };
+    let now = v.now();
+    let mut options = batch.options.clone();
+    options.chained = link.payload.chained.clone();
+    options.chain_catch = link.payload.chain_catch.clone();
+    v.insert_batch(&BatchRow {
+        id: &link.payload.uuid,
+        name: &batch.name,
+        options: &serde_json::to_string(&options)?,
+        total_jobs: batch.total(),
+        created_at: now,
+    })?;
+    for job in batch.jobs_at(now) {
+        insert_made(v, &job)?;
+    }
+    Ok(())
 }
 
 /// Dispatch: insert the jobs in order; a unique job whose lock is held is skipped.
@@ -340,7 +366,7 @@ pub fn finish(
     let Some(row) = v.attempt_row(job.id, &job.token)? else {
         return Ok(Finished::LeaseLost);
     };
-    let verdict = decide(row.intent.clone());
+    let verdict = decide(row.intent.ask());
     release_after_attempt(v, job, &verdict)?;
     let now = v.now();
     let outcome = attempt_outcome(&verdict);
@@ -361,18 +387,25 @@ pub fn finish(
     match &verdict.decision {
         Decision::Complete => {
             v.delete_job(job.id)?;
+            let added = &row.intent.chain;
+            // The done job's payload shows the chain it went on with (`queue wait --chain`
+            // follows it), from the stored text (a sealed job stays sealed).
+            let payload = match added.is_empty() {
+                true => None,
+                false => Some(with_chain(&row.payload, &job.uuid, added)?),
+            };
             v.insert_finished(&FinishedRow {
                 uuid: &job.uuid,
                 queue: &job.queue,
                 name: &row.name,
-                payload: &row.payload,
+                payload: payload.as_deref().unwrap_or(&row.payload),
                 attempts: job.attempts,
                 exceptions: job.exceptions,
                 output,
                 created_at: row.created_at,
                 finished_at: now,
             })?;
-            after_success(v, job)?;
+            after_success(v, job, added)?;
         }
         Decision::Release {
             delay_ms,
@@ -478,13 +511,43 @@ fn wake_parked(v: &mut dyn Verbs, key: &str) -> Result<()> {
     Ok(())
 }
 
-/// A success goes on: the next link of its chain, and its batch's count.
-fn after_success(v: &mut dyn Verbs, job: &Reserved) -> Result<()> {
+/// The stored payload `text` with its chain as `added` leaves it.
+fn with_chain(text: &str, uuid: &str, added: &ChainAdditions) -> Result<String> {
+    let mut payload: Payload = super::rows::parse_payload(text, uuid)?;
+    payload.chained = payload.chain_with(added);
+    Ok(serde_json::to_string(&payload)?)
+}
+
+/// `queue release` / `queue fail` / `queue chain-add` from inside a running job: change what
+/// its attempt recorded (what it asked for, what it added to its chain), keeping the rest.
+pub fn record(
+    v: &mut dyn Verbs,
+    uuid: &str,
+    token: &str,
+    change: &mut dyn FnMut(&mut Recorded),
+) -> Result<bool> {
+    let Some(text) = v.running_intent(uuid, token)? else {
+        return Ok(false);
+    };
+    let mut recorded = Recorded::parse(text.as_deref());
+    change(&mut recorded);
+    v.set_intent(uuid, token, &serde_json::to_string(&recorded)?)?;
+    Ok(true)
+}
+
+/// A success goes on: the next link of its chain (with what the attempt added to it), and its
+/// batch's count.
+fn after_success(v: &mut dyn Verbs, job: &Reserved, added: &ChainAdditions) -> Result<()> {
     let p = &job.payload;
-    if let Some(link) = p.next_link(v.now()) {
-        insert_made(v, &link)?;
+    if let Some(link) = p.next_link_with(added, v.now()) {
+        insert_link(v, &link)?;
     }
     if let Some(batch_id) = &p.batch_id {
+        // The added links are jobs of its batch too, counted before this success so that the
+        // batch cannot finish before they have run.
+        if !added.is_empty() {
+            v.grow_batch(batch_id, added.len() as i64)?;
+        }
         count_in_batch(v, batch_id, &job.uuid, None)?;
     }
     Ok(())
@@ -541,6 +604,30 @@ fn count_in_batch(
         cancel: effects.cancel,
     })?;
     let now = v.now();
+    // A batch that is a link of a chain: go on with the chain, or stop it, exactly once.
+    let next = continuation(&batch.options, &effects, cancelled);
+    if next != Continuation::Wait {
+        let mut options = batch.options.clone();
+        options.chained = Vec::new();
+        options.chain_catch = None;
+        v.set_batch_options(batch_id, &serde_json::to_string(&options)?)?;
+    }
+    match next {
+        Continuation::Next => {
+            let o = &batch.options;
+            if let Some(link) = link_job(&o.chained, &o.chain_catch, &None, now) {
+                insert_link(v, &link)?;
+            }
+        }
+        Continuation::Catch => {
+            if let (Some(command), Some(failed)) = (&batch.options.chain_catch, failed) {
+                let o = &batch.options;
+                let catch = chain_catch_job(command, failed, &o.queue, &o.cwd, new_uuid(), now);
+                insert_made(v, &catch)?;
+            }
+        }
+        Continuation::Wait | Continuation::Stop => {}
+    }
     for kind in effects.callbacks {
         let job = callback_job(
             kind,

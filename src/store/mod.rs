@@ -19,7 +19,7 @@ pub use outage::{
 };
 
 use crate::domain::batch::BatchOptions;
-use crate::domain::job::{JobState, NewJob, Payload};
+use crate::domain::job::{JobState, Link, NewJob, Payload};
 use crate::domain::policy::Decision;
 pub use crate::domain::policy::{Intent, Verdict};
 use anyhow::Result;
@@ -473,6 +473,17 @@ pub trait Store: Send {
     /// Record a `queue release` / `queue fail` from inside a running job. False when no running
     /// attempt has that uuid and token.
     fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool>;
+    /// Record a `queue chain-add` from inside a running job: `links` go in front of the rest of
+    /// its chain (`prepend`) or at its end when this attempt succeeds. Kept with its intent (a
+    /// later release or fail keeps them; a release's next attempt starts without them). False
+    /// when no running attempt has that uuid and token.
+    fn add_to_chain(
+        &mut self,
+        uuid: &str,
+        token: &str,
+        prepend: bool,
+        links: &[Link],
+    ) -> Result<bool>;
 
     fn queue_stats(&mut self, now_ms: i64) -> Result<Vec<QueueStats>>;
     fn show(&mut self, uuid: &str, now_ms: i64) -> Result<Option<JobView>>;

@@ -255,6 +255,16 @@ impl Store for Retrying {
     fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool> {
         self.retry(|s| s.record_intent(uuid, token, intent))
     }
+    fn add_to_chain(
+        &mut self,
+        uuid: &str,
+        token: &str,
+        prepend: bool,
+        links: &[Link],
+    ) -> Result<bool> {
+        // Links already added (a commit whose answer was lost) are not added twice.
+        self.retry(|s| s.add_to_chain(uuid, token, prepend, links))
+    }
     fn queue_stats(&mut self, now_ms: i64) -> Result<Vec<QueueStats>> {
         self.retry(|s| s.queue_stats(now_ms))
     }

@@ -13,7 +13,8 @@
 //! `wake(queue)` and the store delivers the wake-ups once the transaction has committed (SQLite:
 //! a datagram to each idle worker's socket; PostgreSQL: NOTIFY, sent at commit).
 
-use super::{BatchView, Intent};
+use super::BatchView;
+use crate::domain::policy::Recorded;
 use anyhow::Result;
 
 /// A row of the jobs table about to be inserted; instants on the store's clock.
@@ -32,7 +33,8 @@ pub struct JobRow<'a> {
 /// for from inside, and the columns copied into finished_jobs or failed_jobs.
 #[derive(Debug, Clone)]
 pub struct AttemptRow {
-    pub intent: Option<Intent>,
+    /// What the job asked for from inside, and what it added to its chain.
+    pub intent: Recorded,
     /// The stored payload, as stored (copied unparsed).
     pub payload: String,
     pub name: String,
@@ -220,4 +222,11 @@ pub trait Verbs {
     /// Count `added` more jobs in a batch, re-opening it if it had finished; false when there
     /// is no such batch.
     fn grow_batch(&mut self, id: &str, added: i64) -> Result<bool>;
+
+    /// The intent column of the running attempt `uuid` / `token` (locked until the end of the
+    /// transaction); None when no running attempt has them.
+    fn running_intent(&mut self, uuid: &str, token: &str) -> Result<Option<Option<String>>>;
+    fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()>;
+    /// Replace a batch's options (JSON).
+    fn set_batch_options(&mut self, id: &str, options: &str) -> Result<()>;
 }

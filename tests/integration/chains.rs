@@ -465,3 +465,209 @@ fn a_chain_needs_a_link() {
     env.fails(&["chain", "--file", "empty.json"], 1);
     assert_nothing_queued(&env);
 }
+
+// chain-add -------------------------------------------------------------------------------
+
+#[test]
+fn chain_add_prepends_and_appends_to_the_rest_of_the_chain() {
+    let env = TestEnv::new();
+    let q = queue_bin();
+    // A later --prepend runs before an earlier one (Laravel's prependToChain); the links of
+    // one call keep their order; appended links run after the rest of the chain.
+    let first = env
+        .ok(&[
+            "chain",
+            &format!(
+                "echo 1 >> log; '{q}' chain-add 'echo end1 >> log' 'echo end2 >> log' && \
+                 '{q}' chain-add --prepend 'echo p1 >> log' 'echo p2 >> log' && \
+                 '{q}' chain-add --prepend 'echo p0 >> log' > added.txt"
+            ),
+            &append("2", "log"),
+        ])
+        .trim()
+        .to_string();
+    drain(&env, &[]);
+    assert_eq!(
+        lines(&env.path().join("log")),
+        ["1", "p0", "p1", "p2", "2", "end1", "end2"]
+    );
+    // chain-add printed the uuid of the link it added, which ran.
+    let added = lines(&env.path().join("added.txt"));
+    assert_eq!(added.len(), 1);
+    assert_eq!(env.state(&added[0]), "done");
+    assert_eq!(counts(&env, "default"), (0, 0, 0, 0));
+    // `queue wait --chain` follows the chain as it was extended, to its last link.
+    let out = env.json(&["wait", "--chain", &first, "--timeout", "5"]);
+    let last = out["ended"][0]["id"].as_str().unwrap();
+    assert_eq!(env.show(last)["name"], "echo end2 >> log", "{out}");
+    assert!(failed_jobs(&env).is_empty());
+}
+
+#[test]
+fn chain_add_from_a_job_in_no_chain_makes_it_one_on_its_queue() {
+    let env = TestEnv::new();
+    let q = queue_bin();
+    env.write(
+        "more.json",
+        r#"["echo f1 >> log", {"shell": "echo f2 >> log", "queue": "other"}]"#,
+    );
+    env.dispatch(&[
+        "--queue",
+        "jobs",
+        "--",
+        "sh",
+        "-c",
+        &format!("echo 1 >> log; '{q}' chain-add --file more.json"),
+    ]);
+    drain(&env, &["--queue", "jobs"]);
+    assert_eq!(lines(&env.path().join("log")), ["1", "f1"]);
+    // The link with its own queue waits there.
+    assert_eq!(counts(&env, "other"), (1, 0, 0, 0));
+    drain(&env, &["--queue", "other"]);
+    assert_eq!(lines(&env.path().join("log")), ["1", "f1", "f2"]);
+}
+
+#[test]
+fn links_added_by_a_released_attempt_are_dropped_and_a_failed_one_stops_them() {
+    let env = TestEnv::new();
+    let q = queue_bin();
+    // Attempt 1 adds a link, then releases itself: the link goes with the attempt. Attempt 2
+    // adds another and succeeds: only that one runs.
+    env.ok(&[
+        "chain",
+        "--tries",
+        "3",
+        &format!(
+            "'{q}' chain-add \"echo added$QUEUE_ATTEMPT >> log\"; \
+             [ \"$QUEUE_ATTEMPT\" -ge 2 ] || '{q}' release"
+        ),
+        &append("last", "log"),
+    ]);
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["last", "added2"]);
+
+    // A link that adds, then fails with `queue fail`: nothing added runs; the catch does.
+    let env = TestEnv::new();
+    env.ok(&[
+        "chain",
+        "--catch",
+        &append("caught", "log"),
+        &format!("'{q}' chain-add --prepend 'echo no >> log' && '{q}' fail broken"),
+        &append("never", "log"),
+    ]);
+    drain(&env, &[]);
+    assert_eq!(lines(&env.path().join("log")), ["caught"]);
+    assert_eq!(failed_jobs(&env).len(), 1);
+}
+
+#[test]
+fn chain_add_outside_a_job_is_an_error() {
+    let env = TestEnv::new();
+    let err = env.fails(&["chain-add", "true"], 1);
+    assert!(err.contains("inside a job"), "{err}");
+    assert_nothing_queued(&env);
+}
+
+// A batch as a link --------------------------------------------------------------------------
+
+#[test]
+fn a_batch_link_runs_after_the_link_before_and_the_chain_goes_on_when_it_finishes() {
+    let env = TestEnv::new();
+    // chain → batch → chain: the batch's inner list is a chain of its own.
+    env.write(
+        "chain.json",
+        r#"["echo a >> log",
+            {"batch": ["echo b1 >> log", ["echo c1 >> log", "echo c2 >> log"]],
+             "name": "middle", "then": "echo then >> log", "queue": "callbacks"},
+            "echo d >> log"]"#,
+    );
+    let first = env
+        .ok(&["chain", "--file", "chain.json"])
+        .trim()
+        .to_string();
+    assert_eq!(env.state(&first), "pending");
+    drain(&env, &["--queue", "default,callbacks"]);
+    let all = lines(&env.path().join("log"));
+    // The batch's `then` callback and the next link are queued together, in no set order.
+    assert_eq!(all.iter().filter(|l| *l == "then").count(), 1, "{all:?}");
+    let log: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|l| *l != "then")
+        .collect();
+    assert_eq!(log.first(), Some(&"a"), "{all:?}");
+    assert_eq!(log.last(), Some(&"d"), "{all:?}");
+    let mut middle = log[1..log.len() - 1].to_vec();
+    let c1 = middle.iter().position(|l| *l == "c1").unwrap();
+    let c2 = middle.iter().position(|l| *l == "c2").unwrap();
+    assert!(c1 < c2, "{all:?}");
+    middle.sort();
+    assert_eq!(middle, ["b1", "c1", "c2"], "{all:?}");
+    let batches = env.json(&["batches"]);
+    let batch = &batches.as_array().unwrap()[0];
+    assert_eq!(batch["name"], "middle");
+    assert_eq!(batch["total_jobs"], 3);
+    assert!(failed_jobs(&env).is_empty());
+}
+
+#[test]
+fn a_failed_batch_link_stops_the_chain_and_runs_its_catch_unless_it_allows_failures() {
+    let env = TestEnv::new();
+    env.write(
+        "chain.json",
+        r#"[{"batch": ["echo ok >> log", "exit 3"], "catch": "echo batch-catch >> log"},
+            "echo never >> log"]"#,
+    );
+    let id = env
+        .ok(&[
+            "chain",
+            "--file",
+            "chain.json",
+            "--catch",
+            &append("chain-catch", "log"),
+        ])
+        .trim()
+        .to_string();
+    drain(&env, &[]);
+    let mut log = lines(&env.path().join("log"));
+    log.sort();
+    assert!(!log.contains(&"never".to_string()), "{log:?}");
+    assert!(log.contains(&"chain-catch".to_string()), "{log:?}");
+    assert!(log.contains(&"batch-catch".to_string()), "{log:?}");
+    assert_eq!(log.iter().filter(|l| *l == "chain-catch").count(), 1);
+    // The chain started with the batch: it printed the batch's id.
+    assert!(env.json(&["batch-show", &id])["cancelled_at"].is_string());
+
+    let env = TestEnv::new();
+    env.write(
+        "chain.json",
+        r#"["true", {"batch": ["exit 3", "echo ok >> log"], "allow_failures": true},
+            "echo after >> log"]"#,
+    );
+    env.ok(&[
+        "chain",
+        "--file",
+        "chain.json",
+        "--catch",
+        &append("chain-catch", "log"),
+    ]);
+    drain(&env, &[]);
+    let log = lines(&env.path().join("log"));
+    assert_eq!(log.last().map(String::as_str), Some("after"), "{log:?}");
+    assert!(!log.contains(&"chain-catch".to_string()), "{log:?}");
+}
+
+#[test]
+fn a_bad_batch_link_names_the_link() {
+    let env = TestEnv::new();
+    env.write("chain.json", r#"["true", {"batch": [], "name": "x"}]"#);
+    let err = env.fails(&["chain", "--file", "chain.json"], 1);
+    assert!(err.contains("link 2"), "{err}");
+    env.write(
+        "chain.json",
+        r#"["true", {"batch": ["true"], "colour": "red"}]"#,
+    );
+    let err = env.fails(&["chain", "--file", "chain.json"], 1);
+    assert!(err.contains("link 2"), "{err}");
+    assert_nothing_queued(&env);
+}

@@ -385,6 +385,10 @@ conformance! {
         a_link_that_fails_for_good_queues_the_catch_and_stops_the_chain,
         a_released_link_neither_advances_nor_catches,
         a_retried_failed_link_resumes_the_chain,
+        links_added_by_an_attempt_run_prepended_then_the_chain_then_appended,
+        links_added_belong_to_the_attempt_and_survive_its_intent,
+        links_added_in_a_batch_count_in_it,
+        a_batch_link_goes_on_once_when_it_finishes_and_catches_when_cancelled,
     ],
     batches: [
         a_batch_counts_successes_and_fires_then_and_finally_once,
@@ -443,6 +447,7 @@ fn new_batch(env: &Env, name: &str, callbacks: &str, allow_failures: bool) -> Ne
             allow_failures,
             queue: callbacks.into(),
             cwd: "/".into(),
+            ..Default::default()
         },
         created_at: env.now(),
     }

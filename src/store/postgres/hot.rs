@@ -185,14 +185,24 @@ pub(super) fn finish_and_claim(
         (completed, jobs)
     };
     let mut finished = Vec::with_capacity(endings.len());
+    let mut fell_back = false;
     for (e, step) in endings.iter_mut().zip(steps) {
         finished.push(match step {
             Step::Ended(f) => f,
             Step::Fused if completed.contains(&e.job.uuid) => Finished::Applied(Decision::Complete),
             // It asked for something from inside, or its reservation is gone: the lifecycle's
             // transaction reads which and decides again.
-            Step::Fused => store.finish(e.job, e.output, now_ms, &mut *e.decide)?,
+            Step::Fused => {
+                fell_back = true;
+                store.finish(e.job, e.output, now_ms, &mut *e.decide)?
+            }
         });
+    }
+    // What those ends queued (a release, links added with `chain-add`) came after the claim:
+    // claim again rather than look empty to a `--stop-when-empty` worker.
+    let mut jobs = jobs;
+    if fell_back && jobs.len() < limit {
+        jobs.extend(store.claim_many(claim, limit - jobs.len())?);
     }
     Ok((finished, jobs))
 }

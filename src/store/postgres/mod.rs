@@ -58,7 +58,7 @@ use super::{
     StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
 };
 use crate::clock::Clock;
-use crate::domain::job::NewJob;
+use crate::domain::job::{Link, NewJob};
 use crate::store::verbs::Verbs;
 use anyhow::Result;
 use postgres::Client;
@@ -307,13 +307,21 @@ impl Store for PostgresStore {
     }
 
     fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool> {
-        let text = serde_json::to_string(intent)?;
-        let rows = self.query(
-            "UPDATE jobs SET intent = $3 WHERE uuid = $1 AND token = $2 AND reserved_at IS NOT NULL
-             RETURNING id",
-            &[&uuid, &token, &text],
-        )?;
-        Ok(rows.len() == 1)
+        self.write(|v| crate::store::lifecycle::record(v, uuid, token, &mut |r| r.asking(intent)))
+    }
+
+    fn add_to_chain(
+        &mut self,
+        uuid: &str,
+        token: &str,
+        prepend: bool,
+        links: &[Link],
+    ) -> Result<bool> {
+        self.write(|v| {
+            crate::store::lifecycle::record(v, uuid, token, &mut |r| {
+                r.chain.add(prepend, links.to_vec())
+            })
+        })
     }
 
     fn queue_stats(&mut self, _now_ms: i64) -> Result<Vec<QueueStats>> {

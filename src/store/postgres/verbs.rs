@@ -9,11 +9,12 @@ use super::super::verbs::{
     AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
     JobRow, QueuedRow, Requeue, Verbs, Window,
 };
-use super::super::{BatchView, Intent};
+use super::super::BatchView;
 use super::clock::rebase;
 use super::queries::stored_batch;
 use super::sql::{ATTEMPT_UPSERT, BATCH, BATCH_FOR_UPDATE, INSERT_FINISHED};
 use super::tx::Tx;
+use crate::domain::policy::Recorded;
 use anyhow::Result;
 use std::borrow::Cow;
 
@@ -105,7 +106,7 @@ impl Verbs for Tx<'_> {
         Ok(row.map(|r| {
             let intent: Option<String> = r.get("intent");
             AttemptRow {
-                intent: intent.and_then(|text| serde_json::from_str::<Intent>(&text).ok()),
+                intent: Recorded::parse(intent.as_deref()),
                 payload: r.get("payload"),
                 name: r.get("name"),
                 created_at: r.get("created_at"),
@@ -387,5 +388,30 @@ impl Verbs for Tx<'_> {
             &[&id, &added],
         )?;
         Ok(changed == 1)
+    }
+
+    fn running_intent(&mut self, uuid: &str, token: &str) -> Result<Option<Option<String>>> {
+        let row = self.opt(
+            "SELECT intent FROM jobs
+             WHERE uuid = $1 AND token = $2 AND reserved_at IS NOT NULL FOR UPDATE",
+            &[&uuid, &token],
+        )?;
+        Ok(row.map(|r| r.get::<_, Option<String>>(0)))
+    }
+
+    fn set_batch_options(&mut self, id: &str, options: &str) -> Result<()> {
+        self.execute(
+            "UPDATE job_batches SET options = $2 WHERE id = $1",
+            &[&id, &options],
+        )?;
+        Ok(())
+    }
+
+    fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()> {
+        self.execute(
+            "UPDATE jobs SET intent = $3 WHERE uuid = $1 AND token = $2",
+            &[&uuid, &token, &intent],
+        )?;
+        Ok(())
     }
 }

@@ -23,7 +23,7 @@ use super::{
     PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn,
     Wakeups, WorkerInfo,
 };
-use crate::domain::job::NewJob;
+use crate::domain::job::{Link, NewJob};
 use anyhow::Result;
 use rusqlite::{params, Connection, ErrorCode, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -341,13 +341,23 @@ impl Store for SqliteStore {
     }
 
     fn record_intent(&mut self, uuid: &str, token: &str, intent: &Intent) -> Result<bool> {
-        let text = serde_json::to_string(intent)?;
-        self.write(|tx| {
-            let changed = tx.execute(
-                "UPDATE jobs SET intent = ?3 WHERE uuid = ?1 AND token = ?2 AND reserved_at IS NOT NULL",
-                params![uuid, token, text],
-            )?;
-            Ok(changed == 1)
+        // No instant is read: the transaction's `now` is unused.
+        self.write_at(0, |v| {
+            lifecycle::record(v, uuid, token, &mut |r| r.asking(intent))
+        })
+    }
+
+    fn add_to_chain(
+        &mut self,
+        uuid: &str,
+        token: &str,
+        prepend: bool,
+        links: &[Link],
+    ) -> Result<bool> {
+        self.write_at(0, |v| {
+            lifecycle::record(v, uuid, token, &mut |r| {
+                r.chain.add(prepend, links.to_vec())
+            })
         })
     }
 

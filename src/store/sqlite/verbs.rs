@@ -7,7 +7,8 @@ use super::super::verbs::{
     AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
     JobRow, QueuedRow, Requeue, Verbs, Window,
 };
-use super::super::{BatchView, Intent, RetrySelection};
+use super::super::{BatchView, RetrySelection};
+use crate::domain::policy::Recorded;
 use anyhow::{bail, Result};
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -109,7 +110,7 @@ impl Verbs for SqliteTx<'_> {
             .query_row(params![id, token], |r| {
                 let intent: Option<String> = r.get("intent")?;
                 Ok(AttemptRow {
-                    intent: intent.and_then(|text| serde_json::from_str::<Intent>(&text).ok()),
+                    intent: Recorded::parse(intent.as_deref()),
                     payload: r.get("payload")?,
                     name: r.get("name")?,
                     created_at: r.get("created_at")?,
@@ -394,6 +395,31 @@ impl Verbs for SqliteTx<'_> {
             )?
             .execute(params![id, added])?;
         Ok(changed == 1)
+    }
+
+    fn running_intent(&mut self, uuid: &str, token: &str) -> Result<Option<Option<String>>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT intent FROM jobs
+                 WHERE uuid = ?1 AND token = ?2 AND reserved_at IS NOT NULL",
+            )?
+            .query_row(params![uuid, token], |r| r.get::<_, Option<String>>(0))
+            .optional()?)
+    }
+
+    fn set_batch_options(&mut self, id: &str, options: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE job_batches SET options = ?2 WHERE id = ?1")?
+            .execute(params![id, options])?;
+        Ok(())
+    }
+
+    fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE jobs SET intent = ?3 WHERE uuid = ?1 AND token = ?2")?
+            .execute(params![uuid, token, intent])?;
+        Ok(())
     }
 }
 
