@@ -177,6 +177,7 @@ fn unreadable_payload(uuid: &str, row: &ShowRow) -> Payload {
         middleware: Default::default(),
         secret: None,
         chained: Vec::new(),
+        chained_batch: None,
         chain_catch: None,
         batch_id: None,
     }
