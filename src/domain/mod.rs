@@ -1,6 +1,7 @@
 //! The queue's rules, with no I/O: jobs, durations and the retry policy.
 
 pub mod batch;
+pub mod chain;
 pub mod duration;
 pub mod job;
 pub mod middleware;
