@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -162,6 +162,11 @@ fn reap_group(pgid: u32) {
 /// child that exits at once is never taken for a stray.
 static OWN_CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
+/// Held for reading across each spawn (spawns of several slots still run at once) and for
+/// writing by `reap_strays`, so that a child that exits at once is in `OWN_CHILDREN` before any
+/// reaping round can see it.
+static SPAWNING: RwLock<()> = RwLock::new(());
+
 /// Make this process the reaper of its orphaned descendants (Linux; elsewhere false), as a
 /// worker does, so that a job's exited grandchildren are reaped (also as PID 1 in a container)
 /// and never count as running.
@@ -192,6 +197,7 @@ fn disown_child(pid: u32) {
 /// group's (a daemon that left it, say); returns how many. Children of ours that their owner
 /// waits for are left alone: finding one of them exited ends this round.
 pub fn reap_strays() -> usize {
+    let _no_spawn = SPAWNING.write().unwrap_or_else(|e| e.into_inner());
     let Ok(own) = OWN_CHILDREN.lock() else {
         return 0;
     };
@@ -370,16 +376,17 @@ fn spawn(spec: &Spec) -> Result<(Child, Option<std::io::PipeReader>), String> {
     if spec.die_with_parent {
         die_with_parent(&mut cmd);
     }
-    // Spawned and counted as our own under one lock: `reap_strays` never takes it for a stray.
+    // Spawned and counted as our own before a reaping round can look (`SPAWNING`), so
+    // `reap_strays` never takes it for a stray; other slots spawn meanwhile.
     let child = {
-        let mut own = OWN_CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+        let _spawning = SPAWNING.read().unwrap_or_else(|e| e.into_inner());
         let child = cmd.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => format!("{program}: {NOT_FOUND}"),
             std::io::ErrorKind::PermissionDenied => format!("{program}: {NOT_EXECUTABLE}"),
             _ => format!("{program}: {e}"),
         });
         if let Ok(child) = &child {
-            own.push(child.id());
+            own_child(child.id());
         }
         child
     };
