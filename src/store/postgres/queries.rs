@@ -98,6 +98,9 @@ pub(super) fn list_failed(
     q: &crate::store::FailedQuery,
 ) -> Result<Vec<FailedJob>> {
     let page = q.page.min(i64::MAX as usize) as i64;
+    // A plain range on the primary key (no `IS NULL OR`), so each page is an index range
+    // read from where the last one ended, however many failed jobs there are.
+    let after = q.after_id.unwrap_or(i64::MAX);
     let found = store.query(
         "SELECT f.id, f.uuid, f.connection, f.queue, f.name, f.failed_at, f.attempts,
                 f.exception, f.payload, a.token, a.exit_code, a.signal, a.timed_out, a.output
@@ -106,9 +109,9 @@ pub(super) fn list_failed(
              SELECT token FROM job_attempts WHERE uuid = f.uuid
              ORDER BY started_at DESC, attempt DESC LIMIT 1)
          WHERE ($1::text IS NULL OR f.queue = $1) AND ($2::bigint IS NULL OR f.failed_at >= $2)
-           AND ($3::bigint IS NULL OR f.failed_at < $3) AND ($4::bigint IS NULL OR f.id < $4)
+           AND ($3::bigint IS NULL OR f.failed_at < $3) AND f.id < $4
          ORDER BY f.id DESC LIMIT $5",
-        &[&q.queue, &q.since_ms, &q.before_ms, &q.after_id, &page],
+        &[&q.queue, &q.since_ms, &q.before_ms, &after, &page],
     )?;
     Ok(found
         .iter()

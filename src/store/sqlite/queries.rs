@@ -96,12 +96,15 @@ pub fn list_failed(conn: &Connection, q: &FailedQuery) -> Result<Vec<FailedJob>>
              SELECT token FROM job_attempts WHERE uuid = f.uuid
              ORDER BY started_at DESC, attempt DESC LIMIT 1)
          WHERE (?1 IS NULL OR f.queue = ?1) AND (?2 IS NULL OR f.failed_at >= ?2)
-           AND (?3 IS NULL OR f.failed_at < ?3) AND (?4 IS NULL OR f.id < ?4)
+           AND (?3 IS NULL OR f.failed_at < ?3) AND f.id < ?4
          ORDER BY f.id DESC LIMIT ?5",
     )?;
     let page = q.page.min(i64::MAX as usize) as i64;
+    // A plain range on the primary key (no `IS NULL OR`), so each page is an index range
+    // read from where the last one ended, however many failed jobs there are.
+    let after = q.after_id.unwrap_or(i64::MAX);
     let found = stmt.query_map(
-        params![q.queue, q.since_ms, q.before_ms, q.after_id, page],
+        params![q.queue, q.since_ms, q.before_ms, after, page],
         |r| {
             let attempted = r.get::<_, Option<String>>("token")?.is_some();
             Ok(StoredFailure {
