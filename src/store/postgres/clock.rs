@@ -29,8 +29,11 @@ use std::time::{Duration, Instant};
 
 /// How often the clock difference is measured again.
 const SKEW_EVERY: Duration = Duration::from_secs(60);
-/// Differences below this are measurement noise (they are within a network round trip).
-pub(super) const SKEW_NOISE_MS: i64 = 5;
+/// Differences below this are measurement noise. A dispatch measures the difference as the
+/// time from its host's reading to the server's, which includes the statement's way there: on a
+/// loaded host that alone can pass 5 ms, and moving a job's times by it would be a false skew.
+/// Clocks kept by NTP agree far better than this, and 25 ms is nothing to a queue's delays.
+pub(super) const SKEW_NOISE_MS: i64 = 25;
 /// A clock sample is within half its round trip of the truth: one whose error cannot reach
 /// the noise is good enough (a dispatch then needs no sample of its own beside the schema's).
 pub(super) const GOOD_SAMPLE_RTT_US: i64 = 2 * SKEW_NOISE_MS * 1000;
