@@ -54,20 +54,25 @@ enum Times {
     Store,
 }
 
-/// Insert one job and wake the idle workers of its queue at the commit.
-fn insert(v: &mut dyn Verbs, job: &NewJob, payload: &str, times: Times) -> Result<()> {
+/// A job's row, its instants moved onto the store's clock when they are the caller's.
+fn job_row<'a>(v: &dyn Verbs, job: &'a NewJob, payload: &'a str, times: Times) -> JobRow<'a> {
     let at = |t: i64| match times {
         Times::Caller => v.rebase(t),
         Times::Store => t,
     };
-    let row = JobRow {
+    JobRow {
         uuid: &job.payload.uuid,
         queue: &job.queue,
         name: &job.payload.display_name,
         payload,
         available_at: at(job.available_at),
         created_at: at(job.payload.created_at),
-    };
+    }
+}
+
+/// Insert one job and wake the idle workers of its queue at the commit.
+fn insert(v: &mut dyn Verbs, job: &NewJob, payload: &str, times: Times) -> Result<()> {
+    let row = job_row(v, job, payload, times);
     v.insert_job(&row)?;
     // Delayed jobs too: an idle worker sleeping out a long --sleep must learn that it now has
     // to wake when this job's delay passes.
@@ -155,22 +160,12 @@ pub fn enqueue_chunk(v: &mut dyn Verbs, jobs: &[Serialized<'_>]) -> Result<Vec<E
         let (run, after) = rest.split_at(plain);
         let rows: Vec<JobRow<'_>> = run
             .iter()
-            .map(|Serialized { job, payload }| JobRow {
-                uuid: &job.payload.uuid,
-                queue: &job.queue,
-                name: &job.payload.display_name,
-                payload,
-                available_at: v.rebase(job.available_at),
-                created_at: v.rebase(job.payload.created_at),
-            })
+            .map(|s| job_row(v, s.job, &s.payload, Times::Caller))
             .collect();
         v.insert_jobs(&rows)?;
-        let mut last: Option<&str> = None;
+        // As `insert` does for each (the stores keep one wake-up per queue).
         for s in run {
-            if last != Some(s.job.queue.as_str()) {
-                v.wake(&s.job.queue);
-                last = Some(&s.job.queue);
-            }
+            v.wake(&s.job.queue);
         }
         results.extend(std::iter::repeat_n(Enqueued::Dispatched, plain));
         rest = after;
