@@ -253,6 +253,8 @@ impl Queue {
                 connection: self.target.connection.clone(),
                 database_env: self.target.location.as_env(),
                 retain_done_ms: self.target.retain_done_ms,
+                retain_events_ms: self.target.retain_events_ms,
+                hooks: self.target.hooks.clone(),
                 named_jobs: Default::default(),
                 allow_commands: true,
                 keys: Arc::new(

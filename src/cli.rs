@@ -108,6 +108,9 @@ pub enum Command {
     Wait(wait::Args),
     /// Print an attempt's output; --follow streams a running one's.
     Logs(logs::Args),
+    /// Print the recorded events (job.queued, job.failed, worker.stopping …); --follow streams
+    /// new ones from every host.
+    Events(events::Args),
     /// List failed jobs, newest first (--queue, --name, --since, --grep, --exit-code …).
     Failed(failed::Args),
     /// Put failed jobs back on their queue: UUID…, `all`, or a selection (--queue, --since …).

@@ -17,6 +17,9 @@ pub struct ConfigFile {
     pub failed: FailedConfig,
     #[serde(default)]
     pub worker: WorkerConfig,
+    /// Store-wide listeners (`[hooks]`, PRODUCT.md §9).
+    #[serde(default)]
+    pub hooks: HooksConfig,
     /// Named jobs (`[jobs.NAME]`); kept as TOML until named jobs are resolved.
     #[serde(default)]
     pub jobs: BTreeMap<String, toml::Table>,
@@ -34,6 +37,8 @@ pub struct ConnectionConfig {
     pub auto_migrate: Option<bool>,
     /// How long finished jobs stay visible to `queue show` (a duration: "1d", 3600 …).
     pub retain_done: Option<toml::Value>,
+    /// How long events stay for `queue events` (a duration; default one day).
+    pub retain_events: Option<toml::Value>,
     /// SQLite's durability: "normal" (default) or "full" (fsync every commit).
     pub synchronous: Option<String>,
 }
@@ -42,6 +47,19 @@ pub struct ConnectionConfig {
 #[serde(deny_unknown_fields)]
 pub struct FailedConfig {
     pub driver: Option<String>,
+}
+
+/// `[hooks]`: shell commands run on events (as jobs, except `before`), and their queue.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HooksConfig {
+    pub failing: Option<String>,
+    pub exception: Option<String>,
+    pub after: Option<String>,
+    pub stopping: Option<String>,
+    pub before: Option<String>,
+    /// The queue of every hook job (default: the job's own).
+    pub hooks_queue: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -64,7 +82,13 @@ pub struct LoadedConfig {
 pub fn humanize_toml_error(message: &str, key: &str) -> String {
     let seconds = matches!(
         key,
-        "retry_after" | "timeout" | "delay" | "unique_for" | "retain_done" | "retry_until"
+        "retry_after"
+            | "timeout"
+            | "delay"
+            | "unique_for"
+            | "retain_done"
+            | "retain_events"
+            | "retry_until"
     );
     let number = if seconds {
         "a whole number of seconds"
@@ -182,6 +206,10 @@ pub struct Target {
     pub discard_failed: bool,
     pub auto_migrate: bool,
     pub retain_done_ms: i64,
+    /// How long events are kept (`retain_events`).
+    pub retain_events_ms: i64,
+    /// `[hooks]`, with queue.toml's directory.
+    pub hooks: crate::domain::events::Hooks,
     /// `[jobs.NAME]` of the config, parsed.
     pub named_jobs: BTreeMap<String, NamedJob>,
     /// `[worker] allow_commands` (default true): false runs only named jobs.
@@ -199,6 +227,7 @@ impl Target {
             discard_failed: self.discard_failed,
             auto_migrate: self.auto_migrate,
             synchronous_full: self.synchronous_full,
+            hooks: self.hooks.clone(),
         }
     }
 }
@@ -276,16 +305,48 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         ),
         _ => String::new(),
     };
-    let retain_done_ms = match &conn.retain_done {
-        None => DEFAULT_RETAIN_DONE_MS,
-        Some(toml::Value::Integer(secs)) if *secs >= 0 => secs * 1000,
-        Some(toml::Value::String(text)) => crate::domain::duration::parse_duration(text)
-            .map_err(|e| anyhow::anyhow!("{}invalid retain_done: {e}", at("retain_done")))?
-            .as_millis() as i64,
-        Some(other) => bail!(
-            "{}invalid retain_done {other}: use a duration such as \"1d\" or a whole number of seconds",
-            at("retain_done")
-        ),
+    let retention = |key: &str, value: &Option<toml::Value>| -> Result<i64> {
+        Ok(match value {
+            None => DEFAULT_RETAIN_DONE_MS,
+            Some(toml::Value::Integer(secs)) if *secs >= 0 => secs * 1000,
+            Some(toml::Value::String(text)) => crate::domain::duration::parse_duration(text)
+                .map_err(|e| anyhow::anyhow!("{}invalid {key}: {e}", at(key)))?
+                .as_millis() as i64,
+            Some(other) => bail!(
+                "{}invalid {key} {other}: use a duration such as \"1d\" or a whole number of seconds",
+                at(key)
+            ),
+        })
+    };
+    let retain_done_ms = retention("retain_done", &conn.retain_done)?;
+    let retain_events_ms = retention("retain_events", &conn.retain_events)?;
+    let hooks = match &config {
+        None => crate::domain::events::Hooks::default(),
+        Some(cfg) => {
+            let h = &cfg.file.hooks;
+            if let Some(q) = &h.hooks_queue {
+                crate::domain::job::validate_queue_name(q).map_err(|e| {
+                    anyhow::anyhow!(
+                        "invalid config file {}: [hooks] hooks_queue: {e}",
+                        cfg.path.display()
+                    )
+                })?;
+            }
+            let given = |c: &Option<String>| c.clone().filter(|c| !c.trim().is_empty());
+            crate::domain::events::Hooks {
+                failing: given(&h.failing),
+                exception: given(&h.exception),
+                after: given(&h.after),
+                stopping: given(&h.stopping),
+                before: given(&h.before),
+                queue: h.hooks_queue.clone(),
+                dir: cfg
+                    .path
+                    .parent()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+            }
+        }
     };
     let named_jobs = match &config {
         None => BTreeMap::new(),
@@ -332,6 +393,8 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         discard_failed,
         auto_migrate: conn.auto_migrate.unwrap_or(true),
         retain_done_ms,
+        retain_events_ms,
+        hooks,
         config,
     })
 }

@@ -130,6 +130,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::RunNow(args) => commands::run_now::run(args, &ctx),
         Command::Wait(args) => commands::wait::run(args, &ctx),
         Command::Logs(args) => commands::logs::run(args, &ctx),
+        Command::Events(args) => commands::events::run(args, &ctx),
         Command::Failed(args) => failed::run(args, &ctx),
         Command::Retry(args) => retry::run(args, &ctx),
         Command::Forget(args) => forget::run(args, &ctx),

@@ -88,6 +88,13 @@ pub struct JobFlags {
     /// Store the command, payload and env encrypted under QUEUE_KEY (AES-256-GCM).
     #[arg(long)]
     pub encrypt: bool,
+    /// Run this shell command (as a job) once when the job fails for good; the event is on
+    /// its stdin and in QUEUE_EVENT_* variables.
+    #[arg(long, value_name = "CMD")]
+    pub on_failure: Option<String>,
+    /// Run this shell command (as a job) once when the job succeeds.
+    #[arg(long, value_name = "CMD")]
+    pub on_success: Option<String>,
 }
 
 impl JobFlags {
@@ -199,6 +206,8 @@ impl JobFlags {
             rate_limit: self.rate_limit.clone(),
             funnel: self.funnel.clone(),
             encrypt: self.encrypt.then_some(true),
+            on_failure: self.on_failure.clone(),
+            on_success: self.on_success.clone(),
         })
     }
 }
@@ -727,6 +736,9 @@ pub fn build(
         crate::domain::named::fill(&named.command, &data)
             .map_err(|e| anyhow!("job '{name}': {e}; pass it with --payload"))?;
     }
+    // OpenTelemetry's environment carriers go with the job to each of its attempts.
+    let trace = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
+    let opts = job::with_trace(opts, trace("TRACEPARENT"), trace("TRACESTATE"));
     job::build(
         command,
         &opts,

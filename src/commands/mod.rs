@@ -10,6 +10,7 @@ pub mod clear;
 pub mod complete;
 pub mod completions;
 pub mod dispatch;
+pub mod events;
 pub mod fail;
 pub mod failed;
 pub mod flush;

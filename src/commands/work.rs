@@ -3,6 +3,7 @@
 use crate::app::Ctx;
 use crate::clock::{format_local, format_rfc3339, Clock};
 use crate::domain::duration::{parse_backoff, parse_duration};
+use crate::domain::events::name as event_name;
 use crate::domain::job::validate_queue_name;
 use crate::domain::policy::Decision;
 use crate::output::{Color, Output};
@@ -154,6 +155,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         connection: target.connection.clone(),
         database_env: target.location.as_env(),
         retain_done_ms: target.retain_done_ms,
+        retain_events_ms: target.retain_events_ms,
+        hooks: target.hooks.clone(),
         named_jobs: target.named_jobs.clone(),
         allow_commands: target.allow_commands,
         keys: Arc::new(crate::crypto::Keys::from_env()?),
@@ -314,12 +317,18 @@ impl Reporter for WorkLines {
                     exception: false, ..
                 } => (*job, "success", Some("released"), None, Some(*elapsed)),
                 Decision::Release {
-                    exception: true, ..
+                    exception: true,
+                    delay_ms,
                 } => (
                     *job,
                     "released_after_exception",
                     Some("released"),
-                    cause.map(str::to_string),
+                    // Why it threw, and when it runs again (as its event says).
+                    Some(format!(
+                        "{}; retried in {}s",
+                        cause.unwrap_or("an exception"),
+                        (*delay_ms as f64 / 1000.0).ceil()
+                    )),
                     Some(*elapsed),
                 ),
                 Decision::Fail { reason } => (
@@ -353,7 +362,25 @@ impl Reporter for WorkLines {
             ),
         };
         if self.out.json {
+            // The event's name and fields (PRODUCT.md §9) beside the fields lines had before.
+            let event = match (status, result) {
+                ("starting", _) => Some(event_name::PROCESSING),
+                ("success", Some("deleted")) | ("skipped", _) => Some(event_name::PROCESSED),
+                ("success", _) | ("held", _) => Some(event_name::RELEASED),
+                ("released_after_exception", _) => Some(event_name::RELEASED_AFTER_EXCEPTION),
+                ("failed", _) => Some(event_name::FAILED),
+                _ => None,
+            };
             let mut record = json!({
+                "event": event,
+                "at": format_rfc3339(self.clock.now_ms()),
+                "name": job.payload.display_name,
+                "attempt": job.attempts,
+                "host": worker::hostname(),
+                "exit_code": job.exit.code,
+                "signal": job.exit.signal,
+                "duration_ms": elapsed.map(|e| e.as_millis() as i64),
+                "batch_id": job.payload.batch_id,
                 "level": if matches!(status, "starting" | "success" | "held" | "skipped") { "info" } else { "warning" },
                 "uuid": job.uuid,
                 "connection": self.connection,

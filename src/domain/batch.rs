@@ -223,7 +223,7 @@ const MAX_ENV_VALUE: usize = 64 * 1024;
 /// `text` made fit for an environment variable, so that the callback can always start: NUL
 /// bytes (which no variable can hold) replaced, and when too long, its first line (what
 /// failed) and as much of its end (the last output) as fits.
-fn env_value(text: &str) -> String {
+pub(crate) fn env_value(text: &str) -> String {
     let text = text.replace('\0', "\u{FFFD}");
     if text.len() <= MAX_ENV_VALUE {
         return text;
@@ -240,7 +240,7 @@ fn env_value(text: &str) -> String {
     format!("{}{gap}{}", &text[..head_end], &text[tail_start..])
 }
 
-fn shell_job(
+pub(crate) fn shell_job(
     command: &str,
     name: String,
     env: BTreeMap<String, String>,

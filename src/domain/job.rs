@@ -121,6 +121,17 @@ pub struct Payload {
     /// options; the payload's uuid is the batch's id. Never the payload of a job row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chained_batch: Option<Box<ChainedBatch>>,
+    /// `--on-failure`: a shell command run (as a job of its own) once, when it fails for good
+    /// (Laravel's job `failed()` method, `dispatch()->catch()`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<String>,
+    /// `--on-success`: a shell command run (as a job) once, when it succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_success: Option<String>,
+    /// A hook's own job: the store-wide hooks do not fire for it (else an `after` hook would
+    /// queue itself for ever).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hook: bool,
 }
 
 /// The parts of a job that `--encrypt` seals.
@@ -149,6 +160,8 @@ impl Payload {
             && self.chained.is_empty()
             && self.chain_catch.is_none()
             && self.batch_id.is_none()
+            && self.on_failure.is_none()
+            && self.on_success.is_none()
     }
 
     /// The next link of its chain as a job to insert when this one succeeds at `now_ms`: it
@@ -252,6 +265,8 @@ pub struct JobOptions {
     pub rate_limit: Option<String>,
     pub funnel: Option<String>,
     pub encrypt: Option<bool>,
+    pub on_failure: Option<String>,
+    pub on_success: Option<String>,
 }
 
 impl JobOptions {
@@ -288,8 +303,28 @@ impl JobOptions {
             rate_limit: self.rate_limit.or(d.rate_limit),
             funnel: self.funnel.or(d.funnel),
             encrypt: self.encrypt.or(d.encrypt),
+            on_failure: self.on_failure.or(d.on_failure),
+            on_success: self.on_success.or(d.on_success),
         }
     }
+}
+
+/// The options with the dispatcher's `TRACEPARENT` / `TRACESTATE` (OpenTelemetry's
+/// environment carriers) in the job's environment, unless it sets them itself.
+pub fn with_trace(
+    mut opts: JobOptions,
+    traceparent: Option<String>,
+    tracestate: Option<String>,
+) -> JobOptions {
+    for (key, value) in [("TRACEPARENT", traceparent), ("TRACESTATE", tracestate)] {
+        if let Some(value) = value {
+            opts.env
+                .get_or_insert_with(BTreeMap::new)
+                .entry(key.to_string())
+                .or_insert(value);
+        }
+    }
+    opts
 }
 
 /// `"unique": true` (the id is the job name) or `"unique": "order-42"`.
@@ -619,6 +654,9 @@ pub fn build(
             chain_catch: None,
             batch_id: None,
             chained_batch: None,
+            on_failure: opts.on_failure.clone().filter(|c| !c.trim().is_empty()),
+            on_success: opts.on_success.clone().filter(|c| !c.trim().is_empty()),
+            hook: false,
         },
     })
 }

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod chain;
 pub mod duration;
+pub mod events;
 pub mod job;
 pub mod middleware;
 pub mod named;

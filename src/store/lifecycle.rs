@@ -11,12 +11,14 @@ use super::verbs::{
     Requeue, Verbs,
 };
 use super::{
-    Admission, Cancelled, Ending, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict,
+    events, Admission, Cancelled, Ending, Enqueued, Finished, NewBatch, Reserved, StoreOptions,
+    Verdict,
 };
 use crate::clock::new_uuid;
 use crate::domain::batch::{
     callback_job, chain_catch_job, continuation, tally, Continuation, Counts, FailedInfo, Tally,
 };
+use crate::domain::events::name as event_name;
 use crate::domain::job::NewJob;
 use crate::domain::job::{link_job, ChainAdditions, Payload};
 use crate::domain::middleware::{
@@ -70,18 +72,21 @@ fn job_row<'a>(v: &dyn Verbs, job: &'a NewJob, payload: &'a str, times: Times) -
     }
 }
 
-/// Insert one job and wake the idle workers of its queue at the commit.
+/// Insert one job (and its `job.queued` event) and wake the idle workers of its queue at the
+/// commit.
 fn insert(v: &mut dyn Verbs, job: &NewJob, payload: &str, times: Times) -> Result<()> {
     let row = job_row(v, job, payload, times);
     v.insert_job(&row)?;
+    events::job_added(v, job, None)?;
     // Delayed jobs too: an idle worker sleeping out a long --sleep must learn that it now has
     // to wake when this job's delay passes.
     v.wake(&job.queue);
     Ok(())
 }
 
-/// A job the lifecycle made itself (a chain link, a catch or callback job), timed by `now`.
-fn insert_made(v: &mut dyn Verbs, job: &NewJob) -> Result<()> {
+/// A job the lifecycle made itself (a chain link, a catch, callback or hook job), timed by
+/// `now`.
+pub(super) fn insert_made(v: &mut dyn Verbs, job: &NewJob) -> Result<()> {
     insert(v, job, &serde_json::to_string(&job.payload)?, Times::Store)
 }
 
@@ -115,6 +120,7 @@ pub fn enqueue(v: &mut dyn Verbs, jobs: &[Serialized<'_>]) -> Result<Vec<Enqueue
         if let Some(unique) = &job.payload.unique {
             let expires = v.rebase(job.unique_expires_at.unwrap_or(i64::MAX));
             if let Some(holder) = v.take_lock(&unique.key, &job.payload.uuid, expires)? {
+                events::job_added(v, job, Some(&holder))?;
                 results.push(Enqueued::Skipped { held_by: holder });
                 continue;
             }
@@ -165,6 +171,7 @@ pub fn enqueue_chunk(v: &mut dyn Verbs, jobs: &[Serialized<'_>]) -> Result<Vec<E
         v.insert_jobs(&rows)?;
         // As `insert` does for each (the stores keep one wake-up per queue).
         for s in run {
+            events::job_added(v, s.job, None)?;
             v.wake(&s.job.queue);
         }
         results.extend(std::iter::repeat_n(Enqueued::Dispatched, plain));
@@ -363,6 +370,8 @@ pub fn finish(
     };
     let verdict = decide(row.intent.ask());
     release_after_attempt(v, job, &verdict)?;
+    // A final failure's whole text, for its event and hooks.
+    let mut error = String::new();
     let now = v.now();
     let outcome = attempt_outcome(&verdict);
     // A failure discarded (`[failed] driver = "null"`) leaves nothing to keep its attempts for.
@@ -416,7 +425,7 @@ pub fn finish(
         }
         Decision::Fail { reason } => {
             v.delete_job(job.id)?;
-            let error = failure_text(reason, output);
+            error = failure_text(reason, output);
             if !options.discard_failed {
                 v.insert_failed(&FailedRow {
                     uuid: &job.uuid,
@@ -440,6 +449,8 @@ pub fn finish(
             v.wake(&job.queue);
         }
     }
+    let error = (!error.is_empty()).then_some(error.as_str());
+    events::attempt_ended(v, job, &row, &verdict, error, options)?;
     Ok(Finished::Applied(verdict.decision))
 }
 
@@ -598,6 +609,12 @@ fn count_in_batch(
         finish: effects.finish,
         cancel: effects.cancel,
     })?;
+    if effects.cancel && batch.cancelled_at.is_none() {
+        events::batch(v, event_name::BATCH_CANCELLED, batch_id, &batch.name)?;
+    }
+    if effects.finish {
+        events::batch(v, event_name::BATCH_FINISHED, batch_id, &batch.name)?;
+    }
     let now = v.now();
     // A batch that is a link of a chain: go on with the chain, or stop it, exactly once.
     let next = continuation(&batch.options, &effects, cancelled);
@@ -652,12 +669,15 @@ pub fn cancel(v: &mut dyn Verbs, uuid: &str) -> Result<Cancelled> {
         return Ok(Cancelled::Running);
     }
     v.delete_job(job.id)?;
+    let mut name = String::new();
     if let Ok(payload) = super::rows::parse_payload(&job.payload, uuid) {
         if let Some(unique) = &payload.unique {
             v.release_lock(&unique.key, uuid)?;
         }
+        name = payload.display_name;
     }
     v.forget_attempts(uuid)?;
+    events::cancelled(v, uuid, &job.queue, &name)?;
     Ok(Cancelled::Deleted)
 }
 

@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod conformance;
+pub(crate) mod events;
 mod lifecycle;
 pub mod location;
 pub mod migrate;
@@ -40,6 +41,9 @@ pub struct Reserved {
     pub payload: Payload,
     /// How the attempt's process ended, as its worker saw it; recorded with the attempt.
     pub exit: AttemptExit,
+    /// Why the attempt ended in an exception, as its worker saw it (its first line): the
+    /// message of its `job.exception` event.
+    pub cause: Option<String>,
 }
 
 /// How an attempt's process ended: an exit code, a signal, or a timeout (none of them: it could
@@ -523,6 +527,23 @@ pub trait Store: Send {
     /// Forget finished jobs older than `before_ms`.
     fn prune_finished(&mut self, before_ms: i64) -> Result<usize>;
 
+    /// A worker stops for `reason` (PRODUCT.md §9's reasons): its row goes, and its
+    /// `worker.stopping` event and the `stopping` hook's job are recorded, in one transaction.
+    fn worker_stopping(
+        &mut self,
+        worker_id: &str,
+        queues: &[String],
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+    /// Up to `limit` events after the cursor `after`, oldest first, with the reader's
+    /// connection name and each worker's host.
+    fn read_events(&mut self, after: i64, limit: usize) -> Result<events::EventRead>;
+    /// The cursor just before the first event at or after `at_ms` (`events --since 1h`).
+    fn event_cursor_at(&mut self, at_ms: i64) -> Result<i64>;
+    /// Forget events older than `before_ms` (`retain_events`).
+    fn prune_events(&mut self, before_ms: i64) -> Result<usize>;
+
     /// Read the restart / maintenance / pause switches.
     fn controls(&mut self) -> Result<Controls>;
     /// Set (Some) or remove (None) one setting.
@@ -628,4 +649,7 @@ pub struct StoreOptions {
     /// transaction (the default, NORMAL, survives any process crash but may lose the last
     /// transactions before a power loss).
     pub synchronous_full: bool,
+    /// queue.toml's `[hooks]`: the follow-up jobs the events of a job's end queue (the
+    /// worker's own config, as for named jobs).
+    pub hooks: crate::domain::events::Hooks,
 }

@@ -289,6 +289,24 @@ impl Store for Retrying {
     fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {
         self.retry(|s| s.prune_finished(before_ms))
     }
+    fn worker_stopping(
+        &mut self,
+        worker_id: &str,
+        queues: &[String],
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.retry(|s| s.worker_stopping(worker_id, queues, reason, now_ms))
+    }
+    fn read_events(&mut self, after: i64, limit: usize) -> Result<events::EventRead> {
+        self.retry(|s| s.read_events(after, limit))
+    }
+    fn event_cursor_at(&mut self, at_ms: i64) -> Result<i64> {
+        self.retry(|s| s.event_cursor_at(at_ms))
+    }
+    fn prune_events(&mut self, before_ms: i64) -> Result<usize> {
+        self.retry(|s| s.prune_events(before_ms))
+    }
     fn controls(&mut self) -> Result<Controls> {
         self.retry(|s| s.controls())
     }

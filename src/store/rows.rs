@@ -60,6 +60,7 @@ pub fn claimed_job(
             token,
             payload,
             exit: Default::default(),
+            cause: None,
         }),
         Err(reason) => Err(Unreadable {
             id,
@@ -178,6 +179,9 @@ fn unreadable_payload(uuid: &str, row: &ShowRow) -> Payload {
         secret: None,
         chained: Vec::new(),
         chained_batch: None,
+        on_failure: None,
+        on_success: None,
+        hook: false,
         chain_catch: None,
         batch_id: None,
     }

@@ -14,6 +14,7 @@
 //! a datagram to each idle worker's socket; PostgreSQL: NOTIFY, sent at commit).
 
 use super::BatchView;
+use crate::domain::events::Event;
 use crate::domain::policy::Recorded;
 use anyhow::Result;
 
@@ -229,4 +230,8 @@ pub trait Verbs {
     fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()>;
     /// Replace a batch's options (JSON).
     fn set_batch_options(&mut self, id: &str, options: &str) -> Result<()>;
+
+    /// Record one event (its `id`, `connection` and `host` are not stored: the table numbers
+    /// the rows, the reader adds the rest); returns its id.
+    fn insert_event(&mut self, event: &Event) -> Result<i64>;
 }

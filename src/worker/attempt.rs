@@ -38,6 +38,17 @@ pub(super) struct Ended {
 }
 
 impl AttemptEnd {
+    /// Why the attempt ended in an exception (its first line), for its `job.exception` event.
+    pub fn cause(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Exception { message } | Outcome::NotStarted { message } => {
+                Some(message.lines().next().unwrap_or("").to_string())
+            }
+            Outcome::TimedOut { timeout_secs } => Some(format!("timed out after {timeout_secs}s")),
+            _ => None,
+        }
+    }
+
     /// Why the attempt could not even start, for its line in the worker's output.
     pub fn not_started(&self) -> Option<&str> {
         match &self.outcome {

@@ -85,8 +85,19 @@ pub fn run(
     if let Some(handle) = signal_handle {
         handle.close();
     }
-    // Leave the registry on the way out; a worker that cannot is forgotten when its row expires.
-    let _ = worker.store.unregister_worker(&worker.worker_id);
+    // Leave the registry on the way out (with its `worker.stopping` event and hook); a worker
+    // that cannot is forgotten when its row expires.
+    let reason = match &result {
+        Ok(Stop::Empty) if opts.stop_when_empty_for.is_some() && !opts.stop_when_empty => {
+            "empty_for"
+        }
+        Ok(stop) => stop.as_str(),
+        Err(_) => "lost_connection",
+    };
+    let now = worker.clock.now_ms();
+    let _ = worker
+        .store
+        .worker_stopping(&worker.worker_id, &opts.queues, reason, now);
     result
 }
 

@@ -82,6 +82,7 @@ impl Worker<'_> {
                         end.exit.timed_out = true;
                     }
                     running.job.exit = end.exit.clone();
+                    running.job.cause = end.cause();
                     ended.push(Ended { running, end });
                 }
             }

@@ -76,6 +76,10 @@ pub struct Options {
     /// QUEUE_DATABASE for the jobs, so that `queue` inside a job reaches this store.
     pub database_env: String,
     pub retain_done_ms: i64,
+    /// How long events are kept (`retain_events`): the worker prunes older ones.
+    pub retain_events_ms: i64,
+    /// queue.toml's `[hooks]`: `before` runs in this worker before each attempt.
+    pub hooks: crate::domain::events::Hooks,
     /// The named jobs of the config this worker loaded.
     pub named_jobs: BTreeMap<String, NamedJob>,
     /// False: run only named jobs.

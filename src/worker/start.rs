@@ -98,6 +98,29 @@ impl Worker<'_> {
                 return Ok(None);
             }
         }
+        // queue.toml's `before` hook, synchronously: non-zero releases the job with its
+        // backoff without running it (the attempt is used, as a held-back one's is).
+        if let Some(why) = self.run_before(job) {
+            let delay_ms = limits.backoff_for(job.attempts) as i64 * 1000;
+            job.cause = Some(why.clone());
+            let verdict = Verdict {
+                decision: Decision::Release {
+                    delay_ms,
+                    exception: false,
+                },
+                threw: false,
+            };
+            let applied = self.store.finish(job, "", now, &mut |_| verdict.clone())?;
+            match applied {
+                Finished::Applied(_) => self.reporter.report(Event::HeldBack {
+                    job,
+                    delay_ms,
+                    reason: &why,
+                }),
+                lost => self.report_finish(job, lost, Duration::ZERO, None, None),
+            }
+            return Ok(None);
+        }
         // Only now does it run: held-back, skipped and unrunnable jobs never say RUNNING.
         if !next.announced {
             self.reporter.report(Event::Started { job });
@@ -189,6 +212,48 @@ impl Worker<'_> {
                 let _ = tx.send(Message::Done { slot, end });
             })?;
         Ok(())
+    }
+
+    /// Run the `before` hook for `job`, if there is one: the event (a `job.processing`) on its
+    /// stdin and in its environment. Some(why) when it exited non-zero or could not start.
+    fn run_before(&self, job: &Reserved) -> Option<String> {
+        let command = self.opts.hooks.before.as_deref()?;
+        let event = crate::domain::events::Event {
+            event: crate::domain::events::name::PROCESSING.into(),
+            at: self.clock.now_ms(),
+            uuid: Some(job.uuid.clone()),
+            name: Some(job.payload.display_name.clone()),
+            queue: Some(job.queue.clone()),
+            attempt: Some(job.attempts),
+            worker: Some(self.worker_id.clone()),
+            batch_id: job.payload.batch_id.clone(),
+            ..Default::default()
+        }
+        .completed(&self.opts.connection);
+        let dir = match self.opts.hooks.dir.as_str() {
+            "" => job.payload.cwd.clone(),
+            dir => dir.to_string(),
+        };
+        let mut env: Vec<(String, String)> = crate::domain::events::hook_env(&event)
+            .into_iter()
+            .collect();
+        env.push(("QUEUE_DATABASE".into(), self.opts.database_env.clone()));
+        let timeout = self.opts.timeout_secs.max(1);
+        let spec = process::Spec {
+            argv: vec!["sh".into(), "-c".into(), command.to_string()],
+            cwd: dir,
+            env,
+            stdin: serde_json::to_vec(&event).unwrap_or_default(),
+            timeout: Some(Duration::from_secs(timeout)),
+            capture: true,
+            die_with_parent: true,
+            live: None,
+        };
+        let done = process::run(&spec, |_| {});
+        match done.exit {
+            process::Exit::Code(0) => None,
+            exit => Some(format!("before hook {}", exit.describe())),
+        }
     }
 
     /// "Attempted too many times" hides why the tries ran out: say what became of the attempt

@@ -89,6 +89,7 @@ impl Env {
             discard_failed: self.discard_failed,
             auto_migrate: true,
             synchronous_full: false,
+            hooks: Default::default(),
         }
     }
 

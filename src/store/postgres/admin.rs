@@ -156,7 +156,7 @@ pub(super) fn set_setting(store: &mut PostgresStore, key: &str, value: Option<&s
         };
         // `restart`, `resume` and `up` must reach idle workers on every host at once.
         tx.wake_all();
-        Ok(())
+        crate::store::events::setting_changed(tx, key, value)
     })
 }
 
@@ -186,13 +186,21 @@ pub(super) fn add_to_batch(
 pub(super) fn cancel_batch(store: &mut PostgresStore, id: &str) -> Result<bool> {
     store.write(|tx| {
         let now = tx.now;
-        let exists = tx.execute(
-            "UPDATE job_batches SET cancelled_at = COALESCE(cancelled_at, $2),
-                    finished_at = COALESCE(finished_at, $2)
-             WHERE id = $1",
+        // Only a batch not cancelled before is cancelled now (one event).
+        let cancelled = tx.opt(
+            "UPDATE job_batches SET cancelled_at = $2, finished_at = COALESCE(finished_at, $2)
+             WHERE id = $1 AND cancelled_at IS NULL RETURNING name",
             &[&id, &now],
         )?;
-        Ok(exists == 1)
+        if let Some(row) = cancelled {
+            let name: String = row.get(0);
+            let event = crate::domain::events::name::BATCH_CANCELLED;
+            crate::store::events::batch(tx, event, id, &name)?;
+            return Ok(true);
+        }
+        Ok(tx
+            .opt("SELECT 1 FROM job_batches WHERE id = $1", &[&id])?
+            .is_some())
     })
 }
 

@@ -11,13 +11,13 @@
 
 use super::clock::{at_offset, SKEW_NOISE_MS};
 use super::sql::{
-    CLAIM, FINISH_AND_CLAIM, FINISH_COMPLETE, FINISH_DISCARD, FINISH_FAIL, FINISH_RELEASE,
-    FREE_EXPIRED, INSERT_JOB, INSERT_JOBS, INSERT_JOBS_IF_CURRENT, INSERT_JOB_IF_CURRENT,
+    CLAIM, FINISH_AND_CLAIM, FINISH_COMPLETE, FREE_EXPIRED, INSERT_JOB, INSERT_JOBS,
+    INSERT_JOBS_IF_CURRENT, INSERT_JOB_IF_CURRENT,
 };
 use super::verbs::without_nul;
 use super::{PostgresStore, WAKE_CHANNEL};
 use crate::domain::job::NewJob;
-use crate::domain::policy::{failure_text, Decision};
+use crate::domain::policy::Decision;
 use crate::store::lifecycle::{self, Serialized};
 use crate::store::migrate;
 use crate::store::rows::{claimed_job, ClaimedJob};
@@ -114,9 +114,11 @@ pub(super) fn finish_and_claim(
     };
     // Attempts whose end needs more than deleting their row (a release, a failure, a
     // chain, a batch, middleware, an intent …) end first in their own transactions.
+    // A store-wide hook queues a job at every end: none can take the one statement.
+    let hooks = store.options.hooks.queues_jobs();
     let mut steps: Vec<Step> = Vec::with_capacity(endings.len());
     for e in endings.iter_mut() {
-        if e.job.payload.ends_alone() && (e.decide)(None).decision == Decision::Complete {
+        if e.job.payload.ends_alone() && !hooks && (e.decide)(None).decision == Decision::Complete {
             steps.push(Step::Fused);
         } else {
             steps.push(Step::Ended(store.finish(
@@ -353,60 +355,25 @@ impl PostgresStore {
         decide: &mut dyn FnMut(Option<Intent>) -> Verdict,
     ) -> Result<Option<Finished>> {
         let verdict = decide(None);
+        // Only a completion takes the one statement (with its `job.processed` event); every
+        // other end records its events through the lifecycle's transaction.
+        if verdict.decision != Decision::Complete || self.options.hooks.queues_jobs() {
+            return Ok(None);
+        }
         let output = without_nul(output);
         let output: &str = &output;
         let exit = &job.exit;
-        let rows = match &verdict.decision {
-            Decision::Complete => self.query(
-                FINISH_COMPLETE,
-                &[
-                    &job.id,
-                    &job.token,
-                    &output,
-                    &exit.code,
-                    &exit.signal,
-                    &exit.timed_out,
-                ],
-            )?,
-            Decision::Release {
-                delay_ms,
-                exception,
-            } => self.query(
-                FINISH_RELEASE,
-                &[
-                    &job.id,
-                    &job.token,
-                    delay_ms,
-                    &(*exception as i64),
-                    &output,
-                    &WAKE_CHANNEL,
-                    &exit.code,
-                    &exit.signal,
-                    &exit.timed_out,
-                    &lifecycle::attempt_outcome(&verdict),
-                ],
-            )?,
-            Decision::Fail { .. } if self.options.discard_failed => {
-                self.query(FINISH_DISCARD, &[&job.id, &job.token])?
-            }
-            Decision::Fail { reason } => {
-                let connection = self.options.connection.clone();
-                self.query(
-                    FINISH_FAIL,
-                    &[
-                        &job.id,
-                        &job.token,
-                        &connection,
-                        &failure_text(reason, output),
-                        &output,
-                        &exit.code,
-                        &exit.signal,
-                        &exit.timed_out,
-                        &i64::from(verdict.threw),
-                    ],
-                )?
-            }
-        };
+        let rows = self.query(
+            FINISH_COMPLETE,
+            &[
+                &job.id,
+                &job.token,
+                &output,
+                &exit.code,
+                &exit.signal,
+                &exit.timed_out,
+            ],
+        )?;
         Ok((!rows.is_empty()).then_some(Finished::Applied(verdict.decision)))
     }
 }

@@ -59,6 +59,7 @@ use super::{
 };
 use crate::clock::Clock;
 use crate::domain::job::{Link, NewJob};
+use crate::store::events;
 use crate::store::verbs::Verbs;
 use anyhow::Result;
 use postgres::Client;
@@ -243,6 +244,7 @@ impl Store for PostgresStore {
 
     fn register_worker(&mut self, w: &WorkerInfo, alive_until_ms: i64) -> Result<()> {
         let queues = w.queues.join(",");
+        let hooks = self.options.hooks.clone();
         self.write(|tx| {
             let now = tx.now;
             tx.execute(
@@ -266,13 +268,46 @@ impl Store for PostgresStore {
                     &(now + (alive_until_ms - w.last_seen_at)),
                 ],
             )?;
-            Ok(())
+            events::worker(tx, &w.id, &w.queues, None, &hooks)
         })
     }
 
     fn unregister_worker(&mut self, worker_id: &str) -> Result<()> {
         self.query("DELETE FROM workers WHERE id = $1", &[&worker_id])?;
         Ok(())
+    }
+
+    fn worker_stopping(
+        &mut self,
+        worker_id: &str,
+        queues: &[String],
+        reason: &str,
+        _now_ms: i64,
+    ) -> Result<()> {
+        let hooks = self.options.hooks.clone();
+        self.write(|tx| {
+            tx.execute("DELETE FROM workers WHERE id = $1", &[&worker_id])?;
+            events::worker(tx, worker_id, queues, Some(reason), &hooks)
+        })
+    }
+
+    fn read_events(&mut self, after: i64, limit: usize) -> Result<events::EventRead> {
+        queries::read_events(self, after, limit)
+    }
+
+    fn event_cursor_at(&mut self, at_ms: i64) -> Result<i64> {
+        queries::event_cursor_at(self, at_ms)
+    }
+
+    fn prune_events(&mut self, before_ms: i64) -> Result<usize> {
+        Ok(self
+            .query(
+                "WITH gone AS (DELETE FROM job_events WHERE at < $1 RETURNING 1)
+                 SELECT count(*) FROM gone",
+                &[&before_ms],
+            )?
+            .first()
+            .map_or(0, |r| r.get::<_, i64>(0) as usize))
     }
 
     fn workers(&mut self, _now_ms: i64) -> Result<Vec<WorkerInfo>> {

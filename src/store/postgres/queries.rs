@@ -4,6 +4,8 @@
 
 use super::sql::{BATCH, BATCHES, QUEUE_STATS, SHOW, WORKERS};
 use super::PostgresStore;
+use crate::domain::events::Event;
+use crate::store::events::EventRead;
 use crate::store::rows::{
     self, ShowRow, StatsRow, StoredBatch, StoredFailure, StoredWorker, Table,
 };
@@ -257,4 +259,63 @@ pub(super) fn list_jobs(
             .summary(now)
         })
         .collect())
+}
+
+/// `Store::read_events`: the rows after the cursor with the snapshot they were read in (its
+/// xmin and xmax), so that a follower can tell a gap that may still fill from one that will not
+/// (`store::events::Follow`). One statement: one snapshot for both.
+pub(super) fn read_events(
+    store: &mut PostgresStore,
+    after: i64,
+    limit: usize,
+) -> Result<EventRead> {
+    let rows = store.query(
+        "SELECT s.xmin, s.xmax, e.*
+         FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+                      pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax) s
+         LEFT JOIN LATERAL (
+             SELECT id, event, at, uuid, name, queue, attempt, worker, exit_code, signal,
+                    duration_ms, message, batch_id
+             FROM job_events WHERE id > $1 ORDER BY id LIMIT $2) e ON true
+         ORDER BY e.id",
+        &[&after, &(limit as i64)],
+    )?;
+    let snapshot = rows
+        .first()
+        .map(|r| (r.get::<_, i64>("xmin"), r.get::<_, i64>("xmax")));
+    let connection = store.options.connection.clone();
+    let events = rows
+        .iter()
+        .filter(|r| r.get::<_, Option<i64>>("id").is_some())
+        .map(|r| {
+            Event {
+                id: r.get("id"),
+                event: r.get("event"),
+                at: r.get("at"),
+                uuid: r.get("uuid"),
+                name: r.get("name"),
+                queue: r.get("queue"),
+                attempt: r.get("attempt"),
+                worker: r.get("worker"),
+                exit_code: r.get("exit_code"),
+                signal: r.get("signal"),
+                duration_ms: r.get("duration_ms"),
+                message: r.get("message"),
+                batch_id: r.get("batch_id"),
+                ..Event::default()
+            }
+            .completed(&connection)
+        })
+        .collect();
+    Ok(EventRead { events, snapshot })
+}
+
+/// `Store::event_cursor_at`.
+pub(super) fn event_cursor_at(store: &mut PostgresStore, at_ms: i64) -> Result<i64> {
+    let rows = store.query(
+        "SELECT COALESCE((SELECT MIN(id) FROM job_events WHERE at >= $1) - 1,
+                         (SELECT MAX(id) FROM job_events), 0)::bigint",
+        &[&at_ms],
+    )?;
+    Ok(rows.first().map_or(0, |r| r.get(0)))
 }

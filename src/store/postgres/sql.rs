@@ -28,7 +28,11 @@ WITH c AS (
              intent = NULL, attempts = attempts + 1
          FROM c WHERE jobs.id = c.id
          RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
-                   jobs.payload, jobs.available_at)
+                   jobs.payload, jobs.available_at, jobs.name),
+     processing AS (
+         INSERT INTO job_events (event, at, uuid, name, queue, attempt, worker)
+         SELECT 'job.processing', floor(extract(epoch from statement_timestamp()) * 1000)::bigint, uuid, name, queue, attempts, $3
+         FROM claimed ORDER BY available_at, id)
 SELECT claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.exceptions,
        claimed.token, claimed.payload, claimed.available_at
 FROM claimed";
@@ -65,6 +69,12 @@ WITH ending AS (
              finished_at = excluded.finished_at, exit_code = excluded.exit_code,
              signal = excluded.signal, timed_out = excluded.timed_out,
              outcome = excluded.outcome, output = excluded.output),
+     processed AS (
+         INSERT INTO job_events
+             (event, at, uuid, name, queue, attempt, worker, exit_code, signal, duration_ms)
+         SELECT 'job.processed', floor(extract(epoch from statement_timestamp()) * 1000)::bigint, uuid, name, queue, attempts,
+                worker_id, exit_code, signal, floor(extract(epoch from statement_timestamp()) * 1000)::bigint - reserved_at
+         FROM done),
      completed AS (
          INSERT INTO finished_jobs
              (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
@@ -90,7 +100,11 @@ WITH ending AS (
              intent = NULL, attempts = attempts + 1
          FROM c WHERE jobs.id = c.id
          RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
-                   jobs.payload, jobs.available_at)
+                   jobs.payload, jobs.available_at, jobs.name),
+     processing AS (
+         INSERT INTO job_events (event, at, uuid, name, queue, attempt, worker)
+         SELECT 'job.processing', floor(extract(epoch from statement_timestamp()) * 1000)::bigint, uuid, name, queue, attempts, $3
+         FROM claimed ORDER BY available_at, id)
 SELECT claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.exceptions,
        claimed.token, claimed.payload, claimed.available_at, f.uuids
 FROM (SELECT array_agg(uuid) AS uuids FROM completed) f LEFT JOIN claimed ON true";
@@ -129,7 +143,13 @@ WITH done AS (
          ON CONFLICT (token) DO UPDATE SET
              finished_at = excluded.finished_at, exit_code = excluded.exit_code,
              signal = excluded.signal, timed_out = excluded.timed_out,
-             outcome = excluded.outcome, output = excluded.output)
+             outcome = excluded.outcome, output = excluded.output),
+     processed AS (
+         INSERT INTO job_events
+             (event, at, uuid, name, queue, attempt, worker, exit_code, signal, duration_ms)
+         SELECT 'job.processed', floor(extract(epoch from statement_timestamp()) * 1000)::bigint, uuid, name, queue, attempts,
+                worker_id, $4::int, $5::int, floor(extract(epoch from statement_timestamp()) * 1000)::bigint - reserved_at
+         FROM done)
 INSERT INTO finished_jobs
     (uuid, queue, name, payload, attempts, exceptions, output, created_at, finished_at)
 SELECT uuid, queue, name, payload, attempts, exceptions, $3, created_at,
@@ -141,72 +161,6 @@ ON CONFLICT (uuid) DO UPDATE SET
     output = excluded.output, created_at = excluded.created_at,
     finished_at = excluded.finished_at
 RETURNING 1";
-
-/// Release: available again in `$3` ms, `$4` more exceptions counted (0 or 1), output `$5`
-/// kept as its last; idle workers of its queue are woken on channel `$6` (a delayed one must
-/// learn when to look again). The attempt is recorded with exit code `$7`, signal `$8`, timed
-/// out `$9` and outcome `$10`.
-pub const FINISH_RELEASE: &str = "
-WITH old AS (
-         SELECT id, uuid, attempts, reserved_at, worker_id FROM jobs
-         WHERE id = $1 AND token = $2 AND intent IS NULL FOR UPDATE),
-     released AS (
-         UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
-                token = NULL, intent = NULL,
-                available_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $3,
-                exceptions = exceptions + $4, last_output = $5
-         FROM old WHERE jobs.id = old.id
-         RETURNING jobs.queue),
-     attempted AS (
-         INSERT INTO job_attempts
-             (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal,
-              timed_out, outcome, output)
-         SELECT $2, uuid, attempts, reserved_at,
-                floor(extract(epoch from statement_timestamp()) * 1000)::bigint, worker_id,
-                $7::int, $8::int, $9::bool, $10, $5
-         FROM old
-         ON CONFLICT (token) DO UPDATE SET
-             finished_at = excluded.finished_at, exit_code = excluded.exit_code,
-             signal = excluded.signal, timed_out = excluded.timed_out,
-             outcome = excluded.outcome, output = excluded.output)
-SELECT pg_notify($6, queue) FROM released";
-
-/// Fail: the job moves to failed_jobs with connection `$3` and failure text `$4`, its
-/// exceptions counting `$9` more for this attempt (replacing an earlier failure with the same
-/// uuid); the attempt is recorded with output `$5`, exit code `$6`, signal `$7`, timed out
-/// `$8`.
-pub const FINISH_FAIL: &str = "
-WITH gone AS (
-         DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL
-         RETURNING uuid, queue, name, payload, attempts, exceptions, token, reserved_at,
-                   worker_id),
-     attempted AS (
-         INSERT INTO job_attempts
-             (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal,
-              timed_out, outcome, output)
-         SELECT token, uuid, attempts, reserved_at,
-                floor(extract(epoch from statement_timestamp()) * 1000)::bigint, worker_id,
-                $6::int, $7::int, $8::bool, 'failed', $5
-         FROM gone
-         ON CONFLICT (token) DO UPDATE SET
-             finished_at = excluded.finished_at, exit_code = excluded.exit_code,
-             signal = excluded.signal, timed_out = excluded.timed_out,
-             outcome = excluded.outcome, output = excluded.output)
-INSERT INTO failed_jobs
-    (uuid, connection, queue, name, payload, exception, attempts, failed_at, exceptions)
-SELECT uuid, $3, queue, name, payload, $4, attempts,
-       floor(extract(epoch from statement_timestamp()) * 1000)::bigint, exceptions + $9
-FROM gone
-ON CONFLICT (uuid) DO UPDATE SET
-    connection = excluded.connection, queue = excluded.queue, name = excluded.name,
-    payload = excluded.payload, exception = excluded.exception,
-    attempts = excluded.attempts, failed_at = excluded.failed_at,
-    exceptions = excluded.exceptions
-RETURNING 1";
-
-/// Fail with failed jobs discarded (`[failed] driver = "null"`): the job is deleted.
-pub const FINISH_DISCARD: &str =
-    "DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL RETURNING 1";
 
 // A dispatch's insert, in four variants: one job or many, and with or without the guard that
 // inserts only into a schema at version `$9` (the one this binary knows; `queue_migrations`
@@ -234,7 +188,11 @@ WITH skew AS (
          SELECT $1::text, $2::text, $3::text, $4::text,
                 available_at + (SELECT ms FROM skew), created_at + (SELECT ms FROM skew)
          FROM (SELECT $5::bigint AS available_at, $6::bigint AS created_at) t
-         RETURNING queue)
+         RETURNING id, uuid, name, queue),
+     queued AS (
+         INSERT INTO job_events (event, at, uuid, name, queue)
+         SELECT 'job.queued', floor(extract(epoch from statement_timestamp()) * 1000)::bigint, uuid, name, queue
+         FROM inserted ORDER BY id)
 SELECT count(*) FROM (SELECT pg_notify($7, queue) FROM inserted) w";
 
 /// One job, only into a schema at version `$9`.
@@ -249,7 +207,11 @@ WITH skew AS (
                 available_at + (SELECT ms FROM skew), created_at + (SELECT ms FROM skew)
          FROM (SELECT $5::bigint AS available_at, $6::bigint AS created_at) t
          WHERE (SELECT COALESCE(MAX(version), 0) FROM queue_migrations) = $9::bigint
-         RETURNING queue)
+         RETURNING id, uuid, name, queue),
+     queued AS (
+         INSERT INTO job_events (event, at, uuid, name, queue)
+         SELECT 'job.queued', floor(extract(epoch from statement_timestamp()) * 1000)::bigint, uuid, name, queue
+         FROM inserted ORDER BY id)
 SELECT count(*) FROM (SELECT pg_notify($7, queue) FROM inserted) w";
 
 /// Many jobs, from arrays, in the order given (ids follow it), into any schema.
@@ -264,7 +226,11 @@ WITH skew AS (
                 available_at + (SELECT ms FROM skew), created_at + (SELECT ms FROM skew)
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
               WITH ORDINALITY AS t(uuid, queue, name, payload, available_at, created_at, n)
-         RETURNING queue)
+         RETURNING id, uuid, name, queue),
+     queued AS (
+         INSERT INTO job_events (event, at, uuid, name, queue)
+         SELECT 'job.queued', floor(extract(epoch from statement_timestamp()) * 1000)::bigint, uuid, name, queue
+         FROM inserted ORDER BY id)
 SELECT (SELECT count(*) FROM inserted),
        (SELECT count(*) FROM (SELECT pg_notify($7, q)
                               FROM (SELECT DISTINCT queue AS q FROM inserted) d) w)";
@@ -282,7 +248,11 @@ WITH skew AS (
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
               WITH ORDINALITY AS t(uuid, queue, name, payload, available_at, created_at, n)
          WHERE (SELECT COALESCE(MAX(version), 0) FROM queue_migrations) = $9::bigint
-         RETURNING queue)
+         RETURNING id, uuid, name, queue),
+     queued AS (
+         INSERT INTO job_events (event, at, uuid, name, queue)
+         SELECT 'job.queued', floor(extract(epoch from statement_timestamp()) * 1000)::bigint, uuid, name, queue
+         FROM inserted ORDER BY id)
 SELECT (SELECT count(*) FROM inserted),
        (SELECT count(*) FROM (SELECT pg_notify($7, q)
                               FROM (SELECT DISTINCT queue AS q FROM inserted) d) w)";

@@ -27,6 +27,7 @@ fn open(
         discard_failed: false,
         auto_migrate,
         synchronous_full,
+        hooks: Default::default(),
     };
     let clock = Arc::new(crate::clock::SystemClock::default());
     PostgresStore::open(&db.url, options, clock)
@@ -219,6 +220,7 @@ fn statements_read_the_servers_clock_moved_by_the_current_offset() {
         discard_failed: false,
         auto_migrate: true,
         synchronous_full: false,
+        hooks: Default::default(),
     };
     let mut store = PostgresStore::open(&db.url, options, clock.clone()).unwrap();
     let server_now = |store: &mut PostgresStore| -> i64 {

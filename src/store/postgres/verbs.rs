@@ -14,6 +14,7 @@ use super::clock::rebase;
 use super::queries::stored_batch;
 use super::sql::{ATTEMPT_UPSERT, BATCH, BATCH_FOR_UPDATE, INSERT_FINISHED};
 use super::tx::Tx;
+use crate::domain::events::Event;
 use crate::domain::policy::Recorded;
 use anyhow::Result;
 use std::borrow::Cow;
@@ -405,6 +406,32 @@ impl Verbs for Tx<'_> {
             &[&id, &options],
         )?;
         Ok(())
+    }
+
+    fn insert_event(&mut self, e: &Event) -> Result<i64> {
+        let message = e.message.as_deref().map(without_nul);
+        let message = message.as_deref();
+        let row = self.one(
+            "INSERT INTO job_events (event, at, uuid, name, queue, attempt, worker, exit_code,
+                                     signal, duration_ms, message, batch_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             RETURNING id",
+            &[
+                &e.event,
+                &e.at,
+                &e.uuid,
+                &e.name,
+                &e.queue,
+                &e.attempt,
+                &e.worker,
+                &e.exit_code,
+                &e.signal,
+                &e.duration_ms,
+                &message,
+                &e.batch_id,
+            ],
+        )?;
+        Ok(row.get(0))
     }
 
     fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()> {

@@ -16,7 +16,9 @@ mod tests;
 mod verbs;
 mod wake;
 
+use super::events::{self, EventRead};
 use super::lifecycle::{self, Serialized};
+use super::rows::ClaimedJob;
 use super::{
     Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob,
     FailedQuery, Finished, Intent, JobQuery, JobSource, JobSummary, JobView, NewBatch,
@@ -25,7 +27,9 @@ use super::{
 };
 use crate::domain::job::{Link, NewJob};
 use anyhow::Result;
-use rusqlite::{params, Connection, ErrorCode, Transaction, TransactionBehavior};
+use rusqlite::{
+    params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use verbs::SqliteTx;
@@ -120,16 +124,16 @@ impl SqliteStore {
         Ok(value)
     }
 
-    /// The readable jobs of claimed rows, added to `jobs`; the rows that cannot be read go to
+    /// The readable jobs of a claim, added to `jobs`; the rows that cannot be read go to
     /// failed jobs, each in its own transaction. True when there was such a row.
     fn take_claimed(
         &mut self,
-        rows: Vec<hot::ClaimedRow>,
+        claimed: Vec<ClaimedJob>,
         now_ms: i64,
         jobs: &mut Vec<Reserved>,
     ) -> Result<bool> {
         let mut unreadable = false;
-        for job in hot::reserved(rows) {
+        for job in claimed {
             match job {
                 Ok(job) => jobs.push(job),
                 Err(bad) => {
@@ -256,8 +260,9 @@ impl Store for SqliteStore {
         // Rows that cannot be read go to failed jobs, each in its own transaction, and the
         // claim is made again for the places they took.
         while jobs.len() < limit {
-            let rows = self.write(|tx| hot::claim_rows(tx, claim, limit - jobs.len()))?;
-            if !self.take_claimed(rows, claim.now_ms, &mut jobs)? {
+            let claimed =
+                self.write_at(claim.now_ms, |v| claim_in(v, claim, limit - jobs.len()))?;
+            if !self.take_claimed(claimed, claim.now_ms, &mut jobs)? {
                 break;
             }
         }
@@ -279,7 +284,39 @@ impl Store for SqliteStore {
     }
 
     fn register_worker(&mut self, w: &WorkerInfo, alive_until_ms: i64) -> Result<()> {
-        self.write(|tx| queries::register_worker(tx, w, alive_until_ms))
+        let hooks = self.options.hooks.clone();
+        self.write_at(w.last_seen_at, |v| {
+            queries::register_worker(v.tx(), w, alive_until_ms)?;
+            events::worker(v, &w.id, &w.queues, None, &hooks)
+        })
+    }
+
+    fn worker_stopping(
+        &mut self,
+        worker_id: &str,
+        queues: &[String],
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let hooks = self.options.hooks.clone();
+        self.write_at(now_ms, |v| {
+            v.tx()
+                .execute("DELETE FROM workers WHERE id = ?1", [worker_id])?;
+            events::worker(v, worker_id, queues, Some(reason), &hooks)
+        })
+    }
+
+    fn read_events(&mut self, after: i64, limit: usize) -> Result<EventRead> {
+        let connection = self.options.connection.clone();
+        self.read(|conn| queries::read_events(conn, after, limit, &connection))
+    }
+
+    fn event_cursor_at(&mut self, at_ms: i64) -> Result<i64> {
+        self.read(|conn| queries::event_cursor_at(conn, at_ms))
+    }
+
+    fn prune_events(&mut self, before_ms: i64) -> Result<usize> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM job_events WHERE at < ?1", [before_ms])?))
     }
 
     fn unregister_worker(&mut self, worker_id: &str) -> Result<()> {
@@ -326,7 +363,7 @@ impl Store for SqliteStore {
         let (finished, rows) = self.write_at(now_ms, |v| {
             let finished = lifecycle::finish_all(v, endings, &options)?;
             let rows = match next {
-                Some((claim, limit)) if limit > 0 => hot::claim_rows(v.tx(), claim, limit)?,
+                Some((claim, limit)) if limit > 0 => claim_in(v, claim, limit)?,
                 _ => Vec::new(),
             };
             Ok((finished, rows))
@@ -473,8 +510,13 @@ impl Store for SqliteStore {
     }
 
     fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
-        // `restart`, `resume` and `up` must reach idle workers at once.
-        self.write_at(UNTIMED, |v| verbs::set_setting(v, key, value))
+        // `restart`, `resume` and `up` must reach idle workers at once; pausing and resuming
+        // a queue are events, at this instant.
+        let now = crate::clock::system_now_ms() + crate::clock::test_offset_ms();
+        self.write_at(now, |v| {
+            verbs::set_setting(v, key, value)?;
+            events::setting_changed(v, key, value)
+        })
     }
 
     fn create_batch(&mut self, batch: &NewBatch, jobs: &[NewJob]) -> Result<()> {
@@ -498,14 +540,28 @@ impl Store for SqliteStore {
     }
 
     fn cancel_batch(&mut self, id: &str, now_ms: i64) -> Result<bool> {
-        self.write(|tx| {
-            let exists = tx.execute(
-                "UPDATE job_batches SET cancelled_at = COALESCE(cancelled_at, ?2),
-                        finished_at = COALESCE(finished_at, ?2)
-                 WHERE id = ?1",
-                params![id, now_ms],
-            )?;
-            Ok(exists == 1)
+        self.write_at(now_ms, |v| {
+            // Only a batch not cancelled before is cancelled now (one event).
+            let name: Option<String> = v
+                .tx()
+                .prepare_cached(
+                    "UPDATE job_batches SET cancelled_at = ?2,
+                            finished_at = COALESCE(finished_at, ?2)
+                     WHERE id = ?1 AND cancelled_at IS NULL RETURNING name",
+                )?
+                .query_row(params![id, now_ms], |r| r.get(0))
+                .optional()?;
+            if let Some(name) = &name {
+                events::batch(v, crate::domain::events::name::BATCH_CANCELLED, id, name)?;
+                return Ok(true);
+            }
+            let exists: Option<i64> = v
+                .tx()
+                .query_row("SELECT 1 FROM job_batches WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(exists.is_some())
         })
     }
 
@@ -535,6 +591,16 @@ impl Store for SqliteStore {
         use super::verbs::Verbs;
         self.write_at(UNTIMED, |v| v.release_lock(key, owner))
     }
+}
+
+/// Claim up to `limit` jobs inside `v`'s transaction, each readable one with its
+/// `job.processing` event.
+fn claim_in(v: &mut SqliteTx<'_>, claim: &Claim<'_>, limit: usize) -> Result<Vec<ClaimedJob>> {
+    let claimed = hot::reserved(hot::claim_rows(v.tx(), claim, limit)?);
+    for job in claimed.iter().flatten() {
+        events::processing(v, job, claim.worker_id)?;
+    }
+    Ok(claimed)
 }
 
 /// Dispatch inside a caller's own transaction on the store file (the library's

@@ -1,6 +1,7 @@
 //! What `status`, `show`, `failed`, `batches` and the worker registry read, and the clean-ups
 //! of batches; rows are read by column name into `store::rows`, which shapes them.
 
+use super::super::events::EventRead;
 use super::super::rows::{
     self, ListedRow, ShowRow, StatsRow, StoredAttempt, StoredFailure, StoredWorker, Table,
     ATTEMPT_COLUMNS, BATCH_COLUMNS,
@@ -10,6 +11,7 @@ use super::super::{
     JobView, PrunedBatches, QueueStats, WorkerInfo,
 };
 use super::verbs::stored_batch;
+use crate::domain::events::Event;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -349,4 +351,58 @@ pub fn find_uuids(conn: &Connection, prefix: &str, limit: usize) -> Result<Vec<S
     )?;
     let found = stmt.query_map(params![prefix, end, limit as i64], |r| r.get(0))?;
     Ok(found.collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
+/// The columns of an event row, as `event_row` reads them.
+const EVENT_COLUMNS: &str = "id, event, at, uuid, name, queue, attempt, worker, exit_code, \
+                             signal, duration_ms, message, batch_id";
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get("id")?,
+        event: r.get("event")?,
+        at: r.get("at")?,
+        uuid: r.get("uuid")?,
+        name: r.get("name")?,
+        queue: r.get("queue")?,
+        attempt: r.get("attempt")?,
+        worker: r.get("worker")?,
+        exit_code: r.get("exit_code")?,
+        signal: r.get("signal")?,
+        duration_ms: r.get("duration_ms")?,
+        message: r.get("message")?,
+        batch_id: r.get("batch_id")?,
+        ..Event::default()
+    })
+}
+
+/// Up to `limit` events after the cursor `after`, oldest first. Ids are in commit order here
+/// (writers take turns), so no snapshot is needed to follow them.
+pub fn read_events(
+    conn: &Connection,
+    after: i64,
+    limit: usize,
+    connection: &str,
+) -> Result<EventRead> {
+    let events = conn
+        .prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM job_events WHERE id > ?1 ORDER BY id LIMIT ?2"
+        ))?
+        .query_map(params![after, limit as i64], event_row)?
+        .map(|e| e.map(|e| e.completed(connection)))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(EventRead {
+        events,
+        snapshot: None,
+    })
+}
+
+/// The cursor just before the first event at or after `at_ms` (the last id when none is).
+pub fn event_cursor_at(conn: &Connection, at_ms: i64) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COALESCE((SELECT MIN(id) FROM job_events WHERE at >= ?1) - 1,
+                         (SELECT MAX(id) FROM job_events), 0)",
+        [at_ms],
+        |r| r.get(0),
+    )?)
 }

@@ -19,6 +19,7 @@ fn options(synchronous_full: bool) -> StoreOptions {
         discard_failed: false,
         auto_migrate: true,
         synchronous_full,
+        hooks: Default::default(),
     }
 }
 

@@ -8,6 +8,7 @@ use super::super::verbs::{
     JobRow, QueuedRow, Requeue, Verbs, Window,
 };
 use super::super::{BatchView, RetrySelection};
+use crate::domain::events::Event;
 use crate::domain::policy::Recorded;
 use anyhow::{bail, Result};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -413,6 +414,30 @@ impl Verbs for SqliteTx<'_> {
             .prepare_cached("UPDATE job_batches SET options = ?2 WHERE id = ?1")?
             .execute(params![id, options])?;
         Ok(())
+    }
+
+    fn insert_event(&mut self, e: &Event) -> Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO job_events (event, at, uuid, name, queue, attempt, worker, exit_code,
+                                         signal, duration_ms, message, batch_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                e.event,
+                e.at,
+                e.uuid,
+                e.name,
+                e.queue,
+                e.attempt,
+                e.worker,
+                e.exit_code,
+                e.signal,
+                e.duration_ms,
+                e.message,
+                e.batch_id
+            ])?;
+        Ok(self.tx.last_insert_rowid())
     }
 
     fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()> {
