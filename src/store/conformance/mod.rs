@@ -19,6 +19,7 @@ mod chains;
 mod claims;
 mod controls;
 mod endings;
+mod events;
 mod failed;
 mod streams;
 mod unique;
@@ -63,6 +64,8 @@ struct Env {
     at: Where,
     clock: Arc<TestClock>,
     discard_failed: bool,
+    /// queue.toml's `[hooks]` for the stores this environment opens.
+    hooks: crate::domain::events::Hooks,
 }
 
 impl Env {
@@ -71,6 +74,7 @@ impl Env {
             at: Where::Sqlite(tempfile::tempdir().unwrap()),
             clock: Arc::default(),
             discard_failed: false,
+            hooks: Default::default(),
         }
     }
 
@@ -80,6 +84,7 @@ impl Env {
             at: Where::Postgres(db),
             clock: Arc::default(),
             discard_failed: false,
+            hooks: Default::default(),
         })
     }
 
@@ -89,7 +94,7 @@ impl Env {
             discard_failed: self.discard_failed,
             auto_migrate: true,
             synchronous_full: false,
-            hooks: Default::default(),
+            hooks: self.hooks.clone(),
         }
     }
 
@@ -400,6 +405,15 @@ conformance! {
         adding_to_a_finished_batch_reopens_it,
         a_chain_in_a_batch_carries_the_batch_and_counts_every_link,
         callbacks_fire_once_when_connections_end_jobs_at_once,
+    ],
+    events: [
+        a_jobs_life_is_recorded_in_order_with_its_fields,
+        exceptions_releases_and_a_final_failure_each_record_their_events,
+        on_failure_and_on_success_each_queue_one_hook_job_with_the_event,
+        store_wide_hooks_fire_on_their_queue_but_not_for_hook_jobs,
+        cancel_pause_resume_unique_and_workers_are_events,
+        a_follower_gets_every_event_of_concurrent_writers_once_in_order,
+        old_events_are_pruned,
     ],
     wakeups: [
         a_dispatch_wakes_an_idle_worker_of_its_queue,
