@@ -58,6 +58,9 @@ _queue() {
             queue,down)
                 cmd="queue__subcmd__down"
                 ;;
+            queue,events)
+                cmd="queue__subcmd__events"
+                ;;
             queue,fail)
                 cmd="queue__subcmd__fail"
                 ;;
@@ -196,6 +199,9 @@ _queue() {
             queue__subcmd__help,down)
                 cmd="queue__subcmd__help__subcmd__down"
                 ;;
+            queue__subcmd__help,events)
+                cmd="queue__subcmd__help__subcmd__events"
+                ;;
             queue__subcmd__help,fail)
                 cmd="queue__subcmd__help__subcmd__fail"
                 ;;
@@ -299,7 +305,7 @@ _queue() {
 
     case "${cmd}" in
         queue)
-            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version dispatch chain chain-add batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version dispatch chain chain-add batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs events failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +331,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batch)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --name --then --catch --finally --progress --allow-failures --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --on-failure --on-success --sync --if --unless --name --then --catch --finally --progress --allow-failures --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,6 +406,14 @@ _queue() {
                     return 0
                     ;;
                 --funnel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-success)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -455,7 +469,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batch__subcmd__add)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --on-failure --on-success --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -530,6 +544,14 @@ _queue() {
                     return 0
                     ;;
                 --funnel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-success)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -713,7 +735,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__chain)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --catch --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --on-failure --on-success --sync --if --unless --catch --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -788,6 +810,14 @@ _queue() {
                     return 0
                     ;;
                 --funnel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-success)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -827,7 +857,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__chain__subcmd__add)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --prepend --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --on-failure --on-success --prepend --file --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -902,6 +932,14 @@ _queue() {
                     return 0
                     ;;
                 --funnel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-success)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -985,7 +1023,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__dispatch)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --name --sync --if --unless --file --wait --wait-timeout --follow --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --on-failure --on-success --name --sync --if --unless --file --wait --wait-timeout --follow --database --connection --config --json --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1063,6 +1101,14 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --on-failure)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-success)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1109,6 +1155,48 @@ _queue() {
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__events)
+            opts="-f -q -v -h -V --follow --since --queue --event --uuid --database --connection --config --json --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uuid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1349,7 +1437,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help)
-            opts="dispatch chain chain-add batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
+            opts="dispatch chain chain-add batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs events failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1545,6 +1633,20 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__help__subcmd__events)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

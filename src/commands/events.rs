@@ -75,7 +75,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         .map(|s| parse_since(s, ctx.now_ms()))
         .transpose()
         .map_err(crate::app::usage_error)?;
-    let (_, mut store) = ctx.read_store()?;
+    // A follower may start before anything was dispatched: it opens (and makes) the store as
+    // a worker does; a listing only reads one that exists.
+    let (_, mut store) = if args.follow {
+        ctx.store()?
+    } else {
+        ctx.read_store()?
+    };
     // A follower subscribes before its first read, so nothing committed in between is missed
     // (and the cursor makes every later read exact).
     let (tx, rx) = mpsc::channel::<()>();

@@ -9,6 +9,7 @@ mod batches;
 mod chains;
 mod concurrency;
 mod dispatch;
+mod events;
 mod everyday;
 mod failed;
 mod faults;
