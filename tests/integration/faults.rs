@@ -918,10 +918,26 @@ fn a_full_disk_fails_dispatches_clearly_and_loses_nothing() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("its disk is full"), "{err}");
 
-    // The job ends while the disk is full: the worker cannot record it, and does not exit.
+    // The job ends while the disk is full: the worker cannot record it, says so, and does not
+    // exit. (Space comes back only once it has said so: freeing it as soon as the job ends
+    // raced the worker's attempt to record it.)
+    let mut worker = worker;
+    let stderr = worker.stderr.take().unwrap();
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let collected = std::sync::Arc::clone(&said);
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut text = collected.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
     std::fs::write(&go, "").unwrap();
     wait_until(secs(20), "the slow job ends", || ended.exists());
-    let mut worker = worker;
+    wait_until(secs(20), "the worker to meet the full disk", || {
+        said.lock().unwrap().contains("the store is unavailable")
+    });
     assert!(
         worker.try_wait().unwrap().is_none(),
         "the worker rides it out"
@@ -936,7 +952,8 @@ fn a_full_disk_fails_dispatches_clearly_and_loses_nothing() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    let said = text(&out.stderr);
+    reader.join().unwrap();
+    let said = said.lock().unwrap().clone();
     assert!(
         said.contains("the store is unavailable") && said.contains("available again"),
         "the worker met the full disk: {said}"
