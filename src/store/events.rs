@@ -195,6 +195,36 @@ fn queue_own(
     super::lifecycle::insert_made(v, &hook)
 }
 
+/// Failed jobs were put back on their queues by `queue retry`: each is queued again.
+pub fn retried(v: &mut dyn Verbs, uuids: &[String]) -> Result<()> {
+    if uuids.is_empty() {
+        return Ok(());
+    }
+    v.insert_queued_events(uuids, "retried")
+}
+
+/// A claimed row that cannot be read went to failed jobs with `reason`.
+pub fn unreadable_failed(
+    v: &mut dyn Verbs,
+    job: &super::rows::Unreadable,
+    job_name: &str,
+    reason: &str,
+) -> Result<()> {
+    record(
+        v,
+        Event {
+            event: name::FAILED.into(),
+            uuid: Some(job.uuid.clone()),
+            name: Some(job_name.to_string()),
+            queue: Some(job.queue.clone()),
+            attempt: Some(job.attempts),
+            message: Some(reason.to_string()),
+            ..Event::default()
+        },
+    )?;
+    Ok(())
+}
+
 /// A queued or delayed job was deleted by `queue cancel`.
 pub fn cancelled(v: &mut dyn Verbs, uuid: &str, queue: &str, name: &str) -> Result<()> {
     record(
@@ -224,8 +254,9 @@ pub fn batch(v: &mut dyn Verbs, event: &str, batch_id: &str, batch_name: &str) -
     Ok(())
 }
 
-/// A worker started (`stopping` None) or stops for `stopping` (the reason); a stop fires the
-/// `stopping` hook, in queue.toml's directory, on `hooks_queue` or the worker's first queue.
+/// A worker started (`stopping` None) or stops for `stopping` (the reason); a stop (but that of
+/// a `--once` worker) fires the `stopping` hook, in queue.toml's directory, on `hooks_queue` or
+/// the worker's first queue.
 pub fn worker(
     v: &mut dyn Verbs,
     worker_id: &str,
@@ -247,7 +278,10 @@ pub fn worker(
             ..Event::default()
         },
     )?;
-    if let (Some(_), Some(command)) = (stopping, &hooks.stopping) {
+    // A `--once` worker (each of `queue listen`'s) is not a stopping worker in Laravel's sense:
+    // its hook would queue a job for the next one, for ever.
+    let stops = stopping.filter(|reason| *reason != "once");
+    if let (Some(_), Some(command)) = (stops, &hooks.stopping) {
         let queue = hooks
             .queue
             .clone()

@@ -721,6 +721,7 @@ pub fn fail_unreadable(
             failed_at: now,
         })?;
     }
+    events::unreadable_failed(v, job, &row.name, &job.reason)?;
     // Waiters (`queue wait`) hear of the failure at once.
     v.wake(&job.queue);
     Ok(true)

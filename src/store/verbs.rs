@@ -234,4 +234,7 @@ pub trait Verbs {
     /// Record one event (its `id`, `connection` and `host` are not stored: the table numbers
     /// the rows, the reader adds the rest); returns its id.
     fn insert_event(&mut self, event: &Event) -> Result<i64>;
+    /// Record a `job.queued` event (message `message`) for each of these jobs, now in the jobs
+    /// table (`queue retry` puts many back at once: one statement on PostgreSQL).
+    fn insert_queued_events(&mut self, uuids: &[String], message: &str) -> Result<()>;
 }

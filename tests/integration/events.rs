@@ -145,8 +145,16 @@ fn each_hook_fires_once_with_four_workers_and_one_killed_mid_job() {
     };
     let mut succeeded = ok.clone();
     succeeded.push(slow.clone());
-    assert_eq!(count("success.log"), once(&succeeded), "on-success: once per job");
-    assert_eq!(count("after.log"), once(&succeeded), "after: once per job, none for hooks");
+    assert_eq!(
+        count("success.log"),
+        once(&succeeded),
+        "on-success: once per job"
+    );
+    assert_eq!(
+        count("after.log"),
+        once(&succeeded),
+        "after: once per job, none for hooks"
+    );
     assert_eq!(count("failure.log"), once(&bad), "on-failure: once per job");
     assert_eq!(count("failing.log"), once(&bad), "failing: once per job");
     assert!(read_lines(&env, "never.log").is_empty());
@@ -182,7 +190,10 @@ fn a_hook_sees_the_event_by_env_and_stdin_and_an_injection_stays_inert() {
     drain(&env, &[]);
     let error = std::fs::read_to_string(env.path().join("error.txt")).unwrap();
     assert!(error.contains("exited with status 7"), "{error}");
-    assert!(error.contains("$(touch INJECTED2) `touch INJECTED3`"), "{error}");
+    assert!(
+        error.contains("$(touch INJECTED2) `touch INJECTED3`"),
+        "{error}"
+    );
     let event: Value =
         serde_json::from_str(&std::fs::read_to_string(env.path().join("event.json")).unwrap())
             .unwrap();
@@ -242,7 +253,8 @@ fn events_follow_sees_a_jobs_whole_life_in_order_and_since_resumes_after_a_curso
     let mut seen: Vec<Value> = Vec::new();
     wait_until(LIMIT, "the follower to see the job end", || {
         seen.extend(rx.try_iter());
-        seen.iter().any(|e| e["event"] == "job.processed" && e["uuid"] == uuid)
+        seen.iter()
+            .any(|e| e["event"] == "job.processed" && e["uuid"] == uuid)
     });
     let life = names_for(&seen, &uuid);
     assert_eq!(
@@ -257,14 +269,20 @@ fn events_follow_sees_a_jobs_whole_life_in_order_and_since_resumes_after_a_curso
         ]
     );
     let ids: Vec<i64> = seen.iter().map(|e| e["id"].as_i64().unwrap()).collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order, once: {ids:?}");
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in order, once: {ids:?}"
+    );
     let worker_events: Vec<&str> = seen
         .iter()
         .filter(|e| e["uuid"].is_null())
         .map(|e| e["event"].as_str().unwrap())
         .collect();
     assert_eq!(worker_events, ["worker.starting", "worker.stopping"]);
-    let stopping = seen.iter().find(|e| e["event"] == "worker.stopping").unwrap();
+    let stopping = seen
+        .iter()
+        .find(|e| e["event"] == "worker.stopping")
+        .unwrap();
     assert_eq!(stopping["message"], "empty");
     let exception = seen.iter().find(|e| e["event"] == "job.exception").unwrap();
     assert_eq!(exception["exit_code"], 3);
@@ -276,10 +294,17 @@ fn events_follow_sees_a_jobs_whole_life_in_order_and_since_resumes_after_a_curso
 
     // A cursor resumes exactly after its event; filters narrow the listing.
     let cursor = exception["id"].as_i64().unwrap();
-    let after = events(&env, &["--since", &cursor.to_string(), "--uuid", &uuid[..8]]);
+    let after = events(
+        &env,
+        &["--since", &cursor.to_string(), "--uuid", &uuid[..8]],
+    );
     assert_eq!(
         names_for(&after, &uuid),
-        ["job.released_after_exception", "job.processing", "job.processed"]
+        [
+            "job.released_after_exception",
+            "job.processing",
+            "job.processed"
+        ]
     );
     let failed_only = events(&env, &["--event", "job.exception,job.processed"]);
     assert_eq!(failed_only.len(), 2);
@@ -366,10 +391,7 @@ fn traceparent_reaches_every_attempt_and_work_json_lines_name_their_events() {
         .iter()
         .find(|l| l["event"] == "job.released_after_exception")
         .unwrap();
-    assert_eq!(
-        released["message"],
-        "exited with status 5; retried in 0s"
-    );
+    assert_eq!(released["message"], "exited with status 5; retried in 0s");
     assert_eq!(released["exit_code"], 5);
     assert_eq!(released["attempt"], 1);
 }

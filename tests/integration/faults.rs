@@ -927,7 +927,10 @@ fn a_full_disk_fails_dispatches_clearly_and_loses_nothing() {
     let collected = std::sync::Arc::clone(&said);
     let reader = std::thread::spawn(move || {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             let mut text = collected.lock().unwrap();
             text.push_str(&line);
             text.push('\n');

@@ -154,6 +154,13 @@ pub(super) fn exceptions_releases_and_a_final_failure_each_record_their_events(e
         failed.message.as_deref().unwrap().starts_with("boom"),
         "{failed:?}"
     );
+    // `queue retry` queues it again: one more `job.queued`, in the same transaction.
+    let retried = s.retry_failed(&RetrySelection::All, env.now()).unwrap();
+    assert_eq!(retried, [job.payload.uuid.clone()]);
+    let again = all_events(s.as_mut()).pop().unwrap();
+    assert_eq!(again.event, name::QUEUED);
+    assert_eq!(again.uuid.as_deref(), Some(job.payload.uuid.as_str()));
+    assert_eq!(again.message.as_deref(), Some("retried"));
 }
 
 pub(super) fn on_failure_and_on_success_each_queue_one_hook_job_with_the_event(env: &Env) {

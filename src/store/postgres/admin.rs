@@ -87,6 +87,7 @@ pub(super) fn retry_failed(
         for uuid in &retried {
             lifecycle::renew_for_retry(tx, uuid, now_ms)?;
         }
+        crate::store::events::retried(tx, &retried)?;
         Ok(retried)
     })
 }

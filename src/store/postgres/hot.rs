@@ -5,8 +5,11 @@
 //!   settings (`enter_worker_session`) and, at most once a second per connection, the sweep that
 //!   frees expired leases (`FREE_EXPIRED`);
 //! - a busy worker completes its plain attempts and claims the next jobs in one statement
-//!   (`FINISH_AND_CLAIM`), and any plain attempt ends in one (`FINISH_COMPLETE` / `_RELEASE` /
-//!   `_FAIL` / `_DISCARD`); everything else ends in `attempt::finish`'s transaction;
+//!   (`FINISH_AND_CLAIM`), and a plain attempt that succeeded completes in one
+//!   (`FINISH_COMPLETE`); every other end (a release, a failure, a job with hooks, or any end
+//!   while queue.toml has `[hooks]`) ends in `attempt::finish`'s transaction, which records its
+//!   events through the lifecycle. Each of these statements writes its own events too
+//!   (`job.queued`, `job.processing`, `job.processed`), the same rows `store::events` writes;
 //! - now and then the worker vacuums the jobs table itself.
 
 use super::clock::{at_offset, SKEW_NOISE_MS};

@@ -434,6 +434,18 @@ impl Verbs for Tx<'_> {
         Ok(row.get(0))
     }
 
+    fn insert_queued_events(&mut self, uuids: &[String], message: &str) -> Result<()> {
+        let now = self.now;
+        self.execute(
+            "INSERT INTO job_events (event, at, uuid, name, queue, message)
+             SELECT 'job.queued', $2, j.uuid, j.name, j.queue, $3
+             FROM unnest($1::text[]) WITH ORDINALITY AS u(uuid, n)
+             JOIN jobs j ON j.uuid = u.uuid ORDER BY u.n",
+            &[&uuids, &now, &message],
+        )?;
+        Ok(())
+    }
+
     fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()> {
         self.execute(
             "UPDATE jobs SET intent = $3 WHERE uuid = $1 AND token = $2",

@@ -447,7 +447,11 @@ impl Store for SqliteStore {
     }
 
     fn retry_failed(&mut self, selection: &RetrySelection, now_ms: i64) -> Result<Vec<String>> {
-        self.write_at(now_ms, |v| verbs::retry_failed(v, selection, now_ms))
+        self.write_at(now_ms, |v| {
+            let retried = verbs::retry_failed(v, selection, now_ms)?;
+            events::retried(v, &retried)?;
+            Ok(retried)
+        })
     }
 
     fn forget_failed(&mut self, uuid: &str) -> Result<bool> {

@@ -440,6 +440,17 @@ impl Verbs for SqliteTx<'_> {
         Ok(self.tx.last_insert_rowid())
     }
 
+    fn insert_queued_events(&mut self, uuids: &[String], message: &str) -> Result<()> {
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO job_events (event, at, uuid, name, queue, message)
+             SELECT 'job.queued', ?2, uuid, name, queue, ?3 FROM jobs WHERE uuid = ?1",
+        )?;
+        for uuid in uuids {
+            insert.execute(params![uuid, self.now, message])?;
+        }
+        Ok(())
+    }
+
     fn set_intent(&mut self, uuid: &str, token: &str, intent: &str) -> Result<()> {
         self.tx
             .prepare_cached("UPDATE jobs SET intent = ?3 WHERE uuid = ?1 AND token = ?2")?
