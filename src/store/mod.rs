@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod conformance;
+mod grouped;
 mod lifecycle;
 pub mod location;
 pub mod migrate;
