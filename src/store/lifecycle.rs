@@ -8,8 +8,8 @@
 
 use super::grouped::Group;
 use super::verbs::{
-    AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow,
-    HoldBack, JobRow, Requeue, Reservation, Verbs,
+    AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
+    JobRow, Requeue, Reservation, Verbs,
 };
 use super::{
     Admission, Cancelled, Ending, Enqueued, Finished, NewBatch, Reserved, StoreOptions, Verdict,

@@ -4,8 +4,8 @@
 
 use super::super::rows::{StoredBatch, BATCH_COLUMNS};
 use super::super::verbs::{
-    AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow,
-    HoldBack, JobRow, QueuedRow, Requeue, Reservation, Verbs, Window,
+    AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
+    JobRow, QueuedRow, Requeue, Reservation, Verbs, Window,
 };
 use super::super::{BatchView, RetrySelection};
 use crate::domain::policy::Recorded;
