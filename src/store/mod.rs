@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod conformance;
 pub(crate) mod events;
+mod grouped;
 mod lifecycle;
 pub mod location;
 pub mod migrate;

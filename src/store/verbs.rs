@@ -45,6 +45,13 @@ pub struct AttemptRow {
     pub worker_id: String,
 }
 
+/// A reservation: the job's row id and the token its attempt holds it by.
+#[derive(Debug, Clone, Copy)]
+pub struct Reservation<'a> {
+    pub id: i64,
+    pub token: &'a str,
+}
+
 /// A job of the jobs table, as `cancel` and `run-now` see it.
 #[derive(Debug, Clone)]
 pub struct QueuedRow {
@@ -186,6 +193,29 @@ pub trait Verbs {
     fn insert_finished(&mut self, row: &FinishedRow<'_>) -> Result<()>;
     fn insert_failed(&mut self, row: &FailedRow<'_>) -> Result<()>;
     fn record_attempt(&mut self, row: &AttemptRecord<'_>) -> Result<()>;
+
+    // A group of attempts ending together (`lifecycle::finish_all`): the same steps as the
+    // single verbs above, for many rows at once. A dialect may do each in fewer statements
+    // (SQLite: multi-row statements); by default they are the single verbs in a row.
+
+    /// `attempt_row` of each reservation, in their order.
+    fn attempt_rows(&mut self, held: &[Reservation<'_>]) -> Result<Vec<Option<AttemptRow>>> {
+        held.iter()
+            .map(|h| self.attempt_row(h.id, h.token))
+            .collect()
+    }
+    /// `delete_job` of each.
+    fn delete_jobs(&mut self, ids: &[i64]) -> Result<()> {
+        ids.iter().try_for_each(|id| self.delete_job(*id))
+    }
+    /// `insert_finished` of each, in order.
+    fn insert_finished_rows(&mut self, rows: &[FinishedRow<'_>]) -> Result<()> {
+        rows.iter().try_for_each(|row| self.insert_finished(row))
+    }
+    /// `record_attempt` of each, in order.
+    fn record_attempts(&mut self, rows: &[AttemptRecord<'_>]) -> Result<()> {
+        rows.iter().try_for_each(|row| self.record_attempt(row))
+    }
     /// The job `uuid` if it is in the jobs table.
     fn queued(&mut self, uuid: &str) -> Result<Option<QueuedRow>>;
     /// Job `id` is available now (and waits on no lock).

@@ -22,6 +22,13 @@ pub(super) struct Running {
     pub encrypted: bool,
 }
 
+impl Running {
+    /// A Rust handler on the pool's threads (a process has its output tail).
+    pub fn in_process(&self) -> bool {
+        self.live.is_none()
+    }
+}
+
 /// How an attempt ended, as its thread saw it.
 pub(super) struct AttemptEnd {
     pub outcome: Outcome,

@@ -2,13 +2,17 @@
 //! store wake-up) and how the loop handles it: waiting, collecting ended attempts, and the
 //! stop, pause and resume signals.
 
-use super::attempt::{AttemptEnd, Ended};
+use super::attempt::{AttemptEnd, Ended, Running};
 use super::main_loop::Worker;
 use super::{process, signals, Stop};
 use crate::domain::policy::Outcome;
 use anyhow::Result;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
+
+/// How long ended attempts wait for in-process handlers still running to end too, so that
+/// they are recorded in one transaction (the delay a recorded end may see, at most).
+const GROUP_WINDOW: Duration = Duration::from_micros(500);
 
 pub(super) enum Message {
     Spawned {
@@ -35,6 +39,20 @@ impl Worker<'_> {
         }
         while let Ok(msg) = rx.try_recv() {
             self.handle(msg, &mut ended);
+        }
+        // Group commit: the attempts that ended are recorded together, in one transaction
+        // with the next claim. While in-process handlers are still running, give them a moment
+        // to end too, so that a pool of short handlers commits once per group of ends rather
+        // than once for each (a process takes longer than the window to start and end).
+        if !ended.is_empty() {
+            let until = Instant::now() + GROUP_WINDOW;
+            while self.running.values().any(Running::in_process) {
+                let left = until.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(msg) => self.handle(msg, &mut ended),
+                    Err(_) => break,
+                }
+            }
         }
         self.time_out_handlers(&mut ended);
         let count = ended.len();

@@ -248,3 +248,134 @@ fn dispatch_in_a_transaction_on_another_database_is_refused() {
         "{err:#}"
     );
 }
+
+/// What `library_worker_process` runs (a library worker in a process of its own), when
+/// QUEUE_TEST_LIBRARY_WORKER names its directory.
+const LIBRARY_WORKER: &str = "QUEUE_TEST_LIBRARY_WORKER";
+
+/// Not a test by itself: the body of each process of the test below, run as this same test
+/// binary with `--ignored --exact`. It says it is ready, waits for the go (so that every
+/// process claims at the same time), then runs a library worker of 8 slots that logs the job
+/// of each handler call to a file of its own, until no job is left.
+#[test]
+#[ignore = "run by library_workers_in_several_processes_run_each_job_exactly_once"]
+fn library_worker_process() {
+    let Ok(dir) = std::env::var(LIBRARY_WORKER) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let database = std::env::var("QUEUE_DATABASE").unwrap();
+    let pid = std::process::id();
+    std::fs::write(dir.join(format!("ready-{pid}")), "").unwrap();
+    wait_until(secs(60), "the go", || dir.join("go").exists());
+    let log = std::sync::Mutex::new(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(format!("ran-{pid}")))
+            .unwrap(),
+    );
+    Queue::open(&database)
+        .unwrap()
+        .worker()
+        .handle("once", move |ctx| {
+            use std::io::Write;
+            writeln!(log.lock().unwrap(), "{}", ctx.payload["i"]).unwrap();
+            Ok(())
+        })
+        .concurrency(8)
+        .stop_when_empty()
+        .sleep(Duration::from_millis(10))
+        .run()
+        .unwrap();
+}
+
+#[test]
+fn library_workers_in_several_processes_run_each_job_exactly_once() {
+    // Each worker claims up to 8 jobs in one transaction and records a group of ends in one:
+    // three processes doing so on one store must still run every job once, and only once.
+    let env = TestEnv::new();
+    let q = open(&env);
+    let n = 6_000;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
+        q.dispatch_many(
+            chunk
+                .iter()
+                .map(|i| Job::handler("once").payload(serde_json::json!({ "i": i })))
+                .collect(),
+        )
+        .unwrap();
+    }
+    let dir = env.dir.path().join("workers");
+    std::fs::create_dir_all(&dir).unwrap();
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "api::library_worker_process", "--ignored"])
+                .args(["--test-threads", "1", "--quiet"])
+                .env(LIBRARY_WORKER, &dir)
+                .env("QUEUE_DATABASE", &env.database)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let ready = || {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().starts_with("ready-")
+            })
+            .count()
+    };
+    wait_until(secs(60), "three ready workers", || ready() == 3);
+    std::fs::write(dir.join("go"), "").unwrap();
+    for worker in workers {
+        let out = wait_exit(worker, secs(120));
+        assert!(
+            out.status.success(),
+            "a worker failed: {}",
+            text(&out.stderr)
+        );
+    }
+    let mut runs = vec![0u32; n];
+    let mut busy = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("ran-")
+        {
+            continue;
+        }
+        let ran = lines(&path);
+        busy += usize::from(!ran.is_empty());
+        for line in ran {
+            runs[line.parse::<usize>().unwrap()] += 1;
+        }
+    }
+    let missing = runs.iter().filter(|&&r| r == 0).count();
+    let twice = runs.iter().filter(|&&r| r > 1).count();
+    assert_eq!(
+        (missing, twice),
+        (0, 0),
+        "jobs never run, jobs run more than once"
+    );
+    assert!(
+        busy >= 2,
+        "only {busy} of the processes ran jobs: the test proved nothing"
+    );
+    // Nothing is left waiting, reserved or failed.
+    let status = env.json(&["status"]);
+    for queue in status["queues"].as_array().unwrap() {
+        assert_eq!(
+            (&queue["pending"], &queue["reserved"], &queue["failed"]),
+            (&0.into(), &0.into(), &0.into()),
+            "{queue}"
+        );
+    }
+}

@@ -283,3 +283,81 @@ pub(super) fn finish_and_claim_ends_attempts_then_claims_in_priority_order(env: 
         Some(JobState::Reserved)
     );
 }
+
+/// A group of ends in one transaction (`finish_many`, the lifecycle's `finish_all`): plain
+/// ends whose writes are made together, ends that need their own steps, and an attempt whose
+/// lease was lost, side by side, each as it would end alone.
+pub(super) fn a_group_of_ends_applies_each_as_alone(env: &Env) {
+    let mut s = env.open();
+    let jobs: Vec<NewJob> = (0..5).map(|_| env.job("default")).collect();
+    s.enqueue(&jobs, env.now()).unwrap();
+    // The first is held by "a" a second before the others, by "b": only its lease runs out.
+    let lost = env.claim(s.as_mut(), &["default"], "a").unwrap();
+    env.advance(LEASE / 2);
+    let held: Vec<Reserved> = (0..4)
+        .map(|_| env.claim(s.as_mut(), &["default"], "b").unwrap())
+        .collect();
+    env.advance(LEASE / 2 + 100);
+    let mut other = env.open();
+    let again = env.claim(other.as_mut(), &["default"], "c").unwrap();
+    assert_eq!(again.uuid, lost.uuid);
+    let release = Decision::Release {
+        delay_ms: 60_000,
+        exception: true,
+    };
+    let fail = Decision::Fail {
+        reason: "boom".into(),
+    };
+    let mut endings = vec![
+        ending(&held[0], Decision::Complete),
+        ending(&lost, Decision::Complete),
+        ending(&held[1], release.clone()),
+        ending(&held[2], fail.clone()),
+        ending(&held[3], Decision::Complete),
+    ];
+    let finished = s.finish_many(&mut endings, env.now()).unwrap();
+    drop(endings);
+    assert_eq!(
+        finished,
+        vec![
+            Finished::Applied(Decision::Complete),
+            Finished::LeaseLost,
+            Finished::Applied(release),
+            Finished::Applied(fail),
+            Finished::Applied(Decision::Complete),
+        ]
+    );
+    let states: Vec<Option<JobState>> = [&held[0], &lost, &held[1], &held[2], &held[3]]
+        .iter()
+        .map(|r| state(env, s.as_mut(), &r.uuid))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            Some(JobState::Done),
+            Some(JobState::Reserved),
+            Some(JobState::Delayed),
+            Some(JobState::Failed),
+            Some(JobState::Done)
+        ]
+    );
+    // Each ended attempt is recorded once, with its end; the lost one's record is not touched.
+    for (r, outcome) in [
+        (&held[0], "succeeded"),
+        (&held[1], "released"),
+        (&held[2], "failed"),
+        (&held[3], "succeeded"),
+    ] {
+        let attempts = s.attempts(&r.uuid).unwrap();
+        assert_eq!(attempts.len(), 1, "{outcome}");
+        assert_eq!(attempts[0].outcome, outcome);
+        assert_eq!(attempts[0].worker, "b");
+    }
+    let view = s.show(&held[3].uuid, env.now()).unwrap().unwrap();
+    assert_eq!(view.output.as_deref(), Some("out\n"));
+    assert!(s
+        .attempts(&lost.uuid)
+        .unwrap()
+        .iter()
+        .all(|a| a.outcome != "succeeded"));
+}

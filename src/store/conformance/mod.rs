@@ -347,6 +347,7 @@ conformance! {
         the_null_failed_driver_discards_failed_jobs,
         intents_reach_the_decision_with_the_right_token_only,
         finish_and_claim_ends_attempts_then_claims_in_priority_order,
+        a_group_of_ends_applies_each_as_alone,
     ],
     attempts: [
         each_attempt_is_recorded_with_its_end,

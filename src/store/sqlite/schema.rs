@@ -56,6 +56,9 @@ impl SqliteStore {
         read_only: bool,
     ) -> Result<Self> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // A worker's turn uses a dozen statements (claim, the ends of a group, controls,
+        // heartbeat …): room for all, so that none is parsed again (rusqlite keeps 16).
+        conn.set_prepared_statement_cache_capacity(64);
         if read_only {
             return Ok(SqliteStore {
                 conn,

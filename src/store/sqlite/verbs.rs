@@ -5,7 +5,7 @@
 use super::super::rows::{StoredBatch, BATCH_COLUMNS};
 use super::super::verbs::{
     AttemptRecord, AttemptRow, BatchLock, BatchRow, BatchUpdate, FailedRow, FinishedRow, HoldBack,
-    JobRow, QueuedRow, Requeue, Verbs, Window,
+    JobRow, QueuedRow, Requeue, Reservation, Verbs, Window,
 };
 use super::super::{BatchView, RetrySelection};
 use crate::domain::events::Event;
@@ -38,6 +38,20 @@ impl<'t> SqliteTx<'t> {
     pub fn wakes(&self) -> bool {
         self.wake
     }
+}
+
+/// Row ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement, one
+/// cached plan, however many ids.
+fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    let mut text = String::from("[");
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&id.to_string());
+    }
+    text.push(']');
+    text
 }
 
 /// The columns of a batch row, by name.
@@ -120,6 +134,52 @@ impl Verbs for SqliteTx<'_> {
                 })
             })
             .optional()?)
+    }
+
+    fn attempt_rows(&mut self, held: &[Reservation<'_>]) -> Result<Vec<Option<AttemptRow>>> {
+        if held.len() < 2 {
+            return held
+                .iter()
+                .map(|h| self.attempt_row(h.id, h.token))
+                .collect();
+        }
+        // One statement for the group; a row whose token is no longer the attempt's is lost.
+        let mut found: std::collections::HashMap<i64, (Option<String>, AttemptRow)> =
+            std::collections::HashMap::with_capacity(held.len());
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, token, intent, payload, name, created_at, reserved_at, worker_id
+             FROM jobs WHERE id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = stmt.query([id_list(held.iter().map(|h| h.id))])?;
+        while let Some(r) = rows.next()? {
+            let intent: Option<String> = r.get("intent")?;
+            let row = AttemptRow {
+                intent: Recorded::parse(intent.as_deref()),
+                payload: r.get("payload")?,
+                name: r.get("name")?,
+                created_at: r.get("created_at")?,
+                reserved_at: r.get::<_, Option<i64>>("reserved_at")?.unwrap_or(self.now),
+                worker_id: r.get::<_, Option<String>>("worker_id")?.unwrap_or_default(),
+            };
+            found.insert(r.get("id")?, (r.get("token")?, row));
+        }
+        Ok(held
+            .iter()
+            .map(|h| match found.remove(&h.id) {
+                Some((Some(token), row)) if token == h.token => Some(row),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn delete_jobs(&mut self, ids: &[i64]) -> Result<()> {
+        if ids.len() < 2 {
+            return ids.iter().try_for_each(|id| self.delete_job(*id));
+        }
+        self.tx
+            .prepare_cached("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?1))")?
+            .execute([id_list(ids.iter().copied())])?;
+        Ok(())
     }
 
     fn delete_job(&mut self, id: i64) -> Result<()> {
