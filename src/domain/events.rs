@@ -268,7 +268,7 @@ impl EventFilter {
                 // A worker's event names all its queues ("a,b").
                 q.split(',').any(|one| self.queues.iter().any(|w| w == one))
             });
-        let event_ok = self.events.is_empty() || self.events.iter().any(|n| *n == e.event);
+        let event_ok = self.events.is_empty() || self.events.contains(&e.event);
         let uuid_ok = match &self.uuid {
             None => true,
             Some(prefix) => e

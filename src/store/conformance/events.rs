@@ -156,7 +156,7 @@ pub(super) fn exceptions_releases_and_a_final_failure_each_record_their_events(e
     );
     // `queue retry` queues it again: one more `job.queued`, in the same transaction.
     let retried = s.retry_failed(&RetrySelection::All, env.now()).unwrap();
-    assert_eq!(retried, [job.payload.uuid.clone()]);
+    assert_eq!(retried, std::slice::from_ref(&job.payload.uuid));
     let again = all_events(s.as_mut()).pop().unwrap();
     assert_eq!(again.event, name::QUEUED);
     assert_eq!(again.uuid.as_deref(), Some(job.payload.uuid.as_str()));
