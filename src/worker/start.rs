@@ -8,7 +8,7 @@ use super::handler_pool::HandlerTask;
 use super::main_loop::Worker;
 use super::messages::Message;
 use super::outage::Unstarted;
-use super::{guard, handler, limits_for, process, Event};
+use super::{guard, handler, limits_for, pool, process, Event};
 use crate::domain::job::JobCommand;
 use crate::domain::policy::{Decision, Limits};
 use crate::store::{is_unavailable, Admission, Finished, Reserved, Verdict};
@@ -165,30 +165,20 @@ impl Worker<'_> {
         Ok(())
     }
 
-    /// Run a command on a thread of its own, which tells the loop the process group it spawned
-    /// (for signals, and to the guard) and then how it ended.
-    fn spawn_process(&self, slot: u64, spec: process::Spec, timeout_secs: u64) -> Result<()> {
-        let tx = self.tx.clone();
-        let guard = self.guard.as_ref().map(guard::Guard::handle);
-        std::thread::Builder::new()
-            .name(format!("job-{slot}"))
-            .spawn(move || {
-                let spawned = tx.clone();
-                let mut group = None;
-                let done = process::run(&spec, |pgid| {
-                    if let Some(guard) = &guard {
-                        guard.watch(pgid);
-                    }
-                    group = Some(pgid);
-                    let _ = spawned.send(Message::Spawned { slot, pgid });
-                });
-                if let (Some(guard), Some(pgid)) = (&guard, group) {
-                    guard.forget(pgid);
-                }
-                let end = AttemptEnd::from_process(done, timeout_secs);
-                let _ = tx.send(Message::Done { slot, end });
-            })?;
-        Ok(())
+    /// Run a command on a thread of the process pool, which tells the loop the process group
+    /// it spawned (for signals, and to the guard) and then how it ended.
+    fn spawn_process(&mut self, slot: u64, spec: process::Spec, timeout_secs: u64) -> Result<()> {
+        let task = ProcessTask {
+            slot,
+            spec,
+            timeout_secs,
+            tx: self.tx.clone(),
+            guard: self.guard.as_ref().map(guard::Guard::handle),
+        };
+        let size = self.opts.concurrency;
+        self.processes
+            .get_or_insert_with(|| pool::Pool::new(size, run_process))
+            .send(task)
     }
 
     /// "Attempted too many times" hides why the tries ran out: say what became of the attempt
@@ -286,4 +276,37 @@ impl Worker<'_> {
         }
         env
     }
+}
+
+/// A command for a thread of the process pool: one thread per slot, started on first use, so
+/// that a job costs no thread creation.
+pub(super) struct ProcessTask {
+    slot: u64,
+    spec: process::Spec,
+    timeout_secs: u64,
+    tx: std::sync::mpsc::Sender<Message>,
+    guard: Option<guard::Handle>,
+}
+
+fn run_process(task: ProcessTask) {
+    let ProcessTask {
+        slot,
+        spec,
+        timeout_secs,
+        tx,
+        guard,
+    } = task;
+    let mut group = None;
+    let done = process::run(&spec, |pgid| {
+        if let Some(guard) = &guard {
+            guard.watch(pgid);
+        }
+        group = Some(pgid);
+        let _ = tx.send(Message::Spawned { slot, pgid });
+    });
+    if let (Some(guard), Some(pgid)) = (&guard, group) {
+        guard.forget(pgid);
+    }
+    let end = AttemptEnd::from_process(done, timeout_secs);
+    let _ = tx.send(Message::Done { slot, end });
 }
