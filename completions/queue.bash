@@ -325,12 +325,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batch)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --name --then --catch --finally --progress --allow-failures --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --name --then --catch --finally --progress --allow-failures --file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -435,6 +447,20 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__batch__subcmd__add)
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -447,20 +473,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        queue__subcmd__batch__subcmd__add)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --database --connection --config --json --quiet --verbose --no-color --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -533,18 +545,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -579,7 +579,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batch__subcmd__show)
-            opts="-q -v -h -V --watch --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --watch --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -631,16 +631,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__batches__subcmd__table)
-            opts="-q -v -h -V --path --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --path --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -653,6 +649,10 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -661,7 +661,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__bench)
-            opts="-q -v -h -V --quick --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --quick --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -713,12 +713,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__chain)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --catch --file --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --sync --if --unless --catch --file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -807,6 +819,20 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__chain__subcmd__add)
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --prepend --file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -819,20 +845,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        queue__subcmd__chain__subcmd__add)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --prepend --file --database --connection --config --json --quiet --verbose --no-color --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -909,18 +921,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -929,16 +929,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__clear)
-            opts="-q -v -h -V --queue --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -948,6 +944,10 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -985,12 +985,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__dispatch)
-            opts="-q -v -h -V --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --name --sync --if --unless --file --wait --wait-timeout --follow --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --delay --tries --backoff --timeout --retry-until --max-exceptions --fail-on-timeout --payload --env --cwd --unique --unique-for --unique-until-processing --without-overlapping --overlap-release-after --overlap-expire-after --dont-release --throttle-exceptions --rate-limit --funnel --encrypt --name --sync --if --unless --file --wait --wait-timeout --follow --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1083,18 +1095,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1155,12 +1155,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__failed)
-            opts="-q -v -h -V --queue --name --since --before --grep --exit-code --limit --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --name --since --before --grep --exit-code --limit --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1186,18 +1198,6 @@ _queue() {
                     return 0
                     ;;
                 --limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1209,16 +1209,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__failed__subcmd__table)
-            opts="-q -v -h -V --path --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --path --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1228,6 +1224,10 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1239,16 +1239,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__flush)
-            opts="-q -v -h -V --hours --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --hours --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --hours)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1261,6 +1257,10 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --hours)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1269,12 +1269,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__forget)
-            opts="-q -v -h -V --queue --name --since --before --grep --exit-code --limit --dry-run --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --name --since --before --grep --exit-code --limit --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1300,18 +1312,6 @@ _queue() {
                     return 0
                     ;;
                 --limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2007,12 +2007,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__jobs)
-            opts="-q -v -h -V --state --queue --name --grep --since --limit --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --state --queue --name --grep --since --limit --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state)
                     COMPREPLY=($(compgen -W "pending delayed reserved done failed" -- "${cur}"))
                     return 0
@@ -2034,18 +2046,6 @@ _queue() {
                     return 0
                     ;;
                 --limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2083,12 +2083,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__listen)
-            opts="-q -v -h -V --queue --sleep --timeout --tries --backoff --rest --memory --force --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --sleep --timeout --tries --backoff --rest --memory --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2117,18 +2129,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2137,20 +2137,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__lock)
-            opts="-q -v -h -V --block --for --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --block --for --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --block)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --for)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2160,6 +2152,14 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --block)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2171,16 +2171,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__logs)
-            opts="-f -q -v -h -V --follow --attempt --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -f -h -V --database --connection --config --json --quiet --verbose --no-color --follow --attempt --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --attempt)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2190,6 +2186,10 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2201,16 +2201,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__man)
-            opts="-q -v -h -V --dir --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2220,6 +2216,10 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2257,16 +2257,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__monitor)
-            opts="-q -v -h -V --max --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --max --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --max)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2276,6 +2272,10 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2313,12 +2313,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__prune__subcmd__batches)
-            opts="-q -v -h -V --hours --unfinished --cancelled --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --hours --unfinished --cancelled --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --hours)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2331,18 +2343,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2351,16 +2351,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__prune__subcmd__failed)
-            opts="-q -v -h -V --hours --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --hours --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --hours)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2370,6 +2366,10 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hours)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2381,16 +2381,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__release)
-            opts="-q -v -h -V --delay --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --delay --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --delay)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2400,6 +2396,10 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2463,12 +2463,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__retry)
-            opts="-q -v -h -V --queue --name --since --before --grep --exit-code --limit --dry-run --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --name --since --before --grep --exit-code --limit --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2494,18 +2506,6 @@ _queue() {
                     return 0
                     ;;
                 --limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2569,7 +2569,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__show)
-            opts="-q -v -h -V --decrypt --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --decrypt --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2621,12 +2621,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__supervisor__subcmd__config)
-            opts="-q -v -h -V --program --numprocs --work-args --timeout --user --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --program --numprocs --work-args --timeout --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --program)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2647,6 +2659,20 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__systemd__subcmd__unit)
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --work-args --timeout --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2659,20 +2685,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        queue__subcmd__systemd__subcmd__unit)
-            opts="-q -v -h -V --work-args --timeout --user --database --connection --config --json --quiet --verbose --no-color --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --work-args)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2685,18 +2697,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2705,16 +2705,12 @@ _queue() {
             return 0
             ;;
         queue__subcmd__table)
-            opts="-q -v -h -V --path --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --path --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2724,6 +2720,10 @@ _queue() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2761,12 +2761,24 @@ _queue() {
             return 0
             ;;
         queue__subcmd__wait)
-            opts="-q -v -h -V --batch --chain --queue --timeout --database --connection --config --json --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --batch --chain --queue --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --batch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2783,6 +2795,20 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__work)
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --queue --sleep --timeout --tries --backoff --rest --memory --force --max-jobs --max-time --stop-when-empty --stop-when-empty-for --stop-when-done --exit-on-failure --once --name --concurrency --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2795,20 +2821,6 @@ _queue() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        queue__subcmd__work)
-            opts="-q -v -h -V --queue --sleep --timeout --tries --backoff --rest --memory --force --max-jobs --max-time --stop-when-empty --stop-when-empty-for --stop-when-done --exit-on-failure --once --name --concurrency --database --connection --config --json --quiet --verbose --no-color --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2854,18 +2866,6 @@ _queue() {
                     return 0
                     ;;
                 --concurrency)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --database)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --connection)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
