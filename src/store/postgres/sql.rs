@@ -26,7 +26,7 @@ WITH c AS (
              lease_expires_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $2,
              worker_id = $3, token = replace(gen_random_uuid()::text, '-', ''),
              intent = NULL, attempts = attempts + 1
-         FROM c WHERE jobs.id = c.id
+         WHERE jobs.id = ANY (ARRAY(SELECT id FROM c))
          RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
                    jobs.payload, jobs.available_at)
 SELECT claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.exceptions,
@@ -88,7 +88,7 @@ WITH ending AS (
              lease_expires_at = floor(extract(epoch from statement_timestamp()) * 1000)::bigint + $2,
              worker_id = $3, token = replace(gen_random_uuid()::text, '-', ''),
              intent = NULL, attempts = attempts + 1
-         FROM c WHERE jobs.id = c.id
+         WHERE jobs.id = ANY (ARRAY(SELECT id FROM c))
          RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
                    jobs.payload, jobs.available_at)
 SELECT claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.exceptions,
