@@ -56,7 +56,6 @@ pub fn run(
     let started_ms = clock.now_ms();
     let mut worker = Worker {
         handlers: None,
-        processes: None,
         guard,
         subreaper,
         restart_marker,
@@ -95,8 +94,6 @@ pub fn run(
 pub(super) struct Worker<'a> {
     /// The threads that run Rust handlers (started on first use).
     pub handlers: Option<pool::Pool<HandlerTask>>,
-    /// The threads that run job processes, one per slot (started on first use).
-    pub processes: Option<pool::Pool<super::start::ProcessTask>>,
     /// Kills the jobs' process groups if this worker dies.
     pub guard: Option<guard::Guard>,
     /// Orphaned descendants come to this worker, which reaps them.
