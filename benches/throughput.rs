@@ -11,6 +11,9 @@ mod api {
 mod clock {
     pub use queue::clock::*;
 }
+mod store {
+    pub use queue::store::*;
+}
 #[path = "../src/bench.rs"]
 mod bench;
 
@@ -22,12 +25,20 @@ fn main() {
     // dispatching there too (`-- --pg-pickup` measures only that).
     if let Ok(url) = std::env::var("QUEUE_BENCH_PG_URL") {
         let n = if quick { 30 } else { 100 };
-        let (p50, p99) = bench::pickup_at(exe, &url, n).expect("benchmark");
+        let place = bench::Place::Given(url);
+        let (p50, p99) =
+            bench::on(&place, "pickup", |s| bench::pickup(exe, s, n)).expect("benchmark");
         println!("idle pickup, --sleep 3, library dispatch, PostgreSQL: p50 {p50:.1} ms, p99 {p99:.1} ms");
         if std::env::args().any(|a| a == "--pg-pickup") {
             return;
         }
     }
-    let figures = bench::run_all(Some(exe), quick).expect("benchmark");
+    // QUEUE_BENCH_DATABASE names a store to measure every figure on (as `queue bench
+    // --database`), else each figure has a scratch SQLite file.
+    let place = match std::env::var("QUEUE_BENCH_DATABASE") {
+        Ok(database) if !database.is_empty() => bench::Place::Given(database),
+        _ => bench::Place::Scratch,
+    };
+    let figures = bench::run_all(Some(exe), &place, quick).expect("benchmark");
     print!("{}", bench::render(&figures));
 }

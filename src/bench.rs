@@ -1,16 +1,22 @@
 //! `queue bench` and `cargo bench`: measure this machine, each figure of the queue beside the
-//! machine's own limit for the same work, measured in the same run. Everything runs in a
-//! temporary directory with its own store.
+//! machine's own limit for the same work, measured in the same run: in a temporary directory
+//! with a store of its own per figure, or on the store given (`place`).
 //!
 //! Not library API: `benches/throughput.rs` compiles this file into the benchmark as a module
 //! of its own, so it may use only the library's public modules (`api`, `clock`) and the
 //! package's dependencies.
 
-use crate::api::{Job, Queue};
-use anyhow::{Context, Result};
-use rusqlite::{params, Connection, TransactionBehavior};
+// A path of its own: `benches/throughput.rs` includes this file by #[path], and children of
+// such a file are looked up beside it.
+#[path = "bench/place.rs"]
+mod place;
+
+use crate::api::Job;
+use anyhow::Result;
+use place::stop_worker;
+pub use place::{Place, Site};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
@@ -67,42 +73,21 @@ fn rate(n: usize, took: Duration) -> f64 {
     n as f64 / took.as_secs_f64()
 }
 
-struct Scratch {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-}
-
-impl Scratch {
-    fn new() -> Result<Scratch> {
-        let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
-        let root = dir.path().to_path_buf();
-        Ok(Scratch { _dir: dir, root })
-    }
-
-    fn store(&self, name: &str) -> String {
-        self.root.join(name).display().to_string()
-    }
-}
-
-fn raw_connection(path: &str) -> Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-         CREATE TABLE jobs (id INTEGER PRIMARY KEY, queue TEXT, payload TEXT, available_at INT);",
-    )?;
-    Ok(conn)
-}
-
 /// No-op Rust-handler jobs end to end: dispatched in bulk, reserved, run, completed.
-pub fn handler_jobs(n: usize, concurrency: usize) -> Result<f64> {
-    let scratch = Scratch::new()?;
-    let q = Queue::open(&scratch.store("handlers.sqlite"))?;
+pub fn handler_jobs(site: &Site, n: usize, concurrency: usize) -> Result<f64> {
+    let q = site.open()?;
     let started = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
-        q.dispatch_many(chunk.iter().map(|_| Job::handler("noop")).collect())?;
+        q.dispatch_many(
+            chunk
+                .iter()
+                .map(|_| Job::handler("noop").queue(&site.queue))
+                .collect(),
+        )?;
     }
     q.worker()
         .handle("noop", |_| Ok(()))
+        .queues(&[&site.queue])
         .concurrency(concurrency)
         .stop_when_empty()
         .sleep(Duration::from_millis(10))
@@ -110,69 +95,33 @@ pub fn handler_jobs(n: usize, concurrency: usize) -> Result<f64> {
     Ok(rate(n, started.elapsed()))
 }
 
-/// The machine's limit for a job's store work: one INSERT and one DELETE transaction.
-pub fn raw_cycles(n: usize) -> Result<f64> {
-    let scratch = Scratch::new()?;
-    let mut conn = raw_connection(&scratch.store("raw.sqlite"))?;
-    let payload = "x".repeat(300);
-    let started = Instant::now();
-    for _ in 0..n {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO jobs (queue, payload, available_at) VALUES ('default', ?1, 0)",
-            [&payload],
-        )?;
-        tx.commit()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM jobs WHERE id = (SELECT id FROM jobs ORDER BY id LIMIT 1)",
-            [],
-        )?;
-        tx.commit()?;
-    }
-    Ok(rate(n, started.elapsed()))
-}
-
 /// Dispatch `n` jobs in one transaction through the library.
-pub fn bulk_dispatch(n: usize) -> Result<f64> {
-    let scratch = Scratch::new()?;
-    let q = Queue::open(&scratch.store("bulk.sqlite"))?;
-    let jobs: Vec<Job> = (0..n).map(|_| Job::command(["true"])).collect();
+pub fn bulk_dispatch(site: &Site, n: usize) -> Result<f64> {
+    let q = site.open()?;
+    let jobs: Vec<Job> = (0..n)
+        .map(|_| Job::command(["true"]).queue(&site.queue))
+        .collect();
     let started = Instant::now();
     q.dispatch_many(jobs)?;
     Ok(rate(n, started.elapsed()))
 }
 
-/// The limit for bulk dispatch: `n` raw INSERTs of rows of the same size in one transaction.
-pub fn raw_bulk(n: usize) -> Result<f64> {
-    let scratch = Scratch::new()?;
-    let mut conn = raw_connection(&scratch.store("rawbulk.sqlite"))?;
-    let payload = "x".repeat(300);
-    let started = Instant::now();
-    let tx = conn.transaction()?;
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO jobs (queue, payload, available_at) VALUES ('default', ?1, ?2)",
-        )?;
-        for i in 0..n {
-            insert.execute(params![payload, i as i64])?;
-        }
-    }
-    tx.commit()?;
-    Ok(rate(n, started.elapsed()))
-}
-
 /// Time of one claim and completion with `queued` jobs waiting (it should not grow).
-pub fn claim_with_queued(queued: usize) -> Result<Duration> {
-    let scratch = Scratch::new()?;
-    let q = Queue::open(&scratch.store("depth.sqlite"))?;
+pub fn claim_with_queued(site: &Site, queued: usize) -> Result<Duration> {
+    let q = site.open()?;
     for chunk in (0..queued).collect::<Vec<_>>().chunks(10_000) {
-        q.dispatch_many(chunk.iter().map(|_| Job::handler("noop")).collect())?;
+        q.dispatch_many(
+            chunk
+                .iter()
+                .map(|_| Job::handler("noop").queue(&site.queue))
+                .collect(),
+        )?;
     }
     let rounds = 200.min(queued).max(1) as u64;
     let started = Instant::now();
     q.worker()
         .handle("noop", |_| Ok(()))
+        .queues(&[&site.queue])
         .max_jobs(rounds)
         .stop_when_empty()
         .run()?;
@@ -180,16 +129,25 @@ pub fn claim_with_queued(queued: usize) -> Result<Duration> {
 }
 
 /// Drain `n` queued `true` jobs with one `queue work` process.
-pub fn drain_true(exe: &Path, n: usize, concurrency: usize) -> Result<f64> {
-    let scratch = Scratch::new()?;
-    let store = scratch.store("drain.sqlite");
-    let q = Queue::open(&store)?;
-    q.dispatch_many((0..n).map(|_| Job::command(["true"])).collect())?;
+pub fn drain_true(exe: &Path, site: &Site, n: usize, concurrency: usize) -> Result<f64> {
+    let q = site.open()?;
+    q.dispatch_many(
+        (0..n)
+            .map(|_| Job::command(["true"]).queue(&site.queue))
+            .collect(),
+    )?;
     let started = Instant::now();
     let status = Command::new(exe)
-        .args(["work", "--stop-when-empty", "--quiet", "--concurrency"])
+        .args([
+            "work",
+            "--stop-when-empty",
+            "--quiet",
+            "--queue",
+            &site.queue,
+        ])
+        .arg("--concurrency")
         .arg(concurrency.to_string())
-        .env("QUEUE_DATABASE", &store)
+        .env("QUEUE_DATABASE", &site.database)
         .status()?;
     anyhow::ensure!(status.success(), "the worker failed: {status}");
     Ok(rate(n, started.elapsed()))
@@ -210,67 +168,38 @@ pub fn spawn_true(n: usize, parallel: usize) -> Result<f64> {
     Ok(rate(n, started.elapsed()))
 }
 
-/// Milliseconds per `queue dispatch` process, and per `sqlite3` CLI insert when it exists.
-pub fn dispatch_process(exe: &Path, n: usize) -> Result<(f64, Option<f64>)> {
-    let scratch = Scratch::new()?;
-    let store = scratch.store("procs.sqlite");
-    Queue::open(&store)?;
+/// Milliseconds per `queue dispatch` process.
+pub fn dispatch_process(exe: &Path, site: &Site, n: usize) -> Result<f64> {
+    site.open()?;
     let started = Instant::now();
     for _ in 0..n {
-        Command::new(exe)
-            .args(["dispatch", "-q", "--", "true"])
-            .env("QUEUE_DATABASE", &store)
+        let status = Command::new(exe)
+            .args(["dispatch", "-q", "--queue", &site.queue, "--", "true"])
+            .env("QUEUE_DATABASE", &site.database)
             .stdout(Stdio::null())
             .status()?;
+        anyhow::ensure!(status.success(), "queue dispatch failed: {status}");
     }
-    let ours = started.elapsed().as_secs_f64() * 1000.0 / n as f64;
-    let raw = scratch.store("cli.sqlite");
-    drop(raw_connection(&raw)?);
-    let sqlite3 = (|| -> Option<f64> {
-        let row = "INSERT INTO jobs (queue, payload, available_at) VALUES ('default', '{\"command\":[\"true\"]}', 0)";
-        let started = Instant::now();
-        for _ in 0..n {
-            let ok = Command::new("sqlite3")
-                .args([&raw, row])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .ok()?
-                .success();
-            if !ok {
-                return None;
-            }
-        }
-        Some(started.elapsed().as_secs_f64() * 1000.0 / n as f64)
-    })();
-    Ok((ours, sqlite3))
+    Ok(started.elapsed().as_secs_f64() * 1000.0 / n as f64)
 }
 
 /// Pickup latency of an idle worker (`--sleep 3`): milliseconds from just before a dispatch to
-/// the job's first instruction, for `n` jobs offered 100 a second. Returns (p50, p99).
-pub fn pickup(exe: &Path, n: usize) -> Result<(f64, f64)> {
-    let scratch = Scratch::new()?;
-    pickup_at(exe, &scratch.store("pickup.sqlite"), n)
-}
-
-/// `pickup` on a given store (a path or a `postgres://` URL; its queue `default` should be
-/// empty): the library dispatches through one connection, as a long-lived program would.
-pub fn pickup_at(exe: &Path, store: &str, n: usize) -> Result<(f64, f64)> {
-    let scratch = Scratch::new()?;
-    let q = Queue::open(store)?;
+/// the job's first instruction, for `n` jobs offered 100 a second, the library dispatching
+/// through one connection as a long-lived program would. Returns (p50, p99).
+pub fn pickup(exe: &Path, site: &Site, n: usize) -> Result<(f64, f64)> {
+    let q = site.open()?;
     let mut worker = Command::new(exe)
-        .args(["work", "--sleep", "3", "--quiet"])
-        .env("QUEUE_DATABASE", store)
+        .args(["work", "--sleep", "3", "--quiet", "--queue", &site.queue])
+        .env("QUEUE_DATABASE", &site.database)
         .spawn()?;
     std::thread::sleep(Duration::from_millis(500));
     let mut sent = Vec::new();
     for i in 0..n {
-        let file = scratch.root.join(format!("job-{i}"));
+        let file = site.scratch.root.join(format!("job-{i}"));
         let t0 = crate::clock::system_now_us();
-        q.dispatch(Job::command([
-            "touch".to_string(),
-            file.display().to_string(),
-        ]))?;
+        q.dispatch(
+            Job::command(["touch".to_string(), file.display().to_string()]).queue(&site.queue),
+        )?;
         sent.push((file, t0));
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -278,8 +207,7 @@ pub fn pickup_at(exe: &Path, store: &str, n: usize) -> Result<(f64, f64)> {
     while !sent.iter().all(|(f, _)| f.exists()) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let _ = worker.kill();
-    let _ = worker.wait();
+    stop_worker(&mut worker, Duration::from_secs(5));
     let mut ms: Vec<f64> = sent
         .iter()
         .filter_map(|(f, t0)| {
@@ -302,35 +230,51 @@ pub fn pickup_at(exe: &Path, store: &str, n: usize) -> Result<(f64, f64)> {
     Ok((at(0.5), at(0.99)))
 }
 
-/// Every figure; `quick` uses smaller counts.
-pub fn run_all(exe: Option<&Path>, quick: bool) -> Result<Vec<Figure>> {
+/// Run one figure on its own site of `place`, then clear that site.
+pub fn on<T>(place: &Place, figure: &str, measure: impl FnOnce(&Site) -> Result<T>) -> Result<T> {
+    let site = place.site(figure)?;
+    let value = measure(&site);
+    // Cleared even when the figure failed: the bench leaves no queued jobs behind.
+    let cleared = site.done();
+    let value = value?;
+    cleared?;
+    Ok(value)
+}
+
+/// Every figure, measured on `place`; `quick` uses smaller counts.
+pub fn run_all(exe: Option<&Path>, place: &Place, quick: bool) -> Result<Vec<Figure>> {
     let (n, bulk, drain, procs) = if quick {
         (2_000, 5_000, 300, 30)
     } else {
         (20_000, 50_000, 2_000, 200)
     };
     let mut figures = Vec::new();
-    let raw = raw_cycles(n)?;
+    let mut raw = place.raw()?;
+    let cycles = raw.cycles(n)?;
     for c in [1, 32] {
         figures.push(Figure {
             what: format!("no-op Rust-handler jobs, concurrency {c}"),
-            value: handler_jobs(n, c)?,
+            value: on(place, &format!("handlers{c}"), |s| handler_jobs(s, n, c))?,
             unit: "jobs/s",
             limit_what: Some("INSERT + DELETE transactions".into()),
-            limit: Some(raw),
+            limit: Some(cycles),
         });
     }
     figures.push(Figure {
         what: format!("bulk dispatch of {bulk} jobs (library, one transaction)"),
-        value: bulk_dispatch(bulk)?,
+        value: on(place, "bulk", |s| bulk_dispatch(s, bulk))?,
         unit: "jobs/s",
         limit_what: Some("raw INSERTs in one transaction".into()),
-        limit: Some(raw_bulk(bulk)?),
+        limit: Some(raw.bulk(bulk)?),
     });
     for queued in [100, 10_000] {
         figures.push(Figure {
             what: format!("claim + complete with {queued} jobs queued"),
-            value: claim_with_queued(queued)?.as_secs_f64() * 1e6,
+            value: on(place, &format!("depth{queued}"), |s| {
+                claim_with_queued(s, queued)
+            })?
+            .as_secs_f64()
+                * 1e6,
             unit: "us/job",
             limit_what: None,
             limit: None,
@@ -341,21 +285,30 @@ pub fn run_all(exe: Option<&Path>, quick: bool) -> Result<Vec<Figure>> {
         for c in [1, 2] {
             figures.push(Figure {
                 what: format!("drain {drain} `true` jobs, one worker, --concurrency {c}"),
-                value: drain_true(exe, drain, c)?,
+                value: on(place, &format!("drain{c}"), |s| {
+                    drain_true(exe, s, drain, c)
+                })?,
                 unit: "jobs/s",
                 limit_what: Some("spawning `true`, 2 at a time".into()),
                 limit: Some(xargs),
             });
         }
-        let (ours, sqlite3) = dispatch_process(exe, procs)?;
+        let ours = on(place, "dispatch", |s| dispatch_process(exe, s, procs))?;
+        let cli = raw.cli_insert(procs);
+        let cli_name = if place.is_postgres() {
+            "psql"
+        } else {
+            "sqlite3"
+        };
         figures.push(Figure {
             what: "one `queue dispatch` process".into(),
             value: ours,
             unit: "ms",
-            limit_what: sqlite3.map(|_| "one `sqlite3` CLI insert".into()),
-            limit: sqlite3,
+            limit_what: cli.map(|_| format!("one `{cli_name}` CLI insert")),
+            limit: cli,
         });
-        let (p50, p99) = pickup(exe, if quick { 30 } else { 100 })?;
+        let jobs = if quick { 30 } else { 100 };
+        let (p50, p99) = on(place, "pickup", |s| pickup(exe, s, jobs))?;
         for (label, v) in [("p50", p50), ("p99", p99)] {
             figures.push(Figure {
                 what: format!("idle pickup {label}, --sleep 3"),

@@ -65,6 +65,9 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Each subcommand's arguments are built only when it is the one invoked: building all of them
+// was most of the instructions a one-job `queue dispatch` process ran.
+#[command(defer = true)]
 pub enum Command {
     /// Put a job on a queue: `queue dispatch -- PROGRAM ARGS…`.
     Dispatch(Box<dispatch::Args>),

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Options shared by every way of creating a job.
+// Options shared by every way of creating a job. A plain comment: a doc comment would become
+// the about text of the commands that flatten it.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct JobFlags {
     /// The queue to put the job on (default: the connection's queue, else `default`).

@@ -6,7 +6,8 @@ use crate::app::Ctx;
 use anyhow::{anyhow, Context, Result};
 use std::process::ExitCode;
 
-/// Options shared by both generators.
+// Options shared by both generators (a plain comment: a doc comment would become the about
+// text of each command that flattens it, once subcommands are built deferred).
 #[derive(Debug, clap::Args)]
 pub struct WorkerFlags {
     /// Arguments for `queue work` (e.g. --queue high,default --tries 3).

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Flags that `queue work` and `queue listen` share (listen passes them to its children).
+// Flags that `queue work` and `queue listen` share (listen passes them to its children). A
+// plain comment: a doc comment would become the about text of the commands that flatten it.
 #[derive(Debug, clap::Args)]
 pub struct CommonFlags {
     /// The connection of queue.toml to work (default: --connection, else its `default`).

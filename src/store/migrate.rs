@@ -34,6 +34,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0005_events.sql",
         sql: include_str!("../../migrations/sqlite/0005_events.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_status_counts.sql",
+        sql: include_str!("../../migrations/sqlite/0006_status_counts.sql"),
+    },
 ];
 
 /// The same schema for PostgreSQL, version for version (BIGINT millisecond times).
@@ -63,6 +68,11 @@ pub const POSTGRES: &[Migration] = &[
         name: "0005_events.sql",
         sql: include_str!("../../migrations/postgres/0005_events.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_status_counts.sql",
+        sql: include_str!("../../migrations/postgres/0006_status_counts.sql"),
+    },
 ];
 
 /// The newest version this binary knows.
@@ -86,7 +96,8 @@ pub const TABLES: &[(&str, &str)] = &[
 ];
 
 /// The statements of a dialect's migrations that create or change `tables` (CREATE TABLE,
-/// CREATE INDEX … ON, ALTER TABLE), in order: the schema of those tables as it is now.
+/// CREATE INDEX … ON, ALTER TABLE), in order: the schema of those tables as it is now. An index
+/// that a later migration drops (to create it anew) is left out.
 pub fn statements_for(migrations: &[Migration], tables: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for m in migrations {
@@ -102,12 +113,45 @@ pub fn statements_for(migrations: &[Migration], tables: &[&str]) -> Vec<String> 
             if code.is_empty() {
                 continue;
             }
-            if target_table(code).is_some_and(|t| tables.contains(&t.as_str())) {
+            if let Some(index) = dropped_index(code) {
+                out.retain(|s: &String| created_index(s).as_deref() != Some(index.as_str()));
+            } else if target_table(code).is_some_and(|t| tables.contains(&t.as_str())) {
                 out.push(format!("{code};"));
             }
         }
     }
     out
+}
+
+/// The lowercased words of a statement, split at whitespace and parentheses.
+fn words_of(code: &str) -> Vec<String> {
+    code.split(|c: char| c.is_whitespace() || c == '(')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .collect()
+}
+
+/// The index a DROP INDEX [IF EXISTS] statement drops.
+fn dropped_index(code: &str) -> Option<String> {
+    let words = words_of(code);
+    match words.as_slice() {
+        [drop, index, if_, exists, name, ..]
+            if drop == "drop" && index == "index" && if_ == "if" && exists == "exists" =>
+        {
+            Some(name.clone())
+        }
+        [drop, index, name, ..] if drop == "drop" && index == "index" => Some(name.clone()),
+        _ => None,
+    }
+}
+
+/// The index a CREATE [UNIQUE] INDEX statement creates.
+fn created_index(code: &str) -> Option<String> {
+    let words = words_of(code);
+    let at = words.iter().position(|w| w == "index")?;
+    (words.first().map(String::as_str) == Some("create"))
+        .then(|| words.get(at + 1).cloned())
+        .flatten()
 }
 
 /// The table a CREATE TABLE / CREATE [UNIQUE] INDEX … ON / ALTER TABLE statement is about.
@@ -172,6 +216,11 @@ mod tests {
             let failed = statements_for(list, &["failed_jobs"]).join("\n");
             assert!(failed.contains("CREATE TABLE failed_jobs"));
         }
+        // 0005 drops jobs_pending to create it anew: the schema holds the new one only.
+        let jobs = statements_for(SQLITE, &["jobs"]);
+        let pending: Vec<&String> = jobs.iter().filter(|s| s.contains("jobs_pending")).collect();
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        assert!(pending[0].contains("reserved_at)"), "{pending:?}");
         // Every table the store needs has a generator that writes it.
         for (table, _) in TABLES {
             assert!(!statements_for(SQLITE, &[table]).is_empty(), "{table}");

@@ -27,6 +27,7 @@ mod messages;
 mod outage;
 mod pool;
 pub mod process;
+mod program;
 mod registry;
 mod settle;
 pub mod signals;

@@ -40,6 +40,6 @@ impl<T: Send + 'static> Pool<T> {
     pub fn send(&self, task: T) -> anyhow::Result<()> {
         self.tx
             .send(task)
-            .map_err(|_| anyhow::anyhow!("the handler threads are gone"))
+            .map_err(|_| anyhow::anyhow!("the worker's threads are gone"))
     }
 }

@@ -226,6 +226,10 @@ pub fn reap_strays() -> usize {
     }
 }
 
+/// How much a new pipe takes without blocking, however low the user's pipe limits are: one
+/// page (Linux gives a pipe at least that, and 64 KiB unless limits say otherwise).
+const PIPE_MIN_CAPACITY: usize = 4096;
+
 /// Run one attempt to the end. `on_start` receives the process-group id once the child runs
 /// (the worker uses it to terminate jobs on a second stop signal).
 pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
@@ -244,44 +248,26 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
     on_start(pgid);
 
     let tail = spec.live.clone().map(|l| l.0).unwrap_or_default();
-    // One pipe carries stdout and stderr, so the tail keeps their real order.
-    let reader = output.map(|pipe| {
-        let tail = Arc::clone(&tail);
-        thread::spawn(move || drain_into(pipe, &tail))
-    });
     if let Some(mut stdin) = child.stdin.take() {
-        let data = spec.stdin.clone();
-        // A job that never reads stdin must not block us: write from a thread, ignore EPIPE.
-        thread::spawn(move || {
-            let _ = stdin.write_all(&data);
-        });
-    }
-
-    let (tx, rx) = mpsc::channel();
-    let waiter = thread::spawn(move || {
-        let status = child.wait();
-        disown_child(pgid);
-        let _ = tx.send(status);
-    });
-
-    let deadline = spec.timeout.map(|t| started + t);
-    let status = match deadline {
-        None => rx.recv().ok(),
-        Some(deadline) => {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(status) => Some(status),
-                Err(_) => {
-                    signal_group(pgid, libc::SIGTERM);
-                    if rx.recv_timeout(KILL_GRACE).is_err() {
-                        signal_group(pgid, libc::SIGKILL);
-                        let _ = rx.recv();
-                    }
-                    None
-                }
-            }
+        if spec.stdin.len() <= PIPE_MIN_CAPACITY {
+            // A new pipe takes this much without blocking, read or not (EPIPE is ignored).
+            let _ = stdin.write_all(&spec.stdin);
+        } else {
+            // A job that never reads stdin must not block us: write from a thread.
+            let data = spec.stdin.clone();
+            thread::spawn(move || {
+                let _ = stdin.write_all(&data);
+            });
         }
+    }
+    let deadline = spec.timeout.map(|t| started + t);
+    // This thread waits for the process and reads its output itself, polling a pidfd (Linux
+    // 5.3+) beside the pipe: no thread per job. Where there is no pidfd, a reader and a waiter
+    // thread do it.
+    let (status, mut output) = match pidfd(pgid) {
+        Some(fd) => wait_polling(&mut child, &fd, output, &tail, deadline),
+        None => wait_with_threads(child, output, &tail, deadline),
     };
-    let _ = waiter.join();
 
     // The job is over when its main process is; anything it left behind in its group would
     // hold the output pipes open and outlive the attempt, so it goes too.
@@ -304,8 +290,13 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
             }
         }
     }
-    if let Some(reader) = reader {
-        let _ = reader.join();
+    // What is still in the pipe, up to its end (the group that held it open is gone).
+    match output.take() {
+        Some(Output::Pipe(pipe)) => drain_into(pipe, &tail),
+        Some(Output::Reader(reader)) => {
+            let _ = reader.join();
+        }
+        None => {}
     }
 
     let exit = match status {
@@ -319,6 +310,140 @@ pub fn run(spec: &Spec, on_start: impl FnOnce(u32)) -> Finished {
         output,
         elapsed: started.elapsed(),
     }
+}
+
+/// How the main process ended: None when it timed out (and was killed).
+type Waited = Option<std::io::Result<ExitStatus>>;
+
+/// The output not read yet when the main process ended: the pipe itself, or its reader thread.
+enum Output {
+    Pipe(std::io::PipeReader),
+    Reader(thread::JoinHandle<()>),
+}
+
+/// A pidfd of our child `pid` (Linux 5.3+), readable once it has exited.
+fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    // SAFETY: a descriptor pidfd_open just returned, owned by nobody else.
+    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Wait for the main process on this thread: poll its pidfd and the output pipe together,
+/// reading output as it comes, until the process exits or the deadline passes (then SIGTERM to
+/// the group, SIGKILL after the grace, and the wait goes on until it is dead).
+fn wait_polling(
+    child: &mut Child,
+    pidfd: &std::os::fd::OwnedFd,
+    mut pipe: Option<std::io::PipeReader>,
+    tail: &Mutex<Tail>,
+    mut deadline: Option<Instant>,
+) -> (Waited, Option<Output>) {
+    use std::os::fd::AsRawFd;
+    let pgid = child.id();
+    let mut timed_out = false;
+    let mut killed = false;
+    let mut buf = [0u8; 8192];
+    loop {
+        let mut fds = [
+            libc::pollfd {
+                fd: pidfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: pipe.as_ref().map_or(-1, |p| p.as_raw_fd()),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        let wait_ms = deadline.map_or(-1, |d| {
+            d.saturating_duration_since(Instant::now())
+                .as_millis()
+                .min(i32::MAX as u128) as i32
+        });
+        // SAFETY: fds is a valid array of two pollfds (a negative fd is ignored by poll).
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, wait_ms) };
+        if ready < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            // poll itself failed: wait the plain way (the output is read at the end).
+            let status = child.wait();
+            disown_child(pgid);
+            return (Some(status), pipe.map(Output::Pipe));
+        }
+        if fds[1].revents != 0 {
+            if let Some(p) = pipe.as_mut() {
+                match p.read(&mut buf) {
+                    Ok(0) | Err(_) => pipe = None,
+                    Ok(n) => {
+                        if let Ok(mut t) = tail.lock() {
+                            t.push(&buf[..n]);
+                        }
+                    }
+                }
+            }
+        }
+        if fds[0].revents != 0 {
+            let status = child.wait();
+            disown_child(pgid);
+            let status = if timed_out { None } else { Some(status) };
+            return (status, pipe.map(Output::Pipe));
+        }
+        if ready == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+            if !timed_out {
+                timed_out = true;
+                signal_group(pgid, libc::SIGTERM);
+                deadline = Some(Instant::now() + KILL_GRACE);
+            } else if !killed {
+                killed = true;
+                signal_group(pgid, libc::SIGKILL);
+                deadline = None;
+            }
+        }
+    }
+}
+
+/// Wait for the main process on a waiter thread (with the deadline) while a reader thread
+/// drains the output: for systems without pidfds.
+fn wait_with_threads(
+    mut child: Child,
+    pipe: Option<std::io::PipeReader>,
+    tail: &Arc<Mutex<Tail>>,
+    deadline: Option<Instant>,
+) -> (Waited, Option<Output>) {
+    let pgid = child.id();
+    // One pipe carries stdout and stderr, so the tail keeps their real order.
+    let reader = pipe.map(|pipe| {
+        let tail = Arc::clone(tail);
+        thread::spawn(move || drain_into(pipe, &tail))
+    });
+    let (tx, rx) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let status = child.wait();
+        disown_child(pgid);
+        let _ = tx.send(status);
+    });
+    let status = match deadline {
+        None => rx.recv().ok(),
+        Some(deadline) => {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(status) => Some(status),
+                Err(_) => {
+                    signal_group(pgid, libc::SIGTERM);
+                    if rx.recv_timeout(KILL_GRACE).is_err() {
+                        signal_group(pgid, libc::SIGKILL);
+                        let _ = rx.recv();
+                    }
+                    None
+                }
+            }
+        }
+    };
+    let _ = waiter.join();
+    (status, reader.map(Output::Reader))
 }
 
 fn drain_into(mut stream: impl Read, tail: &Mutex<Tail>) {
@@ -358,29 +483,67 @@ fn spawn(spec: &Spec) -> Result<(Child, Option<std::io::PipeReader>), String> {
     if !std::path::Path::new(&spec.cwd).is_dir() {
         return Err(format!("the working directory {} does not exist", spec.cwd));
     }
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(&spec.cwd)
-        .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .process_group(0);
-    let mut reader = None;
-    if spec.capture {
-        let (read, write) = std::io::pipe().map_err(|e| format!("cannot make a pipe: {e}"))?;
-        let write2 = write
-            .try_clone()
-            .map_err(|e| format!("cannot make a pipe: {e}"))?;
-        cmd.stdout(write).stderr(write2);
-        reader = Some(read);
-    }
-    if spec.die_with_parent {
-        die_with_parent(&mut cmd);
-    }
+    // The file PATH gives for the program, found once per worker (`program`): the child then
+    // execs it at once instead of trying each PATH directory.
+    let job_path = spec
+        .env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.as_str());
+    let cached = super::program::resolve(program, job_path);
+    let command =
+        |file: Option<&std::path::Path>| -> Result<(Command, Option<std::io::PipeReader>), String> {
+            let mut cmd = match file {
+                // argv[0] stays the name the job gave.
+                Some(file) => {
+                    let mut cmd = Command::new(file);
+                    cmd.arg0(program);
+                    cmd
+                }
+                None => Command::new(program),
+            };
+            cmd.args(args)
+                .current_dir(&spec.cwd)
+                .envs(spec.env.iter().map(|(k, v)| (k, v)))
+                .stdin(Stdio::piped())
+                .process_group(0);
+            let mut reader = None;
+            if spec.capture {
+                let (read, write) =
+                    std::io::pipe().map_err(|e| format!("cannot make a pipe: {e}"))?;
+                let write2 = write
+                    .try_clone()
+                    .map_err(|e| format!("cannot make a pipe: {e}"))?;
+                cmd.stdout(write).stderr(write2);
+                reader = Some(read);
+            }
+            if spec.die_with_parent {
+                die_with_parent(&mut cmd);
+            }
+            Ok((cmd, reader))
+        };
+    let (mut cmd, mut reader) = command(cached.as_deref())?;
     // Spawned and counted as our own before a reaping round can look (`SPAWNING`), so
     // `reap_strays` never takes it for a stray; other slots spawn meanwhile.
     let child = {
         let _spawning = SPAWNING.read().unwrap_or_else(|e| e.into_inner());
-        let child = cmd.spawn().map_err(|e| match e.kind() {
+        let mut child = cmd.spawn();
+        if cached.is_some()
+            && child.as_ref().is_err_and(|e| {
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+                )
+            })
+        {
+            // The file found earlier is gone or no longer executable: search PATH again.
+            super::program::forget(program);
+            drop(cmd);
+            (cmd, reader) = command(None)?;
+            child = cmd.spawn();
+        }
+        let child = child.map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => format!("{program}: {NOT_FOUND}"),
             std::io::ErrorKind::PermissionDenied => format!("{program}: {NOT_EXECUTABLE}"),
             _ => format!("{program}: {e}"),

@@ -189,28 +189,19 @@ impl Worker<'_> {
     }
 
     /// Run a command on a thread of its own, which tells the loop the process group it spawned
-    /// (for signals, and to the guard) and then how it ended.
-    fn spawn_process(&self, slot: u64, spec: process::Spec, timeout_secs: u64) -> Result<()> {
-        let tx = self.tx.clone();
-        let guard = self.guard.as_ref().map(guard::Guard::handle);
+    /// (for signals, and to the guard) and then how it ended. (A pool of one thread per slot
+    /// lost jobs across a PostgreSQL restart in the fault tests; not kept.)
+    fn spawn_process(&mut self, slot: u64, spec: process::Spec, timeout_secs: u64) -> Result<()> {
+        let task = ProcessTask {
+            slot,
+            spec,
+            timeout_secs,
+            tx: self.tx.clone(),
+            guard: self.guard.as_ref().map(guard::Guard::handle),
+        };
         std::thread::Builder::new()
             .name(format!("job-{slot}"))
-            .spawn(move || {
-                let spawned = tx.clone();
-                let mut group = None;
-                let done = process::run(&spec, |pgid| {
-                    if let Some(guard) = &guard {
-                        guard.watch(pgid);
-                    }
-                    group = Some(pgid);
-                    let _ = spawned.send(Message::Spawned { slot, pgid });
-                });
-                if let (Some(guard), Some(pgid)) = (&guard, group) {
-                    guard.forget(pgid);
-                }
-                let end = AttemptEnd::from_process(done, timeout_secs);
-                let _ = tx.send(Message::Done { slot, end });
-            })?;
+            .spawn(move || run_process(task))?;
         Ok(())
     }
 
@@ -351,4 +342,36 @@ impl Worker<'_> {
         }
         env
     }
+}
+
+/// A command for a job's thread.
+struct ProcessTask {
+    slot: u64,
+    spec: process::Spec,
+    timeout_secs: u64,
+    tx: std::sync::mpsc::Sender<Message>,
+    guard: Option<guard::Handle>,
+}
+
+fn run_process(task: ProcessTask) {
+    let ProcessTask {
+        slot,
+        spec,
+        timeout_secs,
+        tx,
+        guard,
+    } = task;
+    let mut group = None;
+    let done = process::run(&spec, |pgid| {
+        if let Some(guard) = &guard {
+            guard.watch(pgid);
+        }
+        group = Some(pgid);
+        let _ = tx.send(Message::Spawned { slot, pgid });
+    });
+    if let (Some(guard), Some(pgid)) = (&guard, group) {
+        guard.forget(pgid);
+    }
+    let end = AttemptEnd::from_process(done, timeout_secs);
+    let _ = tx.send(Message::Done { slot, end });
 }

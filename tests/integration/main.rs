@@ -6,6 +6,7 @@ mod api;
 
 mod basics;
 mod batches;
+mod bench;
 mod chains;
 mod concurrency;
 mod dispatch;

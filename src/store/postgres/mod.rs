@@ -50,7 +50,7 @@ mod url;
 mod verbs;
 
 pub use admin::enqueue_in;
-pub use url::{connect_timeout_of, parse_url};
+pub use url::{connect_timeout_of, connect_url, parse_url};
 
 use super::{
     Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent,

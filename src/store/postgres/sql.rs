@@ -32,7 +32,7 @@ WITH c AS (
              token = lpad(to_hex(floor(extract(epoch from statement_timestamp()) * 1000)::bigint), 12, '0')
                      || replace(gen_random_uuid()::text, '-', ''),
              intent = NULL, attempts = attempts + 1
-         FROM c WHERE jobs.id = c.id
+         WHERE jobs.id = ANY (ARRAY(SELECT id FROM c))
          RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
                    jobs.payload, jobs.available_at, jobs.name),
      processing AS (
@@ -106,7 +106,7 @@ WITH ending AS (
              token = lpad(to_hex(floor(extract(epoch from statement_timestamp()) * 1000)::bigint), 12, '0')
                      || replace(gen_random_uuid()::text, '-', ''),
              intent = NULL, attempts = attempts + 1
-         FROM c WHERE jobs.id = c.id
+         WHERE jobs.id = ANY (ARRAY(SELECT id FROM c))
          RETURNING jobs.id, jobs.uuid, jobs.queue, jobs.attempts, jobs.exceptions, jobs.token,
                    jobs.payload, jobs.available_at, jobs.name),
      processing AS (
@@ -303,19 +303,23 @@ FROM workers w
 WHERE w.alive_until >= floor(extract(epoch from statement_timestamp()) * 1000)::bigint
 ORDER BY w.started_at, w.id";
 
-/// Counts per queue, a row per queue of jobs and one per queue of failed jobs (the caller adds
-/// them up), each with the server's `now`. No parameters.
+/// Counts per queue: a row per queue of waiting jobs (pending and delayed: an index-only scan of
+/// jobs_pending, whose predicate column the scan leaves out, read by parallel workers on a
+/// large table), one of reserved jobs (through jobs_leases) and one of failed jobs; the caller
+/// adds them up. Each with the server's `now`. No parameters.
 pub const QUEUE_STATS: &str = "
 WITH n AS (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint AS now)
 SELECT queue,
-       COUNT(*) FILTER (WHERE reserved_at IS NULL AND available_at <= n.now) AS pending,
-       COUNT(*) FILTER (WHERE reserved_at IS NULL AND available_at > n.now) AS delayed,
-       COUNT(*) FILTER (WHERE reserved_at IS NOT NULL) AS reserved,
-       MIN(available_at) FILTER (WHERE reserved_at IS NULL AND available_at <= n.now)
-           AS oldest_pending_at,
+       COUNT(*) FILTER (WHERE available_at <= n.now) AS pending,
+       COUNT(*) FILTER (WHERE available_at > n.now) AS delayed,
+       0::bigint AS reserved,
+       MIN(available_at) FILTER (WHERE available_at <= n.now) AS oldest_pending_at,
        0::bigint AS failed,
        MIN(n.now) AS now
-FROM jobs, n GROUP BY queue
+FROM jobs, n WHERE reserved_at IS NULL GROUP BY queue
+UNION ALL
+SELECT queue, 0, 0, COUNT(*), NULL, 0, MIN(n.now) FROM jobs, n WHERE reserved_at IS NOT NULL
+GROUP BY queue
 UNION ALL
 SELECT queue, 0, 0, 0, NULL, COUNT(*), MIN(n.now) FROM failed_jobs, n GROUP BY queue";
 

@@ -99,6 +99,13 @@ pub(super) fn connect(target: &Target, place: &str) -> Result<Client> {
     })
 }
 
+/// A plain connection to the server of `url`, as a store's own (TLS included), for what is not
+/// a store: `queue bench`'s scratch table.
+pub fn connect_url(url: &str) -> Result<Client> {
+    let (target, place) = parse_url(url)?;
+    connect(&target, &place)
+}
+
 /// One line for a driver error: the server's message, else the chain of causes.
 pub(super) fn error_text(e: &postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
