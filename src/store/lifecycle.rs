@@ -501,7 +501,7 @@ fn finish_held<'r>(
         }
     }
     let error = (!error.is_empty()).then_some(error.as_str());
-    events::attempt_ended(v, job, &row, &verdict, error, options)?;
+    events::attempt_ended(v, job, row, &verdict, error, options)?;
     Ok(Finished::Applied(verdict.decision))
 }
 
