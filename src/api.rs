@@ -253,6 +253,7 @@ impl Queue {
                 connection: self.target.connection.clone(),
                 database_env: self.target.location.as_env(),
                 retain_done_ms: self.target.retain_done_ms,
+                retain_metrics_ms: self.target.retain_metrics_ms,
                 named_jobs: Default::default(),
                 allow_commands: true,
                 keys: Arc::new(

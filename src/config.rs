@@ -34,6 +34,8 @@ pub struct ConnectionConfig {
     pub auto_migrate: Option<bool>,
     /// How long finished jobs stay visible to `queue show` (a duration: "1d", 3600 …).
     pub retain_done: Option<toml::Value>,
+    /// How long the per-minute metric rollups are kept (a duration: "7d", 86400 …).
+    pub retain_metrics: Option<toml::Value>,
     /// SQLite's durability: "normal" (default) or "full" (fsync every commit).
     pub synchronous: Option<String>,
 }
@@ -64,7 +66,13 @@ pub struct LoadedConfig {
 pub fn humanize_toml_error(message: &str, key: &str) -> String {
     let seconds = matches!(
         key,
-        "retry_after" | "timeout" | "delay" | "unique_for" | "retain_done" | "retry_until"
+        "retry_after"
+            | "timeout"
+            | "delay"
+            | "unique_for"
+            | "retain_done"
+            | "retain_metrics"
+            | "retry_until"
     );
     let number = if seconds {
         "a whole number of seconds"
@@ -182,6 +190,8 @@ pub struct Target {
     pub discard_failed: bool,
     pub auto_migrate: bool,
     pub retain_done_ms: i64,
+    /// How long workers keep the per-minute metric rollups (`retain_metrics`, default 7 days).
+    pub retain_metrics_ms: i64,
     /// `[jobs.NAME]` of the config, parsed.
     pub named_jobs: BTreeMap<String, NamedJob>,
     /// `[worker] allow_commands` (default true): false runs only named jobs.
@@ -214,6 +224,7 @@ pub struct Selection {
 
 pub const DEFAULT_RETRY_AFTER: u64 = 90;
 pub const DEFAULT_RETAIN_DONE_MS: i64 = 86_400_000;
+pub const DEFAULT_RETAIN_METRICS_MS: i64 = 7 * 86_400_000;
 
 /// Apply PRODUCT.md §2: --database, QUEUE_DATABASE, the chosen connection of queue.toml, then
 /// the per-user default file.
@@ -276,17 +287,25 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         ),
         _ => String::new(),
     };
-    let retain_done_ms = match &conn.retain_done {
-        None => DEFAULT_RETAIN_DONE_MS,
-        Some(toml::Value::Integer(secs)) if *secs >= 0 => secs * 1000,
-        Some(toml::Value::String(text)) => crate::domain::duration::parse_duration(text)
-            .map_err(|e| anyhow::anyhow!("{}invalid retain_done: {e}", at("retain_done")))?
-            .as_millis() as i64,
-        Some(other) => bail!(
-            "{}invalid retain_done {other}: use a duration such as \"1d\" or a whole number of seconds",
-            at("retain_done")
-        ),
+    let retention = |key: &str, value: &Option<toml::Value>, default: i64| -> Result<i64> {
+        Ok(match value {
+            None => default,
+            Some(toml::Value::Integer(secs)) if *secs >= 0 => secs * 1000,
+            Some(toml::Value::String(text)) => crate::domain::duration::parse_duration(text)
+                .map_err(|e| anyhow::anyhow!("{}invalid {key}: {e}", at(key)))?
+                .as_millis() as i64,
+            Some(other) => bail!(
+                "{}invalid {key} {other}: use a duration such as \"1d\" or a whole number of seconds",
+                at(key)
+            ),
+        })
     };
+    let retain_done_ms = retention("retain_done", &conn.retain_done, DEFAULT_RETAIN_DONE_MS)?;
+    let retain_metrics_ms = retention(
+        "retain_metrics",
+        &conn.retain_metrics,
+        DEFAULT_RETAIN_METRICS_MS,
+    )?;
     let named_jobs = match &config {
         None => BTreeMap::new(),
         Some(cfg) => crate::domain::named::parse_all(&cfg.file.jobs).map_err(|e| {
@@ -332,6 +351,7 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         discard_failed,
         auto_migrate: conn.auto_migrate.unwrap_or(true),
         retain_done_ms,
+        retain_metrics_ms,
         config,
     })
 }

@@ -154,6 +154,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         connection: target.connection.clone(),
         database_env: target.location.as_env(),
         retain_done_ms: target.retain_done_ms,
+        retain_metrics_ms: target.retain_metrics_ms,
         named_jobs: target.named_jobs.clone(),
         allow_commands: target.allow_commands,
         keys: Arc::new(crate::crypto::Keys::from_env()?),

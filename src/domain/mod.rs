@@ -4,6 +4,7 @@ pub mod batch;
 pub mod chain;
 pub mod duration;
 pub mod job;
+pub mod metrics;
 pub mod middleware;
 pub mod named;
 pub mod policy;

@@ -29,6 +29,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0004_attempts.sql",
         sql: include_str!("../../migrations/sqlite/0004_attempts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_metrics.sql",
+        sql: include_str!("../../migrations/sqlite/0005_metrics.sql"),
+    },
 ];
 
 /// The same schema for PostgreSQL, version for version (BIGINT millisecond times).
@@ -52,6 +57,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         name: "0004_attempts.sql",
         sql: include_str!("../../migrations/postgres/0004_attempts.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_metrics.sql",
+        sql: include_str!("../../migrations/postgres/0005_metrics.sql"),
     },
 ];
 

@@ -6,6 +6,7 @@
 mod conformance;
 mod lifecycle;
 pub mod location;
+mod metrics;
 pub mod migrate;
 mod outage;
 pub mod postgres;
@@ -14,6 +15,7 @@ pub mod sqlite;
 mod verbs;
 
 pub use location::Location;
+pub use metrics::{MetricQuery, MetricRow};
 pub use outage::{
     connect_timeout, is_unavailable, retry_pause, retry_unavailable, Retrying, RETRY_MAX,
 };
@@ -522,6 +524,13 @@ pub trait Store: Send {
     fn clear(&mut self, queue: &str) -> Result<usize>;
     /// Forget finished jobs older than `before_ms`.
     fn prune_finished(&mut self, before_ms: i64) -> Result<usize>;
+
+    /// The per-minute metric rollups every worker adds to as its attempts end, summed by step
+    /// (a chart's points) or over all time (`/metrics`).
+    fn metric_rollups(&mut self, query: &MetricQuery) -> Result<Vec<MetricRow>>;
+    /// Fold the rollups of minutes before `before_ms` into the all-time totals and delete
+    /// them (`retain_metrics`); returns the rows deleted.
+    fn prune_metrics(&mut self, before_ms: i64) -> Result<usize>;
 
     /// Read the restart / maintenance / pause switches.
     fn controls(&mut self) -> Result<Controls>;

@@ -76,6 +76,8 @@ pub struct Options {
     /// QUEUE_DATABASE for the jobs, so that `queue` inside a job reaches this store.
     pub database_env: String,
     pub retain_done_ms: i64,
+    /// How long the metric rollups are kept (`retain_metrics`).
+    pub retain_metrics_ms: i64,
     /// The named jobs of the config this worker loaded.
     pub named_jobs: BTreeMap<String, NamedJob>,
     /// False: run only named jobs.

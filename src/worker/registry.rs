@@ -55,8 +55,10 @@ impl Worker<'_> {
         if self.last_prune.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
             return Ok(());
         }
-        let before = self.clock.now_ms() - self.opts.retain_done_ms;
-        self.store.prune_finished(before)?;
+        let now = self.clock.now_ms();
+        self.store.prune_finished(now - self.opts.retain_done_ms)?;
+        self.store
+            .prune_metrics(now - self.opts.retain_metrics_ms)?;
         self.last_prune = Some(Instant::now());
         Ok(())
     }

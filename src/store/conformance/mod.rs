@@ -20,6 +20,7 @@ mod claims;
 mod controls;
 mod endings;
 mod failed;
+mod metrics;
 mod streams;
 mod unique;
 mod wakeups;
@@ -399,6 +400,10 @@ conformance! {
         adding_to_a_finished_batch_reopens_it,
         a_chain_in_a_batch_carries_the_batch_and_counts_every_link,
         callbacks_fire_once_when_connections_end_jobs_at_once,
+    ],
+    metrics: [
+        every_end_of_an_attempt_adds_to_its_minutes_rollup,
+        a_timed_out_attempt_counts_as_timed_out,
     ],
     wakeups: [
         a_dispatch_wakes_an_idle_worker_of_its_queue,

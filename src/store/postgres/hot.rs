@@ -17,6 +17,7 @@ use super::sql::{
 use super::verbs::without_nul;
 use super::{PostgresStore, WAKE_CHANNEL};
 use crate::domain::job::NewJob;
+use crate::domain::metrics::metric_outcome;
 use crate::domain::policy::{failure_text, Decision};
 use crate::store::lifecycle::{self, Serialized};
 use crate::store::migrate;
@@ -384,11 +385,17 @@ impl PostgresStore {
                     &exit.signal,
                     &exit.timed_out,
                     &lifecycle::attempt_outcome(&verdict),
+                    &metric_outcome(lifecycle::attempt_outcome(&verdict), exit.timed_out),
                 ],
             )?,
-            Decision::Fail { .. } if self.options.discard_failed => {
-                self.query(FINISH_DISCARD, &[&job.id, &job.token])?
-            }
+            Decision::Fail { .. } if self.options.discard_failed => self.query(
+                FINISH_DISCARD,
+                &[
+                    &job.id,
+                    &job.token,
+                    &metric_outcome("failed", exit.timed_out),
+                ],
+            )?,
             Decision::Fail { reason } => {
                 let connection = self.options.connection.clone();
                 self.query(
