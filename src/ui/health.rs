@@ -223,7 +223,7 @@ pub fn verdict(row: &QueueRowView, m: Option<&QueueMetrics>) -> (Verdict, String
             "paused: workers take none of its jobs".into(),
         );
     }
-    if ended >= 5 && rate >= 0.2 {
+    if ended >= 3 && rate >= 0.2 {
         return (
             Verdict::Failing,
             format!("{:.0}% of its jobs failed", rate * 100.0),

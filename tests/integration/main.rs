@@ -22,6 +22,7 @@ mod security;
 mod stores;
 mod supervisor;
 mod tls;
+mod ui;
 mod unique;
 mod work;
 mod workers;
