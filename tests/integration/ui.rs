@@ -397,7 +397,7 @@ fn the_api_answers_with_the_clis_field_names() {
     let second = ui.get(&format!("/api/failed?page_size=1&after={cursor}"), &[]);
     assert_ne!(first.json()[0]["uuid"], second.json()[0]["uuid"]);
 
-    let job = ui.get(&format!("/api/jobs/{}", &ok[..8]), &[]).json();
+    let job = ui.get(&format!("/api/jobs/{}", &ok[..28]), &[]).json();
     assert_eq!(keys(&job), keys(&env.show(&ok)));
     assert_eq!(job["state"], "done");
     assert_eq!(ui.get("/api/jobs/ffffffff", &[]).status, 404);
