@@ -65,6 +65,8 @@ pub async fn queues(State(app): State<Arc<App>>, Query(q): Query<WindowQuery>) -
             ))
         })
         .await?;
+    let mut snapshot = snapshot;
+    super::pages::overview::with_metered_queues(&mut snapshot.queues, &rows, &app.opts.connection);
     let queues: Vec<Value> = snapshot
         .queues
         .iter()

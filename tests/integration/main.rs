@@ -23,6 +23,7 @@ mod stores;
 mod supervisor;
 mod tls;
 mod ui;
+mod ui_browser;
 mod unique;
 mod work;
 mod workers;

@@ -62,6 +62,17 @@
       });
       KEYS.forEach(function (k) { totals[k] += q[k]; });
     });
+    // A queue that holds no job any more is not in the snapshot: its counts are zero.
+    var listed = {};
+    s.queues.forEach(function (q) { listed[q.queue] = true; });
+    var shown = document.querySelectorAll("[data-queue]");
+    for (var i = 0; i < shown.length; i++) {
+      var name = shown[i].getAttribute("data-queue");
+      if (name && !listed[name]) {
+        KEYS.forEach(function (k) { set(shown[i], k, 0); });
+        set(shown[i], "oldest", age(null));
+      }
+    }
     KEYS.forEach(function (k) { set(document, "total-" + k, totals[k]); });
     set(document, "total-workers", s.workers);
     document.body.setAttribute("data-updates", String(Number(document.body.getAttribute("data-updates") || 0) + 1));

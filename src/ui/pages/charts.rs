@@ -72,7 +72,7 @@ pub fn bars(points: &[Point]) -> Markup {
     raw(svg)
 }
 
-/// A line of one value per step (gaps where nothing ended), scaled to its maximum.
+/// A line of one value per step, scaled to its maximum (which `max_of` gives for the title).
 pub fn line(points: &[Point], pick: fn(&Point) -> Option<f64>, color: &str) -> Markup {
     let max = points
         .iter()
@@ -84,38 +84,34 @@ pub fn line(points: &[Point], pick: fn(&Point) -> Option<f64>, color: &str) -> M
     let mut svg = format!(
         r#"<svg viewBox="0 0 {W} {H}" preserveAspectRatio="none" role="img" aria-label="quantile per step">"#
     );
+    // One line through the steps that have a value (a quiet step is no point, not a zero).
     let mut run = String::new();
-    let flush = |run: &mut String, svg: &mut String| {
-        if !run.is_empty() {
-            let _ = write!(
-                svg,
-                r#"<polyline points="{run}" fill="none" stroke="{color}" stroke-width="1.6" vector-effect="non-scaling-stroke"/>"#
-            );
-            run.clear();
-        }
-    };
+    let mut dots = String::new();
     for (i, p) in points.iter().enumerate() {
         let x = i as f64 * slot + slot / 2.0;
-        match pick(p) {
-            Some(v) => {
-                let y = H - 3.0 - v / max * (H - 8.0);
-                let _ = write!(run, "{x:.2},{y:.2} ");
-                let _ = write!(
-                    svg,
-                    r#"<circle cx="{x:.2}" cy="{y:.2}" r="1.4" fill="{color}"><title>{}: {}</title></circle>"#,
-                    instant(p.at_ms),
-                    ms(Some(v))
-                );
-            }
-            None => flush(&mut run, &mut svg),
+        if let Some(v) = pick(p) {
+            let y = H - 3.0 - v / max * (H - 8.0);
+            let _ = write!(run, "{x:.2},{y:.2} ");
+            let _ = write!(
+                dots,
+                r#"<rect x="{:.2}" y="{:.2}" width="{:.2}" height="3" fill="{color}" opacity=".9"><title>{}: {}</title></rect>"#,
+                x - slot * 0.3,
+                y - 1.5,
+                slot * 0.6,
+                instant(p.at_ms),
+                ms(Some(v))
+            );
         }
     }
-    flush(&mut run, &mut svg);
     let _ = write!(
         svg,
-        r##"<text x="2" y="10" font-size="9" fill="#6b7280">{}</text>"##,
-        ms(Some(max))
+        r#"<polyline points="{run}" fill="none" stroke="{color}" stroke-width="1.5" stroke-opacity=".55" vector-effect="non-scaling-stroke"/>{dots}"#
     );
     svg.push_str("</svg>");
     raw(svg)
+}
+
+/// The largest value a line chart shows (its scale), for the chart's title.
+pub fn max_of(points: &[Point], pick: fn(&Point) -> Option<f64>) -> Option<f64> {
+    points.iter().filter_map(pick).reduce(f64::max)
 }

@@ -105,11 +105,11 @@ pub async fn list(
                         @for j in &jobs {
                             tr data-uuid=(j.uuid) {
                                 @if writable { td { input type="checkbox" name="uuid" value=(j.uuid); } }
-                                td.mono { a href=(app.at(&format!("/jobs/{}", j.uuid))) { (j.uuid.get(..8).unwrap_or(&j.uuid)) } }
+                                td.mono { a href=(app.at(&format!("/jobs/{}", j.uuid))) { (j.uuid) } }
                                 td { (j.queue) }
                                 td { (redact::text(&j.name)) }
                                 td.muted { (when(&j.failed_at)) }
-                                td.err1 title=(redact::text(&j.error)) { (redact::text(j.error.lines().next().unwrap_or(""))) }
+                                td.err1 title=(redact::text(&j.error)) { (redact::text(&summary(&j.error))) }
                             }
                         }
                     }
@@ -299,4 +299,18 @@ fn describe(f: &FailedFilter) -> String {
     })
     .collect();
     parts.join(", ")
+}
+
+/// A failed job's error in one line: what failed, and the first line of its output.
+fn summary(error: &str) -> String {
+    let mut lines = error.lines();
+    let head = lines.next().unwrap_or("").to_string();
+    let said = lines
+        .skip_while(|l| !l.starts_with("--- output"))
+        .skip(1)
+        .find(|l| !l.trim().is_empty());
+    match said {
+        Some(line) => format!("{head} — {}", line.trim()),
+        None => head,
+    }
 }

@@ -35,6 +35,8 @@ pub async fn page_handler(
             Ok(health::by_queue(&rows, window, now))
         })
         .await?;
+    let mut snapshot = snapshot;
+    with_metered_queues(&mut snapshot.queues, &metrics, &app.opts.connection);
     let total = |f: fn(&QueueRowView) -> i64| snapshot.queues.iter().map(f).sum::<i64>();
     let mut cards: Vec<(health::Verdict, Markup)> = snapshot
         .queues
@@ -150,7 +152,6 @@ fn card(
             }
             div.qnums {
                 (stat("pending", row.pending.to_string(), Some("pending")))
-                (stat("running", row.reserved.to_string(), Some("reserved")))
                 (stat("failed", row.failed.to_string(), Some("failed")))
                 (stat("oldest wait", age_s(row.oldest_pending_age_s), Some("oldest")))
                 (stat("jobs/min", m.map_or("0".into(), |m| rate(m.throughput_per_min)), None))
@@ -158,7 +159,8 @@ fn card(
                 (stat("run p50", ms(m.and_then(|m| m.runtime_p50_ms)), None))
                 (stat("run p95", ms(m.and_then(|m| m.runtime_p95_ms)), None))
                 (stat("run p99", ms(m.and_then(|m| m.runtime_p99_ms)), None))
-                (stat("wait p50 / p95", format!("{} / {}", ms(m.and_then(|m| m.wait_p50_ms)), ms(m.and_then(|m| m.wait_p95_ms))), None))
+                (stat("wait p50", ms(m.and_then(|m| m.wait_p50_ms)), None))
+                (stat("wait p95", ms(m.and_then(|m| m.wait_p95_ms)), None))
             }
             div.charts {
                 div.chart {
@@ -174,14 +176,38 @@ fn card(
                     (charts::bars(points))
                 }
                 div.chart {
-                    div.title { span { "Run time p95" } }
+                    div.title { span { "Run time p95" } span { "max " (ms(charts::max_of(points, |p| p.runtime_p95_ms))) } }
                     (charts::line(points, |p| p.runtime_p95_ms, "#2563eb"))
                 }
                 div.chart {
-                    div.title { span { "Wait time p95" } }
+                    div.title { span { "Wait time p95" } span { "max " (ms(charts::max_of(points, |p| p.wait_p95_ms))) } }
                     (charts::line(points, |p| p.wait_p95_ms, "#7c3aed"))
                 }
             }
+        }
+    }
+}
+
+/// Queues that ran jobs in the window but hold none now are listed too (with zero counts):
+/// a drained queue is the healthy case, not a missing one.
+pub fn with_metered_queues(
+    rows: &mut Vec<QueueRowView>,
+    metrics: &std::collections::BTreeMap<String, QueueMetrics>,
+    connection: &str,
+) {
+    for queue in metrics.keys() {
+        if !rows.iter().any(|r| &r.queue == queue) {
+            rows.push(QueueRowView {
+                queue: queue.clone(),
+                connection: connection.to_string(),
+                pending: 0,
+                delayed: 0,
+                reserved: 0,
+                failed: 0,
+                oldest_pending_age_s: None,
+                paused: false,
+                workers: 0,
+            });
         }
     }
 }
