@@ -80,6 +80,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("locks", "table"),
     ("limiters", "table"),
     ("job_attempts", "table"),
+    ("queue_metrics", "table"),
     ("failed_jobs", "failed-table"),
     ("job_batches", "batches-table"),
 ];
