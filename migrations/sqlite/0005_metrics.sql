@@ -51,3 +51,10 @@ CREATE TABLE queue_metrics (
     w15 INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (minute, queue, outcome, shard)
 ) WITHOUT ROWID;
+
+-- The waiting jobs' index carries reserved_at (always NULL in it) as a last column, so that
+-- SQLite counts waiting jobs per queue (`status`, the dashboard, /metrics) from the index alone
+-- instead of reading every row: with a million jobs queued, a few MB instead of the table.
+-- The claim reads it in the same order as before (queue, available_at, id).
+DROP INDEX jobs_pending;
+CREATE INDEX jobs_pending ON jobs (queue, available_at, id, reserved_at) WHERE reserved_at IS NULL;

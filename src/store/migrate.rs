@@ -103,11 +103,29 @@ pub fn statements_for(migrations: &[Migration], tables: &[&str]) -> Vec<String> 
                 continue;
             }
             if target_table(code).is_some_and(|t| tables.contains(&t.as_str())) {
+                // An index made again by a later migration (dropped, then created anew) is
+                // written once, as it is now.
+                if let Some(name) = index_name(code) {
+                    out.retain(|earlier: &String| index_name(earlier).as_deref() != Some(&name));
+                }
                 out.push(format!("{code};"));
             }
         }
     }
     out
+}
+
+/// The name a CREATE [UNIQUE] INDEX statement gives its index.
+fn index_name(code: &str) -> Option<String> {
+    let words: Vec<String> = code
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let at = words.iter().position(|w| w == "index")?;
+    (words.first().map(String::as_str) == Some("create"))
+        .then(|| words.get(at + 1).cloned())
+        .flatten()
 }
 
 /// The table a CREATE TABLE / CREATE [UNIQUE] INDEX … ON / ALTER TABLE statement is about.
