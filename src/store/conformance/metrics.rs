@@ -68,13 +68,17 @@ pub(super) fn every_end_of_an_attempt_adds_to_its_minutes_rollup(env: &Env) {
         .unwrap()
         .rollup
         .clone();
-    // Run ≈ 300 ms, wait ≈ 2 s: the buckets (and the quantiles read from them) say so.
-    assert_eq!(ok.duration[bucket_of(300)], 2, "{ok:?}");
-    assert_eq!(ok.wait[bucket_of(2_000)], 2, "{ok:?}");
+    // Each ran at least 300 ms and waited at least 2 s (the clock moved that much; a busy
+    // machine may add to it): the buckets, and the quantiles read from them, say so.
+    let at_least = |b: &crate::domain::metrics::Buckets, ms: i64| {
+        b[..bucket_of(ms)].iter().sum::<i64>() == 0 && b.iter().sum::<i64>() == 2
+    };
+    assert!(at_least(&ok.duration, 300), "{ok:?}");
+    assert!(at_least(&ok.wait, 2_000), "{ok:?}");
     let p50 = quantile_ms(&ok.duration, 0.5).unwrap();
-    assert!((250.0..=500.0).contains(&p50), "{p50}");
+    assert!(p50 >= 250.0, "{p50}");
     assert!(
-        ok.duration_ms >= 2 * 290 && ok.wait_ms >= 2 * 1_990,
+        ok.duration_ms >= 2 * 300 && ok.wait_ms >= 2 * 2_000,
         "{ok:?}"
     );
 

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 const POSTGRES: Dialect = Dialect {
     param: |n| format!("${n}"),
-    as_count: |e| format!("({e})::bigint"),
+    as_count: |e| format!("CASE WHEN {e} THEN 1 ELSE 0 END"),
     shard: |worker| format!("abs(hashtext({worker}::text)) % 16"),
     sum_cast: "::bigint",
 };
