@@ -94,12 +94,16 @@ pub struct QueueMetrics {
     pub points: Vec<Point>,
 }
 
+/// A queue's window while it is summed: the whole, each step's point and rollup, and the
+/// counts of succeeded, failed, released and timed out.
+type PerQueue = (Rollup, Vec<(Point, Rollup)>, [i64; 4]);
+
 /// The rollups of one window, by queue, with a point for every step (empty ones too).
 pub fn by_queue(rows: &[MetricRow], window: Window, now_ms: i64) -> BTreeMap<String, QueueMetrics> {
     let start = window.start_ms(now_ms);
     let step = window.step_ms();
     let steps = (window.span_ms() / step) as usize;
-    let mut per: BTreeMap<String, (Rollup, Vec<(Point, Rollup)>, [i64; 4])> = BTreeMap::new();
+    let mut per: BTreeMap<String, PerQueue> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.at_ms >= start) {
         let entry = per.entry(r.queue.clone()).or_insert_with(|| {
             let points = (0..steps)

@@ -52,11 +52,7 @@ pub fn text(text: &str) -> String {
 /// A JSON answer or a payload with every sealed part and URL password taken out.
 pub fn value(v: &mut Value) {
     match v {
-        Value::String(s) => {
-            if s.contains(SEALED_OUTPUT) || s.contains("://") {
-                *s = text(s);
-            }
-        }
+        Value::String(s) if s.contains(SEALED_OUTPUT) || s.contains("://") => *s = text(s),
         Value::Array(items) => items.iter_mut().for_each(value),
         Value::Object(map) => {
             for (key, item) in map.iter_mut() {

@@ -115,7 +115,7 @@ pub fn percent(v: Option<f64>) -> String {
 
 pub fn rate(per_min: f64) -> String {
     match per_min {
-        v if v == 0.0 => "0".into(),
+        0.0 => "0".into(),
         v if v < 1.0 => format!("{v:.2}"),
         v if v < 100.0 => format!("{v:.1}"),
         v => format!("{v:.0}"),
