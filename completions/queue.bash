@@ -148,6 +148,9 @@ _queue() {
             queue,table)
                 cmd="queue__subcmd__table"
                 ;;
+            queue,ui)
+                cmd="queue__subcmd__ui"
+                ;;
             queue,up)
                 cmd="queue__subcmd__up"
                 ;;
@@ -289,6 +292,9 @@ _queue() {
             queue__subcmd__help,table)
                 cmd="queue__subcmd__help__subcmd__table"
                 ;;
+            queue__subcmd__help,ui)
+                cmd="queue__subcmd__help__subcmd__ui"
+                ;;
             queue__subcmd__help,up)
                 cmd="queue__subcmd__help__subcmd__up"
                 ;;
@@ -305,7 +311,7 @@ _queue() {
 
     case "${cmd}" in
         queue)
-            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version dispatch chain chain-add batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs events failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --help --version dispatch chain chain-add batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status ui show jobs cancel run-now wait logs events failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,7 +1443,7 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help)
-            opts="dispatch chain chain-add batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status show jobs cancel run-now wait logs events failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
+            opts="dispatch chain chain-add batch batch-add batches batch-show batch-cancel retry-batch prune-batches work listen release fail status ui show jobs cancel run-now wait logs events failed retry monitor forget flush prune-failed clear restart pause resume down up supervisor-config systemd-unit lock key-generate table failed-table batches-table bench migrate completions man guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2053,6 +2059,20 @@ _queue() {
             return 0
             ;;
         queue__subcmd__help__subcmd__table)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__help__subcmd__ui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2826,6 +2846,44 @@ _queue() {
                     return 0
                     ;;
                 --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        queue__subcmd__ui)
+            opts="-q -v -h -V --database --connection --config --json --quiet --verbose --no-color --listen --read-only --token --base-path --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

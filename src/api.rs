@@ -255,6 +255,7 @@ impl Queue {
                 retain_done_ms: self.target.retain_done_ms,
                 retain_events_ms: self.target.retain_events_ms,
                 hooks: self.target.hooks.clone(),
+                retain_metrics_ms: self.target.retain_metrics_ms,
                 named_jobs: Default::default(),
                 allow_commands: true,
                 keys: Arc::new(

@@ -99,6 +99,8 @@ pub enum Command {
     Fail(fail::Args),
     /// Show queue sizes and the oldest waiting job of each queue.
     Status(status::Args),
+    /// Serve the operations dashboard, /metrics and the JSON API (loopback unless --token).
+    Ui(ui::Args),
     /// Show one job: state, attempts, options and last output.
     Show(show::Args),
     /// List jobs in any state, newest first (filters, --limit, --json).

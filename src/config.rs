@@ -39,6 +39,8 @@ pub struct ConnectionConfig {
     pub retain_done: Option<toml::Value>,
     /// How long events stay for `queue events` (a duration; default one day).
     pub retain_events: Option<toml::Value>,
+    /// How long the per-minute metric rollups are kept (a duration: "7d", 86400 …).
+    pub retain_metrics: Option<toml::Value>,
     /// SQLite's durability: "normal" (default) or "full" (fsync every commit).
     pub synchronous: Option<String>,
 }
@@ -88,6 +90,7 @@ pub fn humanize_toml_error(message: &str, key: &str) -> String {
             | "unique_for"
             | "retain_done"
             | "retain_events"
+            | "retain_metrics"
             | "retry_until"
     );
     let number = if seconds {
@@ -210,6 +213,8 @@ pub struct Target {
     pub retain_events_ms: i64,
     /// `[hooks]`, with queue.toml's directory.
     pub hooks: crate::domain::events::Hooks,
+    /// How long workers keep the per-minute metric rollups (`retain_metrics`, default 7 days).
+    pub retain_metrics_ms: i64,
     /// `[jobs.NAME]` of the config, parsed.
     pub named_jobs: BTreeMap<String, NamedJob>,
     /// `[worker] allow_commands` (default true): false runs only named jobs.
@@ -243,6 +248,7 @@ pub struct Selection {
 
 pub const DEFAULT_RETRY_AFTER: u64 = 90;
 pub const DEFAULT_RETAIN_DONE_MS: i64 = 86_400_000;
+pub const DEFAULT_RETAIN_METRICS_MS: i64 = 7 * 86_400_000;
 
 /// Apply PRODUCT.md §2: --database, QUEUE_DATABASE, the chosen connection of queue.toml, then
 /// the per-user default file.
@@ -305,9 +311,9 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         ),
         _ => String::new(),
     };
-    let retention = |key: &str, value: &Option<toml::Value>| -> Result<i64> {
+    let retention = |key: &str, value: &Option<toml::Value>, default: i64| -> Result<i64> {
         Ok(match value {
-            None => DEFAULT_RETAIN_DONE_MS,
+            None => default,
             Some(toml::Value::Integer(secs)) if *secs >= 0 => secs * 1000,
             Some(toml::Value::String(text)) => crate::domain::duration::parse_duration(text)
                 .map_err(|e| anyhow::anyhow!("{}invalid {key}: {e}", at(key)))?
@@ -318,8 +324,13 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
             ),
         })
     };
-    let retain_done_ms = retention("retain_done", &conn.retain_done)?;
-    let retain_events_ms = retention("retain_events", &conn.retain_events)?;
+    let retain_done_ms = retention("retain_done", &conn.retain_done, DEFAULT_RETAIN_DONE_MS)?;
+    let retain_events_ms = retention("retain_events", &conn.retain_events, DEFAULT_RETAIN_DONE_MS)?;
+    let retain_metrics_ms = retention(
+        "retain_metrics",
+        &conn.retain_metrics,
+        DEFAULT_RETAIN_METRICS_MS,
+    )?;
     let hooks = match &config {
         None => crate::domain::events::Hooks::default(),
         Some(cfg) => {
@@ -395,6 +406,7 @@ pub fn resolve(selection: &Selection, cwd: &Path) -> Result<Target> {
         retain_done_ms,
         retain_events_ms,
         hooks,
+        retain_metrics_ms,
         config,
     })
 }

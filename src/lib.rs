@@ -18,6 +18,7 @@ pub mod crypto;
 pub mod domain;
 mod output;
 pub mod store;
+mod ui;
 pub mod worker;
 
 use anyhow::Result;
@@ -124,6 +125,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Release(args) => release::run(args, &ctx),
         Command::Fail(args) => fail::run(args, &ctx),
         Command::Status(args) => status::run(args, &ctx),
+        Command::Ui(args) => commands::ui::run(args, &ctx),
         Command::Show(args) => show::run(args, &ctx),
         Command::Jobs(args) => commands::jobs::run(args, &ctx),
         Command::Cancel(args) => commands::cancel::run(args, &ctx),

@@ -100,7 +100,7 @@ pub fn each_page(
     Ok(())
 }
 
-fn facts(job: &FailedJob) -> FailedFacts<'_> {
+pub fn facts(job: &FailedJob) -> FailedFacts<'_> {
     FailedFacts {
         name: &job.name,
         error: &job.error,

@@ -90,7 +90,7 @@ pub fn each_job(
     }
 }
 
-fn matches(args: &Args, job: &JobSummary) -> bool {
+pub fn matches(args: &Args, job: &JobSummary) -> bool {
     if let Some(state) = args.state {
         // The store's page filters queued states by its own clock reading; keep ours.
         if job.state != JobState::from(state) {
@@ -104,6 +104,7 @@ fn matches(args: &Args, job: &JobSummary) -> bool {
     }
     if let Some(text) = &args.grep {
         if !(job.name.contains(text.as_str())
+            || job.queue.contains(text.as_str())
             || job.payload.contains(text.as_str())
             || job.text.contains(text.as_str()))
         {

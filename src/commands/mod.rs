@@ -34,6 +34,7 @@ pub mod show;
 pub mod status;
 pub mod supervisor;
 pub mod table;
+pub mod ui;
 pub mod wait;
 pub mod work;
 

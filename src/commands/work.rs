@@ -158,6 +158,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         retain_done_ms: target.retain_done_ms,
         retain_events_ms: target.retain_events_ms,
         hooks: target.hooks.clone(),
+        retain_metrics_ms: target.retain_metrics_ms,
         named_jobs: target.named_jobs.clone(),
         allow_commands: target.allow_commands,
         keys: Arc::new(crate::crypto::Keys::from_env()?),

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod duration;
 pub mod events;
 pub mod job;
+pub mod metrics;
 pub mod middleware;
 pub mod named;
 pub mod policy;

@@ -39,6 +39,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0006_status_counts.sql",
         sql: include_str!("../../migrations/sqlite/0006_status_counts.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_metrics.sql",
+        sql: include_str!("../../migrations/sqlite/0007_metrics.sql"),
+    },
 ];
 
 /// The same schema for PostgreSQL, version for version (BIGINT millisecond times).
@@ -73,6 +78,11 @@ pub const POSTGRES: &[Migration] = &[
         name: "0006_status_counts.sql",
         sql: include_str!("../../migrations/postgres/0006_status_counts.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_metrics.sql",
+        sql: include_str!("../../migrations/postgres/0007_metrics.sql"),
+    },
 ];
 
 /// The newest version this binary knows.
@@ -91,6 +101,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("limiters", "table"),
     ("job_attempts", "table"),
     ("job_events", "table"),
+    ("queue_metrics", "table"),
     ("failed_jobs", "failed-table"),
     ("job_batches", "batches-table"),
 ];

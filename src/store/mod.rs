@@ -8,6 +8,7 @@ pub(crate) mod events;
 mod grouped;
 mod lifecycle;
 pub mod location;
+mod metrics;
 pub mod migrate;
 mod outage;
 pub mod postgres;
@@ -16,6 +17,7 @@ pub mod sqlite;
 mod verbs;
 
 pub use location::Location;
+pub use metrics::{MetricQuery, MetricRow};
 pub use outage::{
     connect_timeout, is_unavailable, retry_pause, retry_unavailable, Retrying, RETRY_MAX,
 };
@@ -544,6 +546,12 @@ pub trait Store: Send {
     fn event_cursor_at(&mut self, at_ms: i64) -> Result<i64>;
     /// Forget events older than `before_ms` (`retain_events`).
     fn prune_events(&mut self, before_ms: i64) -> Result<usize>;
+    /// The per-minute metric rollups every worker adds to as its attempts end, summed by step
+    /// (a chart's points) or over all time (`/metrics`).
+    fn metric_rollups(&mut self, query: &MetricQuery) -> Result<Vec<MetricRow>>;
+    /// Fold the rollups of minutes before `before_ms` into the all-time totals and delete
+    /// them (`retain_metrics`); returns the rows deleted.
+    fn prune_metrics(&mut self, before_ms: i64) -> Result<usize>;
 
     /// Read the restart / maintenance / pause switches.
     fn controls(&mut self) -> Result<Controls>;

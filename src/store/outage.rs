@@ -307,6 +307,12 @@ impl Store for Retrying {
     fn prune_events(&mut self, before_ms: i64) -> Result<usize> {
         self.retry(|s| s.prune_events(before_ms))
     }
+    fn metric_rollups(&mut self, query: &super::MetricQuery) -> Result<Vec<super::MetricRow>> {
+        self.retry(|s| s.metric_rollups(query))
+    }
+    fn prune_metrics(&mut self, before_ms: i64) -> Result<usize> {
+        self.retry(|s| s.prune_metrics(before_ms))
+    }
     fn controls(&mut self) -> Result<Controls> {
         self.retry(|s| s.controls())
     }

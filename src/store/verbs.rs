@@ -42,6 +42,8 @@ pub struct AttemptRow {
     pub created_at: i64,
     /// When this attempt was reserved, and by which worker.
     pub reserved_at: i64,
+    /// When the job became available before this attempt took it (for its wait time).
+    pub available_at: i64,
     pub worker_id: String,
 }
 
@@ -216,6 +218,8 @@ pub trait Verbs {
     fn record_attempts(&mut self, rows: &[AttemptRecord<'_>]) -> Result<()> {
         rows.iter().try_for_each(|row| self.record_attempt(row))
     }
+    /// Add an ended attempt to the rollup of its minute, queue and outcome.
+    fn record_metric(&mut self, sample: &crate::domain::metrics::Sample<'_>) -> Result<()>;
     /// The job `uuid` if it is in the jobs table.
     fn queued(&mut self, uuid: &str) -> Result<Option<QueuedRow>>;
     /// Job `id` is available now (and waits on no lock).

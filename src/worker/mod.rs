@@ -81,6 +81,8 @@ pub struct Options {
     pub retain_events_ms: i64,
     /// queue.toml's `[hooks]`: `before` runs in this worker before each attempt.
     pub hooks: crate::domain::events::Hooks,
+    /// How long the metric rollups are kept (`retain_metrics`).
+    pub retain_metrics_ms: i64,
     /// The named jobs of the config this worker loaded.
     pub named_jobs: BTreeMap<String, NamedJob>,
     /// False: run only named jobs.

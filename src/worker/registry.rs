@@ -58,6 +58,8 @@ impl Worker<'_> {
         let now = self.clock.now_ms();
         self.store.prune_finished(now - self.opts.retain_done_ms)?;
         self.store.prune_events(now - self.opts.retain_events_ms)?;
+        self.store
+            .prune_metrics(now - self.opts.retain_metrics_ms)?;
         self.last_prune = Some(Instant::now());
         Ok(())
     }

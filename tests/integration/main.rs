@@ -24,6 +24,8 @@ mod security;
 mod stores;
 mod supervisor;
 mod tls;
+mod ui;
+mod ui_browser;
 mod unique;
 mod work;
 mod workers;

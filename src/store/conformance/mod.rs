@@ -21,6 +21,7 @@ mod controls;
 mod endings;
 mod events;
 mod failed;
+mod metrics;
 mod streams;
 mod unique;
 mod wakeups;
@@ -415,6 +416,10 @@ conformance! {
         cancel_pause_resume_unique_and_workers_are_events,
         a_follower_gets_every_event_of_concurrent_writers_once_in_order,
         old_events_are_pruned,
+    ],
+    metrics: [
+        every_end_of_an_attempt_adds_to_its_minutes_rollup,
+        a_timed_out_attempt_counts_as_timed_out,
     ],
     wakeups: [
         a_dispatch_wakes_an_idle_worker_of_its_queue,

@@ -37,6 +37,7 @@ mod attempt;
 mod clock;
 mod hot;
 mod listen;
+mod metrics;
 mod queries;
 mod schema;
 mod sql;
@@ -54,8 +55,8 @@ pub use url::{connect_timeout_of, connect_url, parse_url};
 
 use super::{
     Admission, BatchView, Claim, Controls, Ending, Enqueued, FailedJob, Finished, Intent,
-    JobSource, JobView, NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store,
-    StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
+    JobSource, JobView, MetricQuery, MetricRow, NewBatch, PrunedBatches, QueueStats, Reserved,
+    RetrySelection, Store, StoreOptions, Verdict, WakeFn, Wakeups, WorkerInfo,
 };
 use crate::clock::Clock;
 use crate::domain::job::{Link, NewJob};
@@ -421,6 +422,14 @@ impl Store for PostgresStore {
 
     fn clear(&mut self, queue: &str) -> Result<usize> {
         admin::clear(self, queue)
+    }
+
+    fn metric_rollups(&mut self, query: &MetricQuery) -> Result<Vec<MetricRow>> {
+        metrics::read(self, query)
+    }
+
+    fn prune_metrics(&mut self, before_ms: i64) -> Result<usize> {
+        metrics::prune(self, before_ms)
     }
 
     fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {

@@ -9,6 +9,36 @@
 //! `floor(extract(epoch from statement_timestamp()) * 1000)::bigint`; under a test offset every
 //! `statement_timestamp()` is moved by it before the text is prepared (see `clock.rs`).
 
+/// The metric rollups of the attempts ended by CTE `$src` (columns queue, worker_id,
+/// reserved_at, available_at), each counted under `$outcome`: the same upsert as
+/// `store::metrics::upsert`, grouped so that one statement adds to each row once. The bucket
+/// bounds are `domain::metrics::BOUNDS_MS` (a test checks them).
+macro_rules! metered {
+    ($src:literal, $outcome:literal) => {
+        concat!(
+            "metered AS (
+         INSERT INTO queue_metrics (minute, queue, outcome, shard, jobs, duration_ms, wait_ms,
+                                    d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15)
+         SELECT minute, queue, outcome, shard, count(*), sum(dur)::bigint, sum(wt)::bigint,
+                count(*) FILTER (WHERE db = 0), count(*) FILTER (WHERE db = 1), count(*) FILTER (WHERE db = 2), count(*) FILTER (WHERE db = 3), count(*) FILTER (WHERE db = 4), count(*) FILTER (WHERE db = 5), count(*) FILTER (WHERE db = 6), count(*) FILTER (WHERE db = 7), count(*) FILTER (WHERE db = 8), count(*) FILTER (WHERE db = 9), count(*) FILTER (WHERE db = 10), count(*) FILTER (WHERE db = 11), count(*) FILTER (WHERE db = 12), count(*) FILTER (WHERE db = 13), count(*) FILTER (WHERE db = 14), count(*) FILTER (WHERE db = 15), count(*) FILTER (WHERE wb = 0), count(*) FILTER (WHERE wb = 1), count(*) FILTER (WHERE wb = 2), count(*) FILTER (WHERE wb = 3), count(*) FILTER (WHERE wb = 4), count(*) FILTER (WHERE wb = 5), count(*) FILTER (WHERE wb = 6), count(*) FILTER (WHERE wb = 7), count(*) FILTER (WHERE wb = 8), count(*) FILTER (WHERE wb = 9), count(*) FILTER (WHERE wb = 10), count(*) FILTER (WHERE wb = 11), count(*) FILTER (WHERE wb = 12), count(*) FILTER (WHERE wb = 13), count(*) FILTER (WHERE wb = 14), count(*) FILTER (WHERE wb = 15)
+         FROM (SELECT t.n / 60000 AS minute, queue, ",
+            $outcome,
+            " AS outcome,
+                      abs(hashtext(worker_id::text)) % 16 AS shard,
+                      greatest(t.n - reserved_at, 0) AS dur,
+                      greatest(reserved_at - available_at, 0) AS wt,
+                      width_bucket(greatest(t.n - reserved_at, 0) - 1, ARRAY[10,25,50,100,250,500,1000,2500,5000,10000,30000,60000,300000,900000,3600000]::bigint[]) AS db,
+                      width_bucket(greatest(reserved_at - available_at, 0) - 1, ARRAY[10,25,50,100,250,500,1000,2500,5000,10000,30000,60000,300000,900000,3600000]::bigint[]) AS wb
+               FROM ",
+            $src,
+            ", (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint AS n) t) m
+         GROUP BY minute, queue, outcome, shard
+         ON CONFLICT (minute, queue, outcome, shard) DO UPDATE SET
+             jobs = queue_metrics.jobs + excluded.jobs, duration_ms = queue_metrics.duration_ms + excluded.duration_ms, wait_ms = queue_metrics.wait_ms + excluded.wait_ms, d0 = queue_metrics.d0 + excluded.d0, d1 = queue_metrics.d1 + excluded.d1, d2 = queue_metrics.d2 + excluded.d2, d3 = queue_metrics.d3 + excluded.d3, d4 = queue_metrics.d4 + excluded.d4, d5 = queue_metrics.d5 + excluded.d5, d6 = queue_metrics.d6 + excluded.d6, d7 = queue_metrics.d7 + excluded.d7, d8 = queue_metrics.d8 + excluded.d8, d9 = queue_metrics.d9 + excluded.d9, d10 = queue_metrics.d10 + excluded.d10, d11 = queue_metrics.d11 + excluded.d11, d12 = queue_metrics.d12 + excluded.d12, d13 = queue_metrics.d13 + excluded.d13, d14 = queue_metrics.d14 + excluded.d14, d15 = queue_metrics.d15 + excluded.d15, w0 = queue_metrics.w0 + excluded.w0, w1 = queue_metrics.w1 + excluded.w1, w2 = queue_metrics.w2 + excluded.w2, w3 = queue_metrics.w3 + excluded.w3, w4 = queue_metrics.w4 + excluded.w4, w5 = queue_metrics.w5 + excluded.w5, w6 = queue_metrics.w6 + excluded.w6, w7 = queue_metrics.w7 + excluded.w7, w8 = queue_metrics.w8 + excluded.w8, w9 = queue_metrics.w9 + excluded.w9, w10 = queue_metrics.w10 + excluded.w10, w11 = queue_metrics.w11 + excluded.w11, w12 = queue_metrics.w12 + excluded.w12, w13 = queue_metrics.w13 + excluded.w13, w14 = queue_metrics.w14 + excluded.w14, w15 = queue_metrics.w15 + excluded.w15)"
+        )
+    };
+}
+
 /// Claim up to `$4` jobs of queue `$1` for worker `$3`, leased for `$2` ms: the first available
 /// ones in (available_at, id) order. Rows other workers are claiming are skipped, never waited
 /// for. Each attempt gets a new secret token. Reservations whose lease ran out are freed by
@@ -51,7 +81,8 @@ FROM claimed";
 /// (`uuids`, NULL when none) after the claimed job's columns (NULL when none was claimed). The
 /// rows completed are reserved, so the claim, which takes only unreserved rows, never touches
 /// them: one statement must not change a row twice.
-pub const FINISH_AND_CLAIM: &str = "
+pub const FINISH_AND_CLAIM: &str = concat!(
+    "
 WITH ending AS (
          SELECT * FROM unnest($5::bigint[], $6::text[], $7::text[], $8::int[], $9::int[],
                               $10::bool[])
@@ -62,7 +93,13 @@ WITH ending AS (
          RETURNING jobs.uuid, jobs.queue, jobs.name, jobs.payload, jobs.attempts,
                    jobs.exceptions, ending.output, jobs.created_at, jobs.token,
                    jobs.reserved_at, jobs.worker_id, ending.exit_code, ending.signal,
-                   ending.timed_out),
+                   ending.timed_out, jobs.available_at),
+     ",
+    metered!(
+        "done",
+        "CASE WHEN timed_out THEN 'timed_out' ELSE 'succeeded' END"
+    ),
+    ",
      attempted AS (
          INSERT INTO job_attempts
              (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal,
@@ -115,7 +152,8 @@ WITH ending AS (
          FROM claimed ORDER BY available_at, id)
 SELECT claimed.id, claimed.uuid, claimed.queue, claimed.attempts, claimed.exceptions,
        claimed.token, claimed.payload, claimed.available_at, f.uuids
-FROM (SELECT array_agg(uuid) AS uuids FROM completed) f LEFT JOIN claimed ON true";
+FROM (SELECT array_agg(uuid) AS uuids FROM completed) f LEFT JOIN claimed ON true"
+);
 
 /// Free the reservations whose lease ran out (their worker died): each job keeps its place in
 /// line, and its next claim is a new attempt. Idle workers of those queues are woken (`$1` is
@@ -135,11 +173,18 @@ SELECT pg_notify($1, q) FROM (SELECT DISTINCT queue AS q FROM freed) d";
 
 /// Complete: the job moves to finished_jobs with output `$3` (replacing the row of an earlier
 /// job with the same uuid).
-pub const FINISH_COMPLETE: &str = "
+pub const FINISH_COMPLETE: &str = concat!(
+    "
 WITH done AS (
          DELETE FROM jobs WHERE id = $1 AND token = $2 AND intent IS NULL
          RETURNING uuid, queue, name, payload, attempts, exceptions, created_at, token,
-                   reserved_at, worker_id),
+                   reserved_at, worker_id, available_at),
+     ",
+    metered!(
+        "done",
+        "CASE WHEN $6::bool THEN 'timed_out' ELSE 'succeeded' END"
+    ),
+    ",
      attempted AS (
          INSERT INTO job_attempts
              (token, uuid, attempt, started_at, finished_at, worker, exit_code, signal,
@@ -168,7 +213,8 @@ ON CONFLICT (uuid) DO UPDATE SET
     attempts = excluded.attempts, exceptions = excluded.exceptions,
     output = excluded.output, created_at = excluded.created_at,
     finished_at = excluded.finished_at
-RETURNING 1";
+RETURNING 1"
+);
 
 // A dispatch's insert, in four variants: one job or many, and with or without the guard that
 // inserts only into a schema at version `$9` (the one this binary knows; `queue_migrations`

@@ -29,6 +29,10 @@ pub fn without_nul(text: &str) -> Cow<'_, str> {
 }
 
 impl Verbs for Tx<'_> {
+    fn record_metric(&mut self, sample: &crate::domain::metrics::Sample<'_>) -> Result<()> {
+        super::metrics::record(self, sample)
+    }
+
     fn now(&self) -> i64 {
         self.now
     }
@@ -100,7 +104,7 @@ impl Verbs for Tx<'_> {
 
     fn attempt_row(&mut self, id: i64, token: &str) -> Result<Option<AttemptRow>> {
         let row = self.opt(
-            "SELECT intent, payload, name, created_at, reserved_at, worker_id FROM jobs
+            "SELECT intent, payload, name, created_at, reserved_at, available_at, worker_id FROM jobs
              WHERE id = $1 AND token = $2 FOR UPDATE",
             &[&id, &token],
         )?;
@@ -112,6 +116,7 @@ impl Verbs for Tx<'_> {
                 name: r.get("name"),
                 created_at: r.get("created_at"),
                 reserved_at: r.get::<_, Option<i64>>("reserved_at").unwrap_or(self.now),
+                available_at: r.get("available_at"),
                 worker_id: r.get::<_, Option<String>>("worker_id").unwrap_or_default(),
             }
         }))

@@ -9,6 +9,7 @@
 //! unix sockets after a commit that made work available).
 
 mod hot;
+mod metrics;
 mod queries;
 mod schema;
 #[cfg(test)]
@@ -21,9 +22,9 @@ use super::lifecycle::{self, Serialized};
 use super::rows::ClaimedJob;
 use super::{
     Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob,
-    FailedQuery, Finished, Intent, JobQuery, JobSource, JobSummary, JobView, NewBatch,
-    PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict, WakeFn,
-    Wakeups, WorkerInfo,
+    FailedQuery, Finished, Intent, JobQuery, JobSource, JobSummary, JobView, MetricQuery,
+    MetricRow, NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions,
+    Verdict, WakeFn, Wakeups, WorkerInfo,
 };
 use crate::domain::job::{Link, NewJob};
 use anyhow::Result;
@@ -490,6 +491,14 @@ impl Store for SqliteStore {
             )?;
             Ok(tx.execute("DELETE FROM jobs WHERE queue = ?1", [queue])?)
         })
+    }
+
+    fn metric_rollups(&mut self, query: &MetricQuery) -> Result<Vec<MetricRow>> {
+        self.read(|conn| metrics::read(conn, query))
+    }
+
+    fn prune_metrics(&mut self, before_ms: i64) -> Result<usize> {
+        self.write(|tx| metrics::prune(tx, before_ms))
     }
 
     fn prune_finished(&mut self, before_ms: i64) -> Result<usize> {

@@ -19,9 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 /// per queue, which that index covers (no job row is read; the queues are found by skipping
 /// through it, one seek per queue); reserved and failed jobs through their own indexes. The
 /// cost is that of stepping over index entries: about 0.1 s for 1,000,000 pending jobs.
-pub fn queue_stats(conn: &Connection, now_ms: i64, connection: &str) -> Result<Vec<QueueStats>> {
-    let mut stmt = conn.prepare_cached(
-        "WITH RECURSIVE names(queue) AS (
+pub const QUEUE_STATS_SQL: &str = "WITH RECURSIVE names(queue) AS (
              SELECT (SELECT MIN(queue) FROM jobs WHERE reserved_at IS NULL)
              UNION ALL
              SELECT (SELECT MIN(queue) FROM jobs WHERE reserved_at IS NULL AND queue > names.queue)
@@ -40,8 +38,10 @@ pub fn queue_stats(conn: &Connection, now_ms: i64, connection: &str) -> Result<V
          SELECT queue, 0, 0, COUNT(*), NULL, 0 FROM jobs WHERE reserved_at IS NOT NULL
          GROUP BY queue
          UNION ALL
-         SELECT queue, 0, 0, 0, NULL, COUNT(*) FROM failed_jobs GROUP BY queue",
-    )?;
+         SELECT queue, 0, 0, 0, NULL, COUNT(*) FROM failed_jobs GROUP BY queue";
+
+pub fn queue_stats(conn: &Connection, now_ms: i64, connection: &str) -> Result<Vec<QueueStats>> {
+    let mut stmt = conn.prepare_cached(QUEUE_STATS_SQL)?;
     let found = stmt.query_map([now_ms], |r| {
         Ok(StatsRow {
             queue: r.get("queue")?,

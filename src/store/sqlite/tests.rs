@@ -82,3 +82,20 @@ fn the_claim_uses_the_pending_index_in_order_without_sorting() {
     let heartbeat = plan(&store.conn, HEARTBEAT_SQL);
     assert!(heartbeat.contains("jobs_leases"), "{heartbeat}");
 }
+
+#[test]
+fn queue_counts_read_indexes_only_never_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("q.sqlite"), options(false)).unwrap();
+    let stats = plan(&store.conn, super::queries::QUEUE_STATS_SQL);
+    // `status`, the dashboard and /metrics count a million queued jobs from the indexes.
+    assert!(
+        stats.contains("COVERING INDEX jobs_pending"),
+        "the waiting jobs are counted from the rows: {stats}"
+    );
+    assert!(stats.contains("jobs_leases"), "{stats}");
+    assert!(
+        stats.contains("COVERING INDEX failed_jobs_queue"),
+        "{stats}"
+    );
+}

@@ -71,6 +71,10 @@ pub fn stored_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredBatch> {
 }
 
 impl Verbs for SqliteTx<'_> {
+    fn record_metric(&mut self, sample: &crate::domain::metrics::Sample<'_>) -> Result<()> {
+        super::metrics::record(self.tx, sample)
+    }
+
     fn now(&self) -> i64 {
         self.now
     }
@@ -119,7 +123,7 @@ impl Verbs for SqliteTx<'_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT intent, payload, name, created_at, reserved_at, worker_id
+                "SELECT intent, payload, name, created_at, reserved_at, available_at, worker_id
                  FROM jobs WHERE id = ?1 AND token = ?2",
             )?
             .query_row(params![id, token], |r| {
@@ -130,6 +134,7 @@ impl Verbs for SqliteTx<'_> {
                     name: r.get("name")?,
                     created_at: r.get("created_at")?,
                     reserved_at: r.get::<_, Option<i64>>("reserved_at")?.unwrap_or(self.now),
+                    available_at: r.get("available_at")?,
                     worker_id: r.get::<_, Option<String>>("worker_id")?.unwrap_or_default(),
                 })
             })
@@ -147,7 +152,8 @@ impl Verbs for SqliteTx<'_> {
         let mut found: std::collections::HashMap<i64, (Option<String>, AttemptRow)> =
             std::collections::HashMap::with_capacity(held.len());
         let mut stmt = self.tx.prepare_cached(
-            "SELECT id, token, intent, payload, name, created_at, reserved_at, worker_id
+            "SELECT id, token, intent, payload, name, created_at, reserved_at, available_at,
+                    worker_id
              FROM jobs WHERE id IN (SELECT value FROM json_each(?1))",
         )?;
         let mut rows = stmt.query([id_list(held.iter().map(|h| h.id))])?;
@@ -159,6 +165,7 @@ impl Verbs for SqliteTx<'_> {
                 name: r.get("name")?,
                 created_at: r.get("created_at")?,
                 reserved_at: r.get::<_, Option<i64>>("reserved_at")?.unwrap_or(self.now),
+                available_at: r.get("available_at")?,
                 worker_id: r.get::<_, Option<String>>("worker_id")?.unwrap_or_default(),
             };
             found.insert(r.get("id")?, (r.get("token")?, row));
