@@ -1,4 +1,4 @@
--- PostgreSQL: the same as migrations/sqlite/0005_metrics.sql, with BIGINT counts.
+-- PostgreSQL: the same as migrations/sqlite/0007_metrics.sql, with BIGINT counts.
 -- Per-minute metric rollups for `queue ui` and `/metrics`: every attempt's end adds to the row
 -- of its minute, queue and outcome in the transaction that ends it (no extra commit per job),
 -- so every worker on every host feeds one history. Rows older than `retain_metrics` (default

@@ -1,4 +1,4 @@
-//! The statements of the per-minute metric rollups (`queue_metrics`, migration 0005), written
+//! The statements of the per-minute metric rollups (`queue_metrics`, migration 0007), written
 //! once for both dialects: they differ only in how parameters are spelled, how a truth value
 //! becomes a count, and how a row picks its shard. The bucket columns (`d0`…`d15`, `w0`…`w15`)
 //! follow `domain::metrics::BUCKETS`.
