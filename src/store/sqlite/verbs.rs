@@ -126,18 +126,7 @@ impl Verbs for SqliteTx<'_> {
                 "SELECT intent, payload, name, created_at, reserved_at, available_at, worker_id
                  FROM jobs WHERE id = ?1 AND token = ?2",
             )?
-            .query_row(params![id, token], |r| {
-                let intent: Option<String> = r.get("intent")?;
-                Ok(AttemptRow {
-                    intent: Recorded::parse(intent.as_deref()),
-                    payload: r.get("payload")?,
-                    name: r.get("name")?,
-                    created_at: r.get("created_at")?,
-                    reserved_at: r.get::<_, Option<i64>>("reserved_at")?.unwrap_or(self.now),
-                    available_at: r.get("available_at")?,
-                    worker_id: r.get::<_, Option<String>>("worker_id")?.unwrap_or_default(),
-                })
-            })
+            .query_row(params![id, token], |r| attempt_row_of(r, self.now))
             .optional()?)
     }
 
@@ -158,16 +147,7 @@ impl Verbs for SqliteTx<'_> {
         )?;
         let mut rows = stmt.query([id_list(held.iter().map(|h| h.id))])?;
         while let Some(r) = rows.next()? {
-            let intent: Option<String> = r.get("intent")?;
-            let row = AttemptRow {
-                intent: Recorded::parse(intent.as_deref()),
-                payload: r.get("payload")?,
-                name: r.get("name")?,
-                created_at: r.get("created_at")?,
-                reserved_at: r.get::<_, Option<i64>>("reserved_at")?.unwrap_or(self.now),
-                available_at: r.get("available_at")?,
-                worker_id: r.get::<_, Option<String>>("worker_id")?.unwrap_or_default(),
-            };
+            let row = attempt_row_of(r, self.now)?;
             found.insert(r.get("id")?, (r.get("token")?, row));
         }
         Ok(held
@@ -651,4 +631,19 @@ pub fn set_setting(v: &mut SqliteTx<'_>, key: &str, value: Option<&str>) -> Resu
     };
     v.wake_all();
     Ok(())
+}
+
+/// An attempt's row as `attempt_row` and `attempt_rows` read it (a row not reserved any more
+/// counts as reserved `now`).
+fn attempt_row_of(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<AttemptRow> {
+    let intent: Option<String> = r.get("intent")?;
+    Ok(AttemptRow {
+        intent: Recorded::parse(intent.as_deref()),
+        payload: r.get("payload")?,
+        name: r.get("name")?,
+        created_at: r.get("created_at")?,
+        reserved_at: r.get::<_, Option<i64>>("reserved_at")?.unwrap_or(now),
+        available_at: r.get("available_at")?,
+        worker_id: r.get::<_, Option<String>>("worker_id")?.unwrap_or_default(),
+    })
 }
