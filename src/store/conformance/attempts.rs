@@ -101,25 +101,14 @@ pub(super) fn plain_and_fused_ends_record_their_attempts(env: &Env) {
             ..AttemptExit::default()
         },
     );
-    let queues = vec!["default".to_string()];
-    let claim = Claim {
-        queues: &queues,
-        worker_id: "w:1:a",
-        now_ms: env.now(),
-        lease_ms: LEASE,
-    };
-    let mut endings = vec![Ending {
-        job: &c,
-        output: "fused\n",
-        decide: Box::new(|_| Verdict {
-            decision: Decision::Complete,
-            threw: false,
-        }),
-    }];
-    let (_, claimed) = s
-        .finish_and_claim(&mut endings, env.now(), Some((&claim, 1)))
-        .unwrap();
-    drop(endings);
+    let (_, claimed) = env.complete_and_claim(
+        s.as_mut(),
+        &c,
+        "fused
+",
+        "default",
+        "w:1:a",
+    );
     let fused = s.attempts(&c.uuid).unwrap();
     assert_eq!(fused.len(), 1);
     assert_eq!(fused[0].outcome, "succeeded");

@@ -73,25 +73,7 @@ pub(super) fn a_jobs_life_is_recorded_in_order_with_its_fields(env: &Env) {
     // A busy worker's fused step (finish and claim in one call) records both too.
     let second = env.claim(s.as_mut(), &["default"], "w").unwrap();
     s.enqueue(&[env.job("default")], env.now()).unwrap();
-    let queues = vec!["default".to_string()];
-    let claim = Claim {
-        queues: &queues,
-        worker_id: "w",
-        now_ms: env.now(),
-        lease_ms: LEASE,
-    };
-    let mut endings = vec![Ending {
-        job: &second,
-        output: "",
-        decide: Box::new(|_| Verdict {
-            decision: Decision::Complete,
-            threw: false,
-        }),
-    }];
-    let (_, claimed) = s
-        .finish_and_claim(&mut endings, env.now(), Some((&claim, 1)))
-        .unwrap();
-    drop(endings);
+    let (_, claimed) = env.complete_and_claim(s.as_mut(), &second, "", "default", "w");
     assert_eq!(claimed.len(), 1);
     assert_eq!(
         names_of(s.as_mut(), &second.uuid),

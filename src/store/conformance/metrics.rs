@@ -34,25 +34,14 @@ pub(super) fn every_end_of_an_attempt_adds_to_its_minutes_rollup(env: &Env) {
     // One ends in the busy worker's step (PostgreSQL's fused statement), one alone, one
     // released, one failed.
     s.enqueue(&[env.job("mail")], env.now()).unwrap();
-    let queues = vec!["mail".to_string()];
-    let claim = Claim {
-        queues: &queues,
-        worker_id: "w-1",
-        now_ms: env.now(),
-        lease_ms: LEASE,
-    };
-    let mut endings = vec![Ending {
-        job: &held[0],
-        output: "out\n",
-        decide: Box::new(|_| Verdict {
-            decision: Decision::Complete,
-            threw: false,
-        }),
-    }];
-    let (finished, _) = s
-        .finish_and_claim(&mut endings, env.now(), Some((&claim, 1)))
-        .unwrap();
-    drop(endings);
+    let (finished, _) = env.complete_and_claim(
+        s.as_mut(),
+        &held[0],
+        "out
+",
+        "mail",
+        "w-1",
+    );
     assert_eq!(finished, vec![Finished::Applied(Decision::Complete)]);
     env.finish(s.as_mut(), &held[1], Decision::Complete);
     env.finish(s.as_mut(), &held[2], release(0));

@@ -239,6 +239,36 @@ impl Env {
             })
             .unwrap()
     }
+
+    /// A busy worker's fused step: `job` completes with `output`, and the same call claims
+    /// one job of `queue` for `worker`.
+    fn complete_and_claim(
+        &self,
+        store: &mut dyn Store,
+        job: &Reserved,
+        output: &str,
+        queue: &str,
+        worker: &str,
+    ) -> (Vec<Finished>, Vec<Reserved>) {
+        let queues = vec![queue.to_string()];
+        let claim = Claim {
+            queues: &queues,
+            worker_id: worker,
+            now_ms: self.now(),
+            lease_ms: LEASE,
+        };
+        let mut endings = vec![Ending {
+            job,
+            output,
+            decide: Box::new(|_| Verdict {
+                decision: Decision::Complete,
+                threw: false,
+            }),
+        }];
+        store
+            .finish_and_claim(&mut endings, self.now(), Some((&claim, 1)))
+            .unwrap()
+    }
 }
 
 fn uuids(jobs: &[NewJob]) -> Vec<String> {

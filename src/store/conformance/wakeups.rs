@@ -121,24 +121,7 @@ pub(super) fn a_chains_next_link_ended_in_a_workers_loop_wakes_its_queue(env: &E
     let link = a_chain_begun(env, busy.as_mut(), None);
     busy.enqueue(&[env.job("a")], env.now()).unwrap();
     let idle = IdleWorker::on(env, &["b"]);
-    let queues = vec!["a".to_string()];
-    let claim = Claim {
-        queues: &queues,
-        worker_id: "busy",
-        now_ms: env.now(),
-        lease_ms: LEASE,
-    };
-    let mut endings = vec![Ending {
-        job: &link,
-        output: "",
-        decide: Box::new(|_| Verdict {
-            decision: Decision::Complete,
-            threw: false,
-        }),
-    }];
-    let (_, next) = busy
-        .finish_and_claim(&mut endings, env.now(), Some((&claim, 1)))
-        .unwrap();
+    let (_, next) = env.complete_and_claim(busy.as_mut(), &link, "", "a", "busy");
     assert_eq!(next.len(), 1, "the busy worker took its next job of a");
     idle.expect_woken_by("a chain's next link, ended by finish_and_claim");
 }
