@@ -3,7 +3,9 @@
 //!
 //! Integration tests drive the real binary; for them `QUEUE_TEST_CLOCK_FILE` names a file that
 //! holds an offset in milliseconds added to the system time. Tests "wait" an hour by writing
-//! 3600000 into it. Without the variable the system clock is used unchanged.
+//! 3600000 into it. A file that holds `@` and an instant (`@1764600000000`) stops the clock
+//! there instead, for tests that compare times to the millisecond however slowly a loaded
+//! machine runs them. Without the variable the system clock is used unchanged.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -47,24 +49,41 @@ impl SystemClock {
         }
     }
 
-    fn file_offset_ms(&self) -> i64 {
+    fn file_setting(&self) -> TestSetting {
         let Some(path) = &self.offset_file else {
-            return 0;
+            return TestSetting::Offset(0);
         };
-        std::fs::read_to_string(path)
-            .ok()
-            .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(0)
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let text = text.trim();
+        match text.strip_prefix('@') {
+            Some(at) => at
+                .parse()
+                .map_or(TestSetting::Offset(0), TestSetting::StoppedAt),
+            None => TestSetting::Offset(text.parse().unwrap_or(0)),
+        }
     }
+}
+
+/// What a test's clock file says: an offset from the system clock, or an instant the clock
+/// stands still at.
+enum TestSetting {
+    Offset(i64),
+    StoppedAt(i64),
 }
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        system_now_ms() + self.file_offset_ms()
+        match self.file_setting() {
+            TestSetting::Offset(offset) => system_now_ms() + offset,
+            TestSetting::StoppedAt(at) => at,
+        }
     }
 
     fn offset_ms(&self) -> i64 {
-        self.file_offset_ms()
+        match self.file_setting() {
+            TestSetting::Offset(offset) => offset,
+            TestSetting::StoppedAt(at) => at - system_now_ms(),
+        }
     }
 }
 

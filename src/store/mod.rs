@@ -427,6 +427,14 @@ pub trait Store: Send {
     /// the job back, all in one transaction.
     fn admit(&mut self, job: &Reserved, now_ms: i64, lease_ms: i64) -> Result<Admission>;
 
+    /// After an outage: free the jobs reserved in this worker's name whose tokens are not in
+    /// `held` (the attempts it knows it holds, running, ended or not started), as if never
+    /// claimed (their attempt count goes back). Those are claims that committed while their
+    /// answer was lost with the connection (PostgreSQL terminated or restarting between its
+    /// commit and its reply): the worker never saw them, and its heartbeats would otherwise
+    /// keep their leases alive for as long as it runs. Returns how many it freed.
+    fn free_unheld(&mut self, worker_id: &str, held: &[&str], now_ms: i64) -> Result<u64>;
+
     /// The worker's heartbeat: extend the leases of every job it holds and its own row.
     fn heartbeat(
         &mut self,

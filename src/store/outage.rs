@@ -223,6 +223,9 @@ impl Store for Retrying {
     fn admit(&mut self, job: &Reserved, now_ms: i64, lease_ms: i64) -> Result<Admission> {
         self.retry(|s| s.admit(job, now_ms, lease_ms))
     }
+    fn free_unheld(&mut self, worker_id: &str, held: &[&str], now_ms: i64) -> Result<u64> {
+        self.retry(|s| s.free_unheld(worker_id, held, now_ms))
+    }
     fn heartbeat(
         &mut self,
         worker_id: &str,

@@ -4,7 +4,8 @@
 //! worker's end. Meanwhile running jobs keep running, ended attempts and jobs claimed but not
 //! yet started are kept, and no store step is tried; the store is probed with backoff (100 ms,
 //! doubling, at most 5 s apart). Once it answers, the worker says so, registers again (its row
-//! may have expired), and goes around its loop: that records what ended, heartbeats, and
+//! may have expired), frees what the store reserved in its name that it never received (a
+//! claim committed as the connection broke), and goes around its loop: that records what ended, heartbeats, and
 //! claims (the catch-up for wake-ups missed meanwhile). One line when the store goes, one
 //! when it is back.
 
@@ -65,7 +66,8 @@ impl Worker<'_> {
         let probe = self
             .store
             .next_available_at(&self.opts.queues)
-            .and_then(|_| self.register());
+            .and_then(|_| self.register())
+            .and_then(|_| self.free_unheld());
         match probe {
             Ok(()) => {
                 let down = since.elapsed();
@@ -81,6 +83,22 @@ impl Worker<'_> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Free what the store reserved in this worker's name that it does not hold: a claim
+    /// that committed while the connection broke never reached the worker, and its
+    /// heartbeats (which extend every lease in its name) would keep that job reserved.
+    fn free_unheld(&mut self) -> Result<()> {
+        let held: Vec<&str> = self
+            .running
+            .values()
+            .map(|r| r.job.token.as_str())
+            .chain(self.ended.iter().map(|e| e.running.job.token.as_str()))
+            .chain(self.unstarted.iter().map(|u| u.job.token.as_str()))
+            .collect();
+        let now = self.clock.now_ms();
+        self.store.free_unheld(&self.worker_id, &held, now)?;
+        Ok(())
     }
 
     /// How long the loop may wait before the next probe, during an outage.

@@ -208,6 +208,7 @@ fn queued(env: &TestEnv) -> i64 {
 #[test]
 fn a_job_dispatched_in_the_callers_transaction_exists_iff_it_commits() {
     let env = TestEnv::new();
+    env.start_clock();
     let q = open(&env);
     q.migrate().unwrap();
     // An idle worker that would sleep for ten minutes: only the commit's wake-up brings it.

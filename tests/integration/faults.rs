@@ -103,6 +103,7 @@ fn count(stats: &Value, field: &str) -> i64 {
 #[test]
 fn a_kill_storm_loses_no_job_and_leaves_no_process() {
     let env = TestEnv::new();
+    env.start_clock();
     short_lease(&env, 2);
     let log = env.path().join("runs.log");
     let job = env.write(
@@ -573,6 +574,7 @@ fn ride_out(fault: &str) {
         return;
     };
     let env = TestEnv::new();
+    env.start_clock();
     env.write(
         "queue.toml",
         &format!(
@@ -626,13 +628,36 @@ fn ride_out(fault: &str) {
         }
     }
     let after_fault = chrono::Utc::now().timestamp_millis();
-    wait_until(secs(120), "every job to complete after the fault", || {
+    let deadline = Instant::now() + secs(120);
+    loop {
         let ran: BTreeSet<String> = lines(&log).into_iter().collect();
-        dispatched.is_subset(&ran) && {
+        if dispatched.is_subset(&ran) && {
             let s = stats(&env);
             count(&s, "pending") + count(&s, "reserved") + count(&s, "delayed") == 0
+        } {
+            break;
         }
-    });
+        if Instant::now() > deadline {
+            let missing: Vec<&String> = dispatched.difference(&ran).collect();
+            let jobs = queue_cmd(&env, &["--json", "jobs", "--limit", "100"], None)
+                .stdout(Stdio::piped())
+                .output()
+                .unwrap();
+            let worker_lines: Vec<String> = (0..2)
+                .map(|i| {
+                    let all = lines(&lines_file(i));
+                    let tail = all.len().saturating_sub(15);
+                    all[tail..].join("\n")
+                })
+                .collect();
+            panic!(
+                "timed out waiting for every job to complete after the fault\nmissing: {missing:?}\nstatus: {}\njobs: {}\nworkers: {worker_lines:#?}",
+                stats(&env),
+                text(&jobs.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let s = stats(&env);
     assert_eq!(count(&s, "failed"), 0, "{s}");
     let mut first_start_after: Option<i64> = None;

@@ -144,6 +144,7 @@ fn a_running_job_cannot_be_cancelled() {
 #[test]
 fn work_exit_on_failure_and_stop_when_done_wait_out_retries() {
     let env = TestEnv::new();
+    env.start_clock();
     env.dispatch(&["--", "true"]);
     let flaky = env.path().join("flaky");
     // Fails once, then succeeds on its retry after a backoff.

@@ -32,7 +32,18 @@ impl TestEnv {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("store/queue.sqlite");
         let clock_file = dir.path().join("clock-offset-ms");
-        std::fs::write(&clock_file, "0").unwrap();
+        // On SQLite the clock stands still until a test moves it (`advance`), so that
+        // comparisons of times (a backoff not yet due, a delay to the millisecond) do not
+        // depend on how fast a loaded machine runs the test; `start_clock` lets it run. A
+        // PostgreSQL store reads its server's clock and adds the offset, so a stopped clock
+        // would stand still only to within a statement's way to the server (a few ms): there
+        // it runs, and tests measure around what they run.
+        let clock = if on_postgres() {
+            "0".to_string()
+        } else {
+            format!("@{}", chrono::Utc::now().timestamp_millis())
+        };
+        std::fs::write(&clock_file, clock).unwrap();
         let pg = on_postgres().then(PgDatabase::create);
         let database = match &pg {
             Some(pg) => pg.url.clone(),
@@ -235,12 +246,32 @@ impl TestEnv {
 
     /// Move this environment's clock forward.
     pub fn advance(&self, by: Duration) {
-        let now: i64 = std::fs::read_to_string(&self.clock_file)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        std::fs::write(&self.clock_file, (now + by.as_millis() as i64).to_string()).unwrap();
+        let text = std::fs::read_to_string(&self.clock_file).unwrap();
+        let text = text.trim();
+        let by = by.as_millis() as i64;
+        let moved = match text.strip_prefix('@') {
+            Some(at) => format!("@{}", at.parse::<i64>().unwrap() + by),
+            None => (text.parse::<i64>().unwrap() + by).to_string(),
+        };
+        self.set_clock(&moved);
+    }
+
+    /// Let this environment's clock run with the system's from where it stands (a test's
+    /// clock starts stopped: see `new`), for tests of what real time drives, such as a
+    /// worker's --max-time or a lease that lapses while the test waits.
+    pub fn start_clock(&self) {
+        let text = std::fs::read_to_string(&self.clock_file).unwrap();
+        if let Some(at) = text.trim().strip_prefix('@') {
+            let offset = at.parse::<i64>().unwrap() - chrono::Utc::now().timestamp_millis();
+            self.set_clock(&offset.to_string());
+        }
+    }
+
+    /// Replace the clock file at once (a rename), so that no process reads it half-written.
+    fn set_clock(&self, text: &str) {
+        let next = self.clock_file.with_extension("next");
+        std::fs::write(&next, text).unwrap();
+        std::fs::rename(&next, &self.clock_file).unwrap();
     }
 
     /// `queue show UUID --json`.
@@ -293,14 +324,15 @@ pub fn queue_bin() -> String {
         .to_string()
 }
 
-/// "now" as the binary sees it: the system clock plus the environment's offset.
+/// "now" as the binary sees it: the system clock plus the environment's offset, or the
+/// instant its stopped clock stands at.
 pub fn now_ms(env: &TestEnv) -> i64 {
-    let offset: i64 = std::fs::read_to_string(env.path().join("clock-offset-ms"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    chrono::Utc::now().timestamp_millis() + offset
+    let text = std::fs::read_to_string(env.path().join("clock-offset-ms")).unwrap();
+    let text = text.trim();
+    match text.strip_prefix('@') {
+        Some(at) => at.parse().unwrap(),
+        None => chrono::Utc::now().timestamp_millis() + text.parse::<i64>().unwrap(),
+    }
 }
 
 /// Unix ms of an RFC 3339 time in a JSON value, such as `2024-05-01T12:34:56.789Z`.

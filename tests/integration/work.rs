@@ -644,6 +644,7 @@ fn max_jobs_stops_after_n_jobs() {
 #[test]
 fn max_time_stops_an_idle_worker() {
     let env = TestEnv::new();
+    env.start_clock();
     let started = Instant::now();
     let out = work(&env, &["--max-time", "1", "--sleep", "0.1"]);
     assert_eq!(out.status.code(), Some(0));

@@ -243,6 +243,7 @@ fn an_idle_worker_takes_a_new_job_long_before_its_sleep_ends() {
 #[test]
 fn an_idle_worker_sleeps_only_until_the_next_delayed_job() {
     let env = TestEnv::new();
+    env.start_clock();
     let worker = idle_worker(&env, &["--sleep", "30"]);
     let dispatched = Instant::now();
     let uuid = env.dispatch(&["--delay", "2s", "--", "touch", "ran"]);

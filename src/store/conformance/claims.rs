@@ -227,6 +227,39 @@ pub(super) fn heartbeats_keep_leases_and_workers_alive(env: &Env) {
     );
 }
 
+/// A claim whose answer the worker never received (the connection broke after the commit) is
+/// freed when the worker comes back, as if never claimed; what it holds stays held, and other
+/// workers' jobs are not touched.
+pub(super) fn claims_a_worker_never_received_are_freed(env: &Env) {
+    let mut a = env.open();
+    let mut b = env.open();
+    let jobs: Vec<_> = (0..4).map(|_| env.job("default")).collect();
+    a.enqueue(&jobs, env.now()).unwrap();
+    let held = env.claim(a.as_mut(), &["default"], "w-a").unwrap();
+    let lost = env.claim(a.as_mut(), &["default"], "w-a").unwrap();
+    let others = env.claim(b.as_mut(), &["default"], "w-b").unwrap();
+    let now = env.now();
+    assert_eq!(
+        a.free_unheld("w-a", &[held.token.as_str()], now).unwrap(),
+        1
+    );
+    assert_eq!(state(env, a.as_mut(), &lost.uuid), Some(JobState::Pending));
+    for kept in [&held, &others] {
+        assert_eq!(state(env, a.as_mut(), &kept.uuid), Some(JobState::Reserved));
+    }
+    // Freed at once (no lease to wait out), in its place in line, and its attempt not counted.
+    let again = env.claim(b.as_mut(), &["default"], "w-b").unwrap();
+    assert_eq!(again.uuid, lost.uuid);
+    assert_eq!(again.attempts, 1);
+    // Nothing held: every job in its name goes back; a worker with nothing changes nothing.
+    assert_eq!(a.free_unheld("w-a", &[], now).unwrap(), 1);
+    assert_eq!(b.free_unheld("nobody", &[], now).unwrap(), 0);
+    assert_eq!(
+        env.finish(b.as_mut(), &again, Decision::Complete),
+        Finished::Applied(Decision::Complete)
+    );
+}
+
 pub(super) fn the_worker_registry(env: &Env) {
     let mut s = env.open();
     let t0 = env.now();

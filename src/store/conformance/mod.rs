@@ -368,6 +368,7 @@ conformance! {
         each_job_is_claimed_once_across_connections,
         an_expired_lease_is_rescued_as_a_new_attempt,
         heartbeats_keep_leases_and_workers_alive,
+        claims_a_worker_never_received_are_freed,
         the_worker_registry,
         unreadable_rows_go_to_failed_jobs_and_the_claim_goes_on,
     ],

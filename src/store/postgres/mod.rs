@@ -319,6 +319,11 @@ impl Store for PostgresStore {
         attempt::admit(self, job, lease_ms)
     }
 
+    fn free_unheld(&mut self, worker_id: &str, held: &[&str], _now_ms: i64) -> Result<u64> {
+        let freed = self.query(sql::FREE_UNHELD, &[&worker_id, &held, &WAKE_CHANNEL])?;
+        Ok(freed.first().map_or(0, |r| r.get::<_, i64>(0)) as u64)
+    }
+
     fn heartbeat(
         &mut self,
         worker_id: &str,

@@ -324,6 +324,19 @@ ON CONFLICT (uuid) DO UPDATE SET
     output = excluded.output, created_at = excluded.created_at,
     finished_at = excluded.finished_at";
 
+/// After an outage, the jobs reserved for worker `$1` under tokens it does not hold (`$2`) go
+/// back to the queue as if never claimed, and their queues are woken (channel `$3`); returns
+/// how many. A reserved row always has a token, so `<> ALL` is never NULL for one.
+pub const FREE_UNHELD: &str = "
+WITH freed AS (
+         UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL,
+                token = NULL, intent = NULL, attempts = greatest(attempts - 1, 0)
+         WHERE worker_id = $1 AND reserved_at IS NOT NULL AND token <> ALL ($2::text[])
+         RETURNING queue),
+     woken AS (
+         SELECT pg_notify($3, q) FROM (SELECT DISTINCT queue AS q FROM freed) d)
+SELECT (SELECT count(*) FROM freed), (SELECT count(*) FROM woken)";
+
 /// A worker's heartbeat (`$1` its id): the leases of the jobs it holds last `$2` ms more, and
 /// its own row `$3` ms.
 pub const HEARTBEAT: &str = "

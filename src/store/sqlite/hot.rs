@@ -136,6 +136,21 @@ pub fn next_available_at(conn: &Connection, queues: &[String]) -> Result<Option<
     Ok(earliest)
 }
 
+/// After an outage, the jobs reserved for worker `?1` under tokens it does not hold (`?2`, a
+/// JSON array) go back to the queue as if never claimed; returns how many.
+pub fn free_unheld(tx: &Transaction<'_>, worker_id: &str, held: &[&str]) -> Result<u64> {
+    let held = serde_json::to_string(held)?;
+    let freed = tx
+        .prepare_cached(
+            "UPDATE jobs SET reserved_at = NULL, lease_expires_at = NULL, worker_id = NULL, \
+             token = NULL, intent = NULL, attempts = max(attempts - 1, 0) \
+             WHERE worker_id = ?1 AND reserved_at IS NOT NULL \
+               AND token NOT IN (SELECT value FROM json_each(?2))",
+        )?
+        .execute(params![worker_id, held])?;
+    Ok(freed as u64)
+}
+
 pub fn heartbeat(
     tx: &Transaction<'_>,
     worker_id: &str,

@@ -274,6 +274,14 @@ impl Store for SqliteStore {
         self.read(|conn| hot::next_available_at(conn, queues))
     }
 
+    fn free_unheld(&mut self, worker_id: &str, held: &[&str], _now_ms: i64) -> Result<u64> {
+        let freed = self.write(|tx| hot::free_unheld(tx, worker_id, held))?;
+        if freed > 0 {
+            wake::notify(&self.path);
+        }
+        Ok(freed)
+    }
+
     fn heartbeat(
         &mut self,
         worker_id: &str,
