@@ -11,7 +11,8 @@
 set -euo pipefail
 queue=$(realpath "${1:-target/release/queue}")
 tmp=$(mktemp -d)
-trap 'kill "${worker:-0}" 2>/dev/null; rm -rf "$tmp"' EXIT
+# (`kill 0` would signal this whole process group: only a worker that was started is killed.)
+trap 'if [ -n "${worker:-}" ]; then kill "$worker" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
 export QUEUE_DATABASE=$tmp/q.sqlite
 $queue migrate -q
 sqlite3 "$tmp/raw.sqlite" "PRAGMA journal_mode=WAL; CREATE TABLE jobs(id INTEGER PRIMARY KEY, queue TEXT, payload TEXT, available_at INT, created_at INT);" >/dev/null
