@@ -6,13 +6,13 @@ each job is `touch FILE`, and the latency of a job is FILE's mtime minus the cli
 before it started `queue dispatch` (so it includes the dispatch process itself). "first" is the
 first job after the worker has been idle for 2 s.
 
-usage: bench/pickup.py [path/to/queue] [jobs]
+usage: bench/pickup.py [path/to/queue] [jobs]   (default 200 jobs, as issue 18 measures it)
 The store is a new SQLite file, or QUEUE_BENCH_STORE (a path or a postgres:// URL) if set.
 """
 import os, statistics, subprocess, sys, tempfile, time
 
 queue = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/queue")
-jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 tmp = tempfile.mkdtemp(prefix="queue-pickup-")
 store = os.environ.get("QUEUE_BENCH_STORE") or os.path.join(tmp, "q.sqlite")
 env = dict(os.environ, QUEUE_DATABASE=store)

@@ -22,7 +22,6 @@ mod ui;
 pub mod worker;
 
 use anyhow::Result;
-use clap::Parser;
 use cli::{Cli, Command};
 use commands::*;
 use std::process::ExitCode;
@@ -33,7 +32,7 @@ pub fn main_cli() -> ExitCode {
     // `COMPLETE=bash queue` prints the shell's registration; the shell then calls back with
     // COMPLETE set for each completion (named jobs, queues and ids come from commands::complete).
     clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
-    let cli = match Cli::try_parse() {
+    let cli = match parse_args() {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout (exit 0), usage errors to stderr (exit 2); a closed
@@ -51,6 +50,18 @@ pub fn main_cli() -> ExitCode {
             ExitCode::from(app::exit_code_of(&e))
         }
     }
+}
+
+/// `Cli::try_parse()`, without taking clap's command tree and matches apart afterwards: they
+/// live until the process exits, which frees them all at once (dropping them cost about a
+/// twentieth of a short command such as `queue dispatch`).
+fn parse_args() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = Box::leak(Box::new(Cli::command()));
+    let matches = Box::leak(Box::new(
+        command.try_get_matches_from_mut(std::env::args_os())?,
+    ));
+    Cli::from_arg_matches_mut(matches).map_err(|e| e.format(&mut Cli::command()))
 }
 
 /// clap's usage line of an error names every flag that was given, and a flag the environment

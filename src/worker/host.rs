@@ -3,8 +3,16 @@
 
 /// This process's resident memory in MiB (Linux /proc; 0 where unknown).
 pub fn resident_mb() -> u64 {
-    let pages = std::fs::read_to_string("/proc/self/statm")
-        .ok()
+    use std::os::unix::fs::FileExt;
+    // Checked after every job (--memory): the file stays open and is read again from its
+    // start, one system call instead of open, stat, two reads and close each time.
+    static STATM: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+    let mut buf = [0u8; 128];
+    let pages = STATM
+        .get_or_init(|| std::fs::File::open("/proc/self/statm").ok())
+        .as_ref()
+        .and_then(|f| f.read_at(&mut buf, 0).ok())
+        .and_then(|n| std::str::from_utf8(&buf[..n]).ok())
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
         .unwrap_or(0);
     // SAFETY: sysconf has no preconditions.
