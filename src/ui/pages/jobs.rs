@@ -73,6 +73,12 @@ pub async fn list(
                     }
                 }
             }
+            @if jobs.len() < PAGE && shown.older.is_some() {
+                p.muted #looked {
+                    "A search looks at up to " (crate::store::listing::WINDOW) " jobs of each table per page: "
+                    "older jobs have not been looked at yet. Older » looks on."
+                }
+            }
             div.pager {
                 @if shown.newer.is_some() { a href=(app.at(&format!("/jobs?{query}"))) { "« Newest" } }
                 @if let Some(newer) = &shown.newer {
