@@ -42,20 +42,21 @@ fn walk(env: &Env, s: &mut dyn Store, mut query: JobQuery) -> Vec<JobSummary> {
     panic!("the pages never ended");
 }
 
-pub(super) fn every_table_is_listed_newest_first_and_paged_both_ways(env: &mut Env) {
+/// A fresh store filled by `fill`, and every job in it as one page.
+fn filled(env: &Env) -> (Box<dyn Store>, Vec<JobSummary>) {
     let mut s = env.open();
     fill(env, s.as_mut());
-    let all = s
-        .list_jobs(
-            &JobQuery {
-                page: 1_000,
-                ..JobQuery::default()
-            },
-            env.now(),
-        )
-        .unwrap();
-    assert_eq!(all.next, None);
-    let all = all.jobs;
+    let everything = JobQuery {
+        page: 1_000,
+        ..JobQuery::default()
+    };
+    let all = s.list_jobs(&everything, env.now()).unwrap();
+    assert_eq!(all.next, None, "one page holds them all");
+    (s, all.jobs)
+}
+
+pub(super) fn every_table_is_listed_newest_first_and_paged_both_ways(env: &mut Env) {
+    let (mut s, all) = filled(env);
     assert_eq!(all.len(), 15, "{all:?}");
     let keys: Vec<JobCursor> = all.iter().map(JobSummary::cursor).collect();
     let mut sorted = keys.clone();
@@ -106,18 +107,7 @@ pub(super) fn every_table_is_listed_newest_first_and_paged_both_ways(env: &mut E
 type Wanted = Box<dyn Fn(&JobSummary) -> bool>;
 
 pub(super) fn each_filter_is_found_whole_through_small_windows(env: &mut Env) {
-    let mut s = env.open();
-    fill(env, s.as_mut());
-    let everything = s
-        .list_jobs(
-            &JobQuery {
-                page: 1_000,
-                ..JobQuery::default()
-            },
-            env.now(),
-        )
-        .unwrap()
-        .jobs;
+    let (mut s, everything) = filled(env);
     let states = [
         JobState::Pending,
         JobState::Delayed,
