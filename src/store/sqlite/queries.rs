@@ -19,7 +19,9 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 /// Every queue's counts. Pending and delayed jobs are counted as two ranges of jobs_pending
 /// per queue, which that index covers (no job row is read; the queues are found by skipping
 /// through it, one seek per queue); reserved and failed jobs through their own indexes. The
-/// cost is that of stepping over index entries: about 0.1 s for 1,000,000 pending jobs.
+/// cost is that of stepping over index entries: about 0.1 s for 1,000,000 pending jobs. The
+/// reserved jobs are named by jobs_leases: otherwise the listing's (queue, created_at, uuid)
+/// index (migration 0008) is taken for the GROUP BY, and every job row is read (1.3 s).
 pub const QUEUE_STATS_SQL: &str = "WITH RECURSIVE names(queue) AS (
              SELECT (SELECT MIN(queue) FROM jobs WHERE reserved_at IS NULL)
              UNION ALL
@@ -36,7 +38,8 @@ pub const QUEUE_STATS_SQL: &str = "WITH RECURSIVE names(queue) AS (
                 0 AS failed
          FROM names WHERE queue IS NOT NULL
          UNION ALL
-         SELECT queue, 0, 0, COUNT(*), NULL, 0 FROM jobs WHERE reserved_at IS NOT NULL
+         SELECT queue, 0, 0, COUNT(*), NULL, 0 FROM jobs INDEXED BY jobs_leases
+         WHERE reserved_at IS NOT NULL
          GROUP BY queue
          UNION ALL
          SELECT queue, 0, 0, 0, NULL, COUNT(*) FROM failed_jobs GROUP BY queue";
