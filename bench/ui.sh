@@ -6,7 +6,9 @@
 #   overview (/)                       limit 200 ms
 #   failed-jobs search (/failed?grep=) limit 200 ms
 #   /metrics                           limit 100 ms
-# and, for information, /api/queues, /jobs and /api/failed.
+#   jobs page (/jobs), and its next page (the "Older" link)   limit 200 ms
+# and, for information, /api/queues, /api/failed, and /jobs filtered: by queue and by state
+# (served by indexes), and searching a text (a bounded window of each table per page).
 # usage: bench/ui.sh [path/to/queue] [QUEUED] [FAILED]   (PG_URL=postgres://… for PostgreSQL)
 set -euo pipefail
 queue=$(realpath "${1:-target/release/queue}")
@@ -42,15 +44,24 @@ ui=$!
 for _ in $(seq 100); do grep -q http "$tmp/ui.out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[^ /]*' "$tmp/ui.out")
 python3 - "$url" <<'PY'
-import statistics, sys, time, urllib.request
+import html, re, statistics, sys, time, urllib.request
 url = sys.argv[1]
+with urllib.request.urlopen(url + "/jobs") as r:
+    older = html.unescape(re.search(r'id="next" href="([^"]+)"', r.read().decode()).group(1))
 cases = [
     ("overview (/)", "/", 200),
     ("failed search (/failed?grep=disk-full)", "/failed?grep=disk-full", 200),
     ("/metrics", "/metrics", 100),
+    ("jobs page (/jobs)", "/jobs", 200),
+    ("jobs next page (/jobs?after=…)", older, 200),
     ("/api/queues", "/api/queues", None),
-    ("jobs page (/jobs)", "/jobs", None),
     ("/api/failed?queue=imports&grep=disk-full", "/api/failed?queue=imports&grep=disk-full", None),
+    ("/jobs?queue=emails", "/jobs?queue=emails", None),
+    ("/jobs?state=failed", "/jobs?state=failed", None),
+    ("/jobs?state=pending&queue=reports", "/jobs?state=pending&queue=reports", None),
+    ("/jobs?grep=disk-full (one page's window)", "/jobs?grep=disk-full", None),
+    ("/jobs?state=failed&grep=disk-full", "/jobs?state=failed&grep=disk-full", None),
+    ("/api/jobs?limit=1000", "/api/jobs?limit=1000", None),
 ]
 for name, path, limit in cases:
     times = []

@@ -1,5 +1,5 @@
 //! `queue jobs`: jobs in any state, newest first, read a page at a time (memory bounded by
-//! the page, not the store).
+//! the page, not the store; each page read from the tables' indexes, `store::listing`).
 
 use crate::app::Ctx;
 use crate::clock::format_local;
@@ -65,18 +65,11 @@ pub fn each_job(
     now: i64,
     mut each: impl FnMut(JobSummary) -> bool,
 ) -> Result<()> {
-    let mut query = JobQuery {
-        state: args.state.map(JobState::from),
-        queue: args.queue.clone(),
-        since_ms: args.since.map(|d| now - d.as_millis() as i64),
-        after: None,
-        page: PAGE,
-    };
+    let mut query = job_query(args, now);
+    query.page = PAGE;
     loop {
         let page = store.list_jobs(&query, now)?;
-        let full = page.len() == PAGE;
-        query.after = page.last().map(|j| (j.at_ms, j.uuid.clone()));
-        for job in page {
+        for job in page.jobs {
             if !matches(args, &job) {
                 continue;
             }
@@ -84,9 +77,22 @@ pub fn each_job(
                 return Ok(());
             }
         }
-        if !full {
-            return Ok(());
+        match page.next {
+            Some(next) => query.from = Some(next),
+            None => return Ok(()),
         }
+    }
+}
+
+/// The store's part of the filters of `args` (the name and the text are found in SQL too).
+pub fn job_query(args: &Args, now: i64) -> JobQuery {
+    JobQuery {
+        state: args.state.map(JobState::from),
+        queue: args.queue.clone(),
+        since_ms: args.since.map(|d| now - d.as_millis() as i64),
+        name: args.name.clone().filter(|n| !n.is_empty()),
+        grep: args.grep.clone().filter(|g| !g.is_empty()),
+        ..JobQuery::default()
     }
 }
 

@@ -44,6 +44,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0007_metrics.sql",
         sql: include_str!("../../migrations/sqlite/0007_metrics.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_job_listing.sql",
+        sql: include_str!("../../migrations/sqlite/0008_job_listing.sql"),
+    },
 ];
 
 /// The same schema for PostgreSQL, version for version (BIGINT millisecond times).
@@ -82,6 +87,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 7,
         name: "0007_metrics.sql",
         sql: include_str!("../../migrations/postgres/0007_metrics.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "0008_job_listing.sql",
+        sql: include_str!("../../migrations/postgres/0008_job_listing.sql"),
     },
 ];
 

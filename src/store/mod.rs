@@ -7,6 +7,7 @@ mod conformance;
 pub(crate) mod events;
 mod grouped;
 mod lifecycle;
+pub(crate) mod listing;
 pub mod location;
 mod metrics;
 pub mod migrate;
@@ -127,17 +128,59 @@ pub struct QueueStats {
     pub oldest_pending_age_s: Option<i64>,
 }
 
-/// Which jobs `jobs` lists: in SQL the state, queue and time; the rest (name, text) by
-/// `domain`-side filters over each page.
+/// Which jobs `jobs` lists, newest first, a page at a time (`store::listing` reads them).
 #[derive(Debug, Clone, Default)]
 pub struct JobQuery {
     pub state: Option<JobState>,
     pub queue: Option<String>,
     /// Only jobs at or after this instant (created, or failed for failed jobs).
     pub since_ms: Option<i64>,
-    /// The page after this (at, uuid), newest first.
-    pub after: Option<(i64, String)>,
+    /// Only jobs whose name matches this glob (`*`, `?`).
+    pub name: Option<String>,
+    /// Only jobs whose name, queue, payload, output or error contains this text.
+    pub grep: Option<String>,
+    /// Read on from this job (not included), in `direction`.
+    pub from: Option<JobCursor>,
+    pub direction: Direction,
     pub page: usize,
+    /// At most this many rows of each table are looked at by a filter no index serves (state,
+    /// name, grep); None: `listing::WINDOW`. The page may then come back short, with `next`.
+    pub window: Option<usize>,
+}
+
+/// Which way a page of `jobs` reads from its cursor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Direction {
+    /// Older jobs (the next page, newest first).
+    #[default]
+    Older,
+    /// Newer jobs (the page before).
+    Newer,
+}
+
+/// A place in the list of jobs: the (at, uuid) of a job (created_at, or failed_at for a failed
+/// one). A job is in one table only, so these order every job.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct JobCursor {
+    pub at_ms: i64,
+    pub uuid: String,
+}
+
+/// One page of `jobs`, newest first, and where the next page in the query's direction starts
+/// (None: there is nothing more that way).
+#[derive(Debug, Clone, Default)]
+pub struct JobPage {
+    pub jobs: Vec<JobSummary>,
+    pub next: Option<JobCursor>,
+}
+
+impl JobSummary {
+    pub fn cursor(&self) -> JobCursor {
+        JobCursor {
+            at_ms: self.at_ms,
+            uuid: self.uuid.clone(),
+        }
+    }
 }
 
 /// One job as `jobs` lists it.
@@ -505,7 +548,7 @@ pub trait Store: Send {
     /// Full uuids of jobs (queued, done or failed) that start with `prefix`, at most `limit`.
     fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>>;
     /// One page of jobs in any state, newest first.
-    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<Vec<JobSummary>>;
+    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<JobPage>;
     /// Delete a queued or delayed job (its unique lock goes with it); a running one stays.
     fn cancel(&mut self, uuid: &str, now_ms: i64) -> Result<Cancelled>;
     /// Make a delayed (or parked) job available now; false when it is not waiting.

@@ -184,7 +184,7 @@ impl Store for Retrying {
     fn find_uuids(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
         self.retry(|s| s.find_uuids(prefix, limit))
     }
-    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<Vec<JobSummary>> {
+    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<JobPage> {
         self.retry(|s| s.list_jobs(query, now_ms))
     }
     fn cancel(&mut self, uuid: &str, now_ms: i64) -> Result<Cancelled> {

@@ -461,16 +461,6 @@ impl ListedRow {
     }
 }
 
-/// Which tables hold jobs of a state: (jobs, finished_jobs, failed_jobs).
-pub fn tables_for(state: Option<JobState>) -> (bool, bool, bool) {
-    match state {
-        None => (true, true, true),
-        Some(JobState::Done) => (false, true, false),
-        Some(JobState::Failed) => (false, false, true),
-        Some(_) => (true, false, false),
-    }
-}
-
 /// The exclusive upper bound of uuids that start with `prefix` (uuids are hex and dashes).
 pub fn prefix_end(prefix: &str) -> String {
     format!("{prefix}~")

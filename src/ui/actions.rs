@@ -6,10 +6,12 @@
 use super::error::refused;
 use crate::commands::failed::{each_page, facts};
 use crate::commands::jobs::{self, State};
-use crate::domain::job::JobState;
 use crate::domain::select::{parse_past, FailedSelection};
 use crate::store::PAUSED_PREFIX;
-use crate::store::{FailedJob, FailedQuery, JobQuery, JobSummary, JobView, RetrySelection, Store};
+use crate::store::{
+    Direction, FailedJob, FailedQuery, JobCursor, JobPage, JobSummary, JobView, RetrySelection,
+    Store,
+};
 use anyhow::Result;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -239,56 +241,97 @@ impl JobFilter {
     }
 }
 
-/// A page cursor of `jobs`: the (at, uuid) of the last job shown.
-pub fn parse_job_cursor(text: Option<&str>) -> Result<Option<(i64, String)>> {
+/// A page cursor of `jobs`: the (at, uuid) of a job shown, as `at.uuid`.
+pub fn parse_job_cursor(text: Option<&str>) -> Result<Option<JobCursor>> {
     let Some(text) = text.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let (at, uuid) = text
+    let (at_ms, uuid) = text
         .split_once('.')
         .and_then(|(a, u)| Some((a.parse::<i64>().ok()?, u.to_string())))
-        .ok_or_else(|| refused(StatusCode::BAD_REQUEST, "after: not a cursor of this list"))?;
-    Ok(Some((at, uuid)))
+        .ok_or_else(|| refused(StatusCode::BAD_REQUEST, "not a cursor of this list"))?;
+    Ok(Some(JobCursor { at_ms, uuid }))
 }
 
-pub fn job_cursor(job: &JobSummary) -> String {
-    format!("{}.{}", job.at_ms, job.uuid)
+pub fn job_cursor(cursor: &JobCursor) -> String {
+    format!("{}.{}", cursor.at_ms, cursor.uuid)
 }
 
-/// One page of jobs in any state, newest first, with `queue jobs`' filters applied.
+/// Where a page of jobs starts: `?after=` (older than that job) or `?before=` (newer: the page
+/// before it); neither is the newest page.
+#[derive(Debug, Clone, Default)]
+pub struct JobsFrom {
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+/// A page of jobs, newest first, and the cursors of the pages on either side (None: nothing
+/// more that way).
+#[derive(Debug, Clone, Default)]
+pub struct JobsShown {
+    pub jobs: Vec<JobSummary>,
+    pub older: Option<String>,
+    pub newer: Option<String>,
+}
+
+/// One page of jobs in any state, newest first, with `queue jobs`' filters applied. It is one
+/// read of the store (`store::listing`): a page costs its rows; a filter no index serves looks
+/// at a bounded window of each table, so a rare match may leave the page short, with an
+/// "Older" cursor from where the window ended.
 pub fn jobs_page(
     store: &mut dyn Store,
     filter: &JobFilter,
-    after: Option<(i64, String)>,
+    from: &JobsFrom,
     size: usize,
     now_ms: i64,
-) -> Result<(Vec<JobSummary>, Option<String>)> {
-    const READ: usize = 500;
+) -> Result<JobsShown> {
     let args = filter.args()?;
-    let mut query = JobQuery {
-        state: args.state.map(JobState::from),
-        queue: args.queue.clone(),
-        since_ms: args.since.map(|d| now_ms - d.as_millis() as i64),
-        after,
-        page: READ,
+    let after = parse_job_cursor(from.after.as_deref())?;
+    let before = parse_job_cursor(from.before.as_deref())?;
+    let mut query = jobs::job_query(&args, now_ms);
+    query.page = size;
+    let (start, direction) = match (before, after) {
+        (Some(before), _) => (Some(before), Direction::Newer),
+        (None, after) => (after, Direction::Older),
     };
-    let mut found: Vec<JobSummary> = Vec::new();
-    loop {
-        let page = store.list_jobs(&query, now_ms)?;
-        let full = page.len() == READ;
-        query.after = page.last().map(|j| (j.at_ms, j.uuid.clone()));
-        for job in page {
-            if jobs::matches(&args, &job) {
-                if found.len() == size {
-                    let next = found.last().map(job_cursor);
-                    return Ok((found, next));
-                }
-                found.push(job);
-            }
-        }
-        if !full {
-            return Ok((found, None));
-        }
+    query.from = start.clone();
+    query.direction = direction;
+    let mut page = store.list_jobs(&query, now_ms)?;
+    if direction == Direction::Newer && page.next.is_none() {
+        // Back at the newest: that page is the first one, full.
+        query.from = None;
+        query.direction = Direction::Older;
+        page = store.list_jobs(&query, now_ms)?;
+        return Ok(shown(page, &args, None, None));
+    }
+    let (older, newer) = match direction {
+        Direction::Older => (
+            page.next.clone(),
+            start.map(|s| page.jobs.first().map_or(s, JobSummary::cursor)),
+        ),
+        Direction::Newer => (
+            page.jobs.last().map(JobSummary::cursor).or(start),
+            page.next.clone(),
+        ),
+    };
+    Ok(shown(page, &args, older, newer))
+}
+
+fn shown(
+    page: JobPage,
+    args: &jobs::Args,
+    older: Option<JobCursor>,
+    newer: Option<JobCursor>,
+) -> JobsShown {
+    JobsShown {
+        // The store's page read queued states by its own clock reading; keep ours.
+        jobs: page
+            .jobs
+            .into_iter()
+            .filter(|j| jobs::matches(args, j))
+            .collect(),
+        older: older.as_ref().map(job_cursor),
+        newer: newer.as_ref().map(job_cursor),
     }
 }
 

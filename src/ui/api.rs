@@ -108,22 +108,32 @@ pub struct JobsQuery {
     pub filter: JobFilter,
     pub limit: Option<usize>,
     pub after: Option<String>,
+    pub before: Option<String>,
 }
 
 /// `GET /api/jobs`: `queue jobs --json` a page at a time (`?limit=`, default 100, at most
-/// 1000; the next page's `?after=` is in `X-Next-Cursor`).
+/// 1000; the next (older) page's `?after=` is in `X-Next-Cursor`, the one before's `?before=`
+/// in `X-Prev-Cursor`). A filter that no index serves looks at a bounded window of jobs per
+/// page, so a page may hold fewer than `limit` and still have a next one.
 pub async fn jobs(State(app): State<Arc<App>>, Query(q): Query<JobsQuery>) -> Answer {
     let size = q.limit.unwrap_or(100).clamp(1, 1000);
-    let (jobs, next) = app
-        .store(move |s, now| {
-            let after = actions::parse_job_cursor(q.after.as_deref())?;
-            actions::jobs_page(s, &q.filter, after, size, now)
-        })
+    let from = actions::JobsFrom {
+        after: q.after.clone(),
+        before: q.before.clone(),
+    };
+    let shown = app
+        .store(move |s, now| actions::jobs_page(s, &q.filter, &from, size, now))
         .await?;
-    paged(
-        serde_json::to_value(jobs).map_err(anyhow::Error::from)?,
-        next,
-    )
+    let mut response = paged(
+        serde_json::to_value(&shown.jobs).map_err(anyhow::Error::from)?,
+        shown.older,
+    )?;
+    if let Some(prev) = shown.newer.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-prev-cursor"), prev);
+    }
+    Ok(response)
 }
 
 /// `GET /api/jobs/{uuid}`: `queue show UUID --json` (a unique prefix will do).

@@ -120,7 +120,7 @@ pub fn serve(
         let bound = listener.local_addr()?;
         let app = state::App::new(options, opener, clock);
         let router = routes::router(app.clone());
-        sse::start_polling(app);
+        sse::start(app);
         ready(bound);
         axum::serve(listener, router)
             .await

@@ -11,7 +11,7 @@ use anyhow::Result;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 /// Opens a connection to the store (each call retried while the store is unavailable).
 pub type Opener = Arc<dyn Fn() -> Result<Box<dyn Store>> + Send + Sync>;
@@ -20,6 +20,8 @@ pub type Opener = Arc<dyn Fn() -> Result<Box<dyn Store>> + Send + Sync>;
 const POOL: usize = 4;
 /// How many sessions are remembered; the oldest is forgotten past this.
 const MAX_SESSIONS: usize = 10_000;
+/// How many events of the log wait for a slow listener before it misses some.
+const EVENTS: usize = 4_096;
 
 /// A browser's session: started by the token (or, without a token, by the first visit); its
 /// CSRF token goes with every form and every change the page's script asks for.
@@ -75,6 +77,10 @@ pub struct App {
     pool: Mutex<Vec<Box<dyn Store>>>,
     pub sessions: Mutex<HashMap<String, Session>>,
     pub live: watch::Sender<Snapshot>,
+    /// The store's event log as the follower reads it (`sse`), to every listener.
+    pub events: broadcast::Sender<Arc<crate::domain::events::Event>>,
+    /// Wakes the event follower (a listener came).
+    pub nudge: Mutex<Option<std::sync::mpsc::Sender<()>>>,
 }
 
 impl App {
@@ -86,6 +92,8 @@ impl App {
             pool: Mutex::new(Vec::new()),
             sessions: Mutex::new(HashMap::new()),
             live: watch::channel(Snapshot::default()).0,
+            events: broadcast::channel(EVENTS).0,
+            nudge: Mutex::new(None),
         })
     }
 
@@ -96,6 +104,18 @@ impl App {
     /// `path` under the base path.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.opts.base)
+    }
+
+    /// Tell the event follower that someone listens now.
+    pub fn nudge_follower(&self) {
+        if let Some(tx) = self.nudge.lock().expect("nudge").as_ref() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// A store connection of its own (the event follower's).
+    pub fn open(&self) -> Result<Box<dyn Store>> {
+        (self.opener)()
     }
 
     /// Run `f` on a store connection, on the blocking pool. A connection whose call failed is

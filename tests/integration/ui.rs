@@ -581,7 +581,7 @@ fn the_base_path_serves_every_page_under_it() {
 }
 
 #[test]
-fn live_counts_arrive_as_server_sent_events() {
+fn live_counts_and_the_event_log_arrive_as_server_sent_events() {
     let env = TestEnv::new();
     env.dispatch(&["--", "true"]);
     let ui = Dashboard::start(&env, &[]);
@@ -595,22 +595,35 @@ fn live_counts_arrive_as_server_sent_events() {
     .unwrap();
     let mut reader = BufReader::new(s);
     let mut snapshots = Vec::new();
-    let mut dispatched = false;
-    wait_until(secs(30), "a snapshot after the dispatch", || {
+    let mut logged = Vec::new();
+    let mut kind = String::new();
+    let mut dispatched: Option<String> = None;
+    wait_until(secs(30), "the dispatch's event and counts", || {
         let mut line = String::new();
         if reader.read_line(&mut line).is_err() {
             return false;
         }
+        if let Some(name) = line.strip_prefix("event: ") {
+            kind = name.trim().to_string();
+        }
         if let Some(data) = line.strip_prefix("data: ") {
             let v: Value = serde_json::from_str(data.trim()).unwrap();
-            snapshots.push(v["queues"][0]["pending"].as_i64().unwrap());
-            if !dispatched {
-                env.dispatch(&["--", "true"]);
-                dispatched = true;
+            match kind.as_str() {
+                "snapshot" => snapshots.push(v["queues"][0]["pending"].as_i64().unwrap()),
+                "job" => logged.push(v),
+                other => panic!("an event named {other:?}"),
+            }
+            if dispatched.is_none() {
+                dispatched = Some(env.dispatch(&["--name", "live-one", "--", "true"]));
             }
         }
-        // Other changes (the oldest job's age) send snapshots too: wait for the dispatch's.
-        snapshots.last() == Some(&2)
+        // The store's log says what happened, then the counts read again say it too.
+        let seen = logged.iter().any(|e| {
+            e["event"] == "job.queued"
+                && e["name"] == "live-one"
+                && Some(e["uuid"].as_str().unwrap_or_default()) == dispatched.as_deref()
+        });
+        seen && snapshots.last() == Some(&2)
     });
     assert_eq!(snapshots[0], 1, "{snapshots:?}");
 }

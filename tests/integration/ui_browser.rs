@@ -233,7 +233,14 @@ fn the_dashboard_in_a_browser() {
         let cell = r#"#queue-rows tr[data-queue="default"] [data-k="pending"]"#;
         let before: i64 = text(&c, cell).await.parse().unwrap();
         shot(&c, "overview").await;
-        env.dispatch(&["--", "true"]);
+        // The server follows the store's event log: the dispatch's event reaches the page,
+        // and so do the counts read again after it.
+        let uuid = env.dispatch(&["--", "true"]);
+        let logged = format!(r#"#feed li[data-uuid="{uuid}"][data-event="job.queued"]"#);
+        eventually("the dispatch in the page's event feed", || async {
+            count(&c, &logged).await == 1
+        })
+        .await;
         eventually("the pending count to change", || async {
             text(&c, cell).await.parse::<i64>().ok() == Some(before + 1)
         })

@@ -311,7 +311,7 @@ pub(super) fn unreadable_rows_go_to_failed_jobs_and_the_claim_goes_on(env: &Env)
         page: 100,
         ..JobQuery::default()
     };
-    let listed = s.list_jobs(&everything, env.now()).unwrap();
+    let listed = s.list_jobs(&everything, env.now()).unwrap().jobs;
     assert!(listed.iter().any(|j| j.uuid == ids[6]));
 
     let queues = vec!["default".to_string()];

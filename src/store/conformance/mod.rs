@@ -21,6 +21,7 @@ mod controls;
 mod endings;
 mod events;
 mod failed;
+mod listing;
 mod metrics;
 mod streams;
 mod unique;
@@ -391,6 +392,10 @@ conformance! {
         forget_flush_and_clear,
         queue_stats_count_each_state,
         list_failed_pages_by_queue_and_window_with_the_last_exit,
+    ],
+    listing: [
+        every_table_is_listed_newest_first_and_paged_both_ways,
+        each_filter_is_found_whole_through_small_windows,
     ],
     controls: [
         controls_and_settings,

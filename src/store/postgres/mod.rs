@@ -399,8 +399,14 @@ impl Store for PostgresStore {
         &mut self,
         query: &crate::store::JobQuery,
         now_ms: i64,
-    ) -> Result<Vec<crate::store::JobSummary>> {
-        queries::list_jobs(self, query, now_ms)
+    ) -> Result<crate::store::JobPage> {
+        let mut db = queries::Listing(self);
+        crate::store::listing::list_jobs(
+            query,
+            now_ms,
+            crate::store::listing::Dialect::Postgres,
+            &mut db,
+        )
     }
 
     fn cancel(&mut self, uuid: &str, _now_ms: i64) -> Result<crate::store::Cancelled> {

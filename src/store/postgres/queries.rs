@@ -6,6 +6,7 @@ use super::sql::{BATCH, BATCHES, QUEUE_STATS, SHOW, WORKERS};
 use super::PostgresStore;
 use crate::domain::events::Event;
 use crate::store::events::EventRead;
+use crate::store::listing::{Arg, Statement, TableRead};
 use crate::store::rows::{
     self, ShowRow, StatsRow, StoredBatch, StoredFailure, StoredWorker, Table,
 };
@@ -216,36 +217,37 @@ pub(super) fn attempts(
         .collect())
 }
 
-/// `Store::list_jobs`: one page, newest first.
-pub(super) fn list_jobs(
-    store: &mut PostgresStore,
-    q: &crate::store::JobQuery,
-    now: i64,
-) -> Result<Vec<crate::store::JobSummary>> {
-    let (jobs, done, failed) = rows::tables_for(q.state);
-    let state = q.state.filter(|_| jobs && !done).map(|s| s.as_str());
-    let (at, uuid) = q.after.clone().unzip();
-    let page = q.page as i64;
-    let found = store.query(
-        super::sql::LIST_JOBS,
-        &[
-            &now,
-            &q.queue,
-            &q.since_ms,
-            &at,
-            &uuid,
-            &page,
-            &state,
-            &jobs,
-            &done,
-            &failed,
-        ],
-    )?;
-    Ok(found
-        .iter()
-        .map(|r| {
-            rows::ListedRow {
-                table: Table::from_source(r.get("source")),
+/// `Store::list_jobs` runs `store::listing`'s statements on this connection.
+pub(super) struct Listing<'a>(pub &'a mut PostgresStore);
+
+impl Listing<'_> {
+    fn run(&mut self, st: &Statement) -> Result<Vec<Row>> {
+        let args: Vec<&(dyn postgres::types::ToSql + Sync)> = st
+            .args
+            .iter()
+            .map(|a| match a {
+                Arg::Int(v) => v as &(dyn postgres::types::ToSql + Sync),
+                Arg::Text(v) => v as &(dyn postgres::types::ToSql + Sync),
+            })
+            .collect();
+        self.0.query_built(st.sql.clone().into(), &args)
+    }
+}
+
+impl TableRead for Listing<'_> {
+    fn cursor(&mut self, st: &Statement) -> Result<Option<crate::store::JobCursor>> {
+        Ok(self.run(st)?.first().map(|r| crate::store::JobCursor {
+            at_ms: r.get("at"),
+            uuid: r.get("uuid"),
+        }))
+    }
+
+    fn rows(&mut self, table: Table, st: &Statement) -> Result<Vec<rows::ListedRow>> {
+        Ok(self
+            .run(st)?
+            .iter()
+            .map(|r| rows::ListedRow {
+                table,
                 uuid: r.get("uuid"),
                 queue: r.get("queue"),
                 name: r.get("name"),
@@ -255,10 +257,9 @@ pub(super) fn list_jobs(
                 available_at: r.get("available_at"),
                 at: r.get("at"),
                 text: r.get("text"),
-            }
-            .summary(now)
-        })
-        .collect())
+            })
+            .collect())
+    }
 }
 
 /// `Store::read_events`: the rows after the cursor with the snapshot they were read in (its

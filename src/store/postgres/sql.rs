@@ -454,28 +454,6 @@ DELETE FROM job_attempts WHERE uuid = $1
    AND NOT EXISTS (SELECT 1 FROM failed_jobs WHERE uuid = $1)
    AND NOT EXISTS (SELECT 1 FROM finished_jobs WHERE uuid = $1)";
 
-/// One page of `jobs`, newest first: `$1` now, `$2` queue, `$3` since, `$4`/`$5` the last row
-/// of the page before, `$6` the page's size, `$7` the state among queued jobs, `$8`/`$9`/`$10`
-/// whether to read jobs, finished_jobs, failed_jobs.
-pub const LIST_JOBS: &str = "
-SELECT * FROM (
-         SELECT 'queued' AS source, uuid, queue, name, payload, attempts, reserved_at,
-                available_at, created_at AS at, last_output AS text
-         FROM jobs
-         WHERE $8::bool AND ($7::text IS NULL
-                       OR ($7::text = 'reserved' AND reserved_at IS NOT NULL)
-                       OR ($7::text = 'delayed' AND reserved_at IS NULL AND available_at > $1::bigint)
-                       OR ($7::text = 'pending' AND reserved_at IS NULL AND available_at <= $1::bigint))
-         UNION ALL
-         SELECT 'done', uuid, queue, name, payload, attempts, NULL, NULL, created_at, output
-         FROM finished_jobs WHERE $9::bool
-         UNION ALL
-         SELECT 'failed', uuid, queue, name, payload, attempts, NULL, NULL, failed_at, exception
-         FROM failed_jobs WHERE $10::bool) listed
- WHERE ($2::text IS NULL OR queue = $2::text) AND ($3::bigint IS NULL OR at >= $3::bigint)
-   AND ($4::bigint IS NULL OR at < $4::bigint OR (at = $4::bigint AND uuid < $5::text))
- ORDER BY at DESC, uuid DESC LIMIT $6::bigint";
-
 /// Uuids that start with `$1`, in any table, at most `$2`.
 pub const FIND_UUIDS: &str = "
 SELECT uuid FROM jobs WHERE starts_with(uuid, $1)

@@ -224,8 +224,17 @@ impl PostgresStore {
     /// One statement on its own (its own transaction), retried on a serialization failure or
     /// deadlock; its readings of the server's clock are moved by the test offset.
     pub(super) fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>> {
-        self.ensure_ready()?;
         let sql = at_offset(sql, self.offset());
+        self.query_built(sql, params)
+    }
+
+    /// `query` of a statement built at run time (it must not read the server's clock).
+    pub(super) fn query_built(
+        &mut self,
+        sql: Cow<'static, str>,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>> {
+        self.ensure_ready()?;
         loop {
             self.ensure_connected()?;
             let stmt = prepare(&mut self.client, &mut self.statements, sql.clone())?;

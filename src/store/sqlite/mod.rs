@@ -19,12 +19,13 @@ mod wake;
 
 use super::events::{self, EventRead};
 use super::lifecycle::{self, Serialized};
+use super::listing;
 use super::rows::ClaimedJob;
 use super::{
     Admission, AttemptView, BatchView, Cancelled, Claim, Controls, Ending, Enqueued, FailedJob,
-    FailedQuery, Finished, Intent, JobQuery, JobSource, JobSummary, JobView, MetricQuery,
-    MetricRow, NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions,
-    Verdict, WakeFn, Wakeups, WorkerInfo,
+    FailedQuery, Finished, Intent, JobPage, JobQuery, JobSource, JobView, MetricQuery, MetricRow,
+    NewBatch, PrunedBatches, QueueStats, Reserved, RetrySelection, Store, StoreOptions, Verdict,
+    WakeFn, Wakeups, WorkerInfo,
 };
 use crate::domain::job::{Link, NewJob};
 use anyhow::Result;
@@ -425,8 +426,11 @@ impl Store for SqliteStore {
         self.read(|conn| queries::find_uuids(conn, prefix, limit))
     }
 
-    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<Vec<JobSummary>> {
-        self.read(|conn| queries::list_jobs(conn, query, now_ms))
+    fn list_jobs(&mut self, query: &JobQuery, now_ms: i64) -> Result<JobPage> {
+        self.read(|conn| {
+            let mut db = queries::Listing(conn);
+            listing::list_jobs(query, now_ms, listing::Dialect::Sqlite, &mut db)
+        })
     }
 
     fn cancel(&mut self, uuid: &str, now_ms: i64) -> Result<Cancelled> {

@@ -54,6 +54,7 @@
       if (scopes.length === 0) scopes = addRow(q);
       scopes.forEach(function (el) {
         KEYS.forEach(function (k) { set(el, k, q[k]); });
+        el.setAttribute("data-oldest", q.oldest_pending_age_s === null ? "" : String(q.oldest_pending_age_s));
         set(el, "oldest", age(q.oldest_pending_age_s));
         set(el, "workers", q.workers);
         el.classList.toggle("paused", q.paused);
@@ -70,19 +71,56 @@
       var name = shown[i].getAttribute("data-queue");
       if (name && !listed[name]) {
         KEYS.forEach(function (k) { set(shown[i], k, 0); });
+        shown[i].setAttribute("data-oldest", "");
         set(shown[i], "oldest", age(null));
       }
     }
+    received = Date.now();
     KEYS.forEach(function (k) { set(document, "total-" + k, totals[k]); });
     set(document, "total-workers", s.workers);
     document.body.setAttribute("data-updates", String(Number(document.body.getAttribute("data-updates") || 0) + 1));
   }
 
+  // Snapshots come when the store's event log moves: between two, the oldest wait grows by
+  // the time that passed, counted here.
+  var received = 0;
+  function ageOldest() {
+    if (!received) return;
+    var passed = Math.floor((Date.now() - received) / 1000);
+    var rows = document.querySelectorAll("[data-oldest]");
+    for (var i = 0; i < rows.length; i++) {
+      var s = rows[i].getAttribute("data-oldest");
+      var cells = rows[i].querySelectorAll('[data-k="oldest"]');
+      for (var j = 0; j < cells.length; j++) {
+        cells[j].textContent = age(s === "" ? null : Number(s) + passed);
+      }
+    }
+  }
+
   if (window.EventSource && document.body.hasAttribute("data-live")) {
+    setInterval(ageOldest, 1000);
     var es = new EventSource(base + "/api/events");
     es.addEventListener("snapshot", function (e) {
       if (live) { live.className = "live on"; live.textContent = "live"; }
       apply(JSON.parse(e.data));
+    });
+    // The store's event log as it grows: the newest first, a few kept.
+    var feed = document.getElementById("feed");
+    es.addEventListener("job", function (e) {
+      if (!feed) return;
+      var ev = JSON.parse(e.data);
+      var empty = document.getElementById("feed-empty");
+      if (empty) empty.remove();
+      var li = document.createElement("li");
+      if (ev.uuid) li.setAttribute("data-uuid", ev.uuid);
+      li.setAttribute("data-event", ev.event);
+      var when = new Date(ev.at);
+      li.textContent = when.toLocaleTimeString() + "  " + ev.event +
+        (ev.name ? "  " + ev.name : "") + (ev.queue ? "  [" + ev.queue + "]" : "") +
+        (ev.uuid ? "  " + ev.uuid.slice(0, 8) : "");
+      feed.insertBefore(li, feed.firstChild);
+      var max = Number(feed.getAttribute("data-max") || 15);
+      while (feed.children.length > max) feed.removeChild(feed.lastChild);
     });
     es.onerror = function () {
       if (live) { live.className = "live off"; live.textContent = "reconnecting"; }

@@ -20,6 +20,7 @@ pub struct Params {
     #[serde(flatten)]
     pub filter: JobFilter,
     pub after: Option<String>,
+    pub before: Option<String>,
 }
 
 pub async fn list(
@@ -27,17 +28,19 @@ pub async fn list(
     Query(p): Query<Params>,
 ) -> Result<Html<String>, PageFailure> {
     let filter = p.filter.clone();
-    let after = p.after.clone();
-    let (jobs, next) = app
-        .store(move |s, now| {
-            let after = actions::parse_job_cursor(after.as_deref())?;
-            actions::jobs_page(s, &filter, after, PAGE, now)
-        })
+    let from = actions::JobsFrom {
+        after: p.after.clone(),
+        before: p.before.clone(),
+    };
+    let shown = app
+        .store(move |s, now| actions::jobs_page(s, &filter, &from, PAGE, now))
         .await?;
+    let jobs = &shown.jobs;
     let f = &p.filter;
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let states = ["", "pending", "delayed", "reserved", "done", "failed"];
     let query = f.query();
+    let sep = if query.is_empty() { "" } else { "&" };
     let body = html! {
         h1 { "Jobs" }
         div.card {
@@ -58,7 +61,7 @@ pub async fn list(
                 thead { tr { th { "uuid" } th { "state" } th { "queue" } th { "name" } th.n { "attempts" } th { "at" } } }
                 tbody {
                     @if jobs.is_empty() { tr { td colspan="6" .muted { "No job matches." } } }
-                    @for j in &jobs {
+                    @for j in jobs {
                         tr data-uuid=(j.uuid) {
                             td.mono { a href=(app.at(&format!("/jobs/{}", j.uuid))) { (j.uuid) } }
                             td { span class={ "badge " (state_tone(j.state.as_str())) } { (j.state.as_str()) } }
@@ -70,10 +73,19 @@ pub async fn list(
                     }
                 }
             }
+            @if jobs.len() < PAGE && shown.older.is_some() {
+                p.muted #looked {
+                    "A search looks at up to " (crate::store::listing::WINDOW) " jobs of each table per page: "
+                    "older jobs have not been looked at yet. Older » looks on."
+                }
+            }
             div.pager {
-                @if p.after.is_some() { a href=(app.at(&format!("/jobs?{query}"))) { "« Newest" } }
-                @if let Some(next) = &next {
-                    a #next href=(app.at(&format!("/jobs?{query}{}after={}", if query.is_empty() { "" } else { "&" }, enc(next)))) { "Older »" }
+                @if shown.newer.is_some() { a href=(app.at(&format!("/jobs?{query}"))) { "« Newest" } }
+                @if let Some(newer) = &shown.newer {
+                    a #newer href=(app.at(&format!("/jobs?{query}{sep}before={}", enc(newer)))) { "‹ Newer" }
+                }
+                @if let Some(older) = &shown.older {
+                    a #next href=(app.at(&format!("/jobs?{query}{sep}after={}", enc(older)))) { "Older »" }
                 }
             }
         }

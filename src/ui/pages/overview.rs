@@ -93,6 +93,12 @@ pub async fn page_handler(
                 }
             }
         }
+        div.card {
+            h2 { "Latest events" }
+            ol #feed data-max="15" {
+                li.muted #feed-empty { "Waiting for the store's events…" }
+            }
+        }
         @for (_, card) in &cards { (card) }
     };
     Ok(page(
