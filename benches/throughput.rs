@@ -45,8 +45,16 @@ fn main() {
             Ok(database) if !database.is_empty() => bench::Place::Given(database),
             _ => bench::Place::Scratch,
         };
-        for round in 1..=3 {
-            for c in [8, 32] {
+        // `--rounds R` and `--concurrency C` (for a profile: one round, one pool).
+        let arg = |name: &str| {
+            let args: Vec<String> = std::env::args().collect();
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|at| args.get(at + 1)?.parse::<usize>().ok())
+        };
+        let pools = arg("--concurrency").map_or(vec![8, 32], |c| vec![c]);
+        for round in 1..=arg("--rounds").unwrap_or(3) {
+            for &c in &pools {
                 let run = bench::on(&place, &format!("library{c}"), |s| {
                     bench::handler_run(s, n, c)
                 })

@@ -73,6 +73,19 @@ fn rate(n: usize, took: Duration) -> f64 {
     n as f64 / took.as_secs_f64()
 }
 
+/// Dispatch `n` jobs of the `noop` handler to the site's queue, 5,000 a transaction.
+fn dispatch_noop(q: &crate::api::Queue, site: &Site, n: usize) -> Result<()> {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
+        q.dispatch_many(
+            chunk
+                .iter()
+                .map(|_| Job::handler("noop").queue(&site.queue))
+                .collect(),
+        )?;
+    }
+    Ok(())
+}
+
 /// No-op Rust-handler jobs end to end: dispatched in bulk, reserved, run, completed.
 pub fn handler_jobs(site: &Site, n: usize, concurrency: usize) -> Result<f64> {
     Ok(handler_run(site, n, concurrency)?.end_to_end)
@@ -92,14 +105,7 @@ pub struct HandlerRun {
 pub fn handler_run(site: &Site, n: usize, concurrency: usize) -> Result<HandlerRun> {
     let q = site.open()?;
     let started = Instant::now();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
-        q.dispatch_many(
-            chunk
-                .iter()
-                .map(|_| Job::handler("noop").queue(&site.queue))
-                .collect(),
-        )?;
-    }
+    dispatch_noop(&q, site, n)?;
     let draining = Instant::now();
     q.worker()
         .handle("noop", |_| Ok(()))
@@ -129,14 +135,7 @@ pub fn grouped_writes(site: &Site, n: usize) -> Result<Option<f64>> {
         return Ok(None);
     }
     let q = site.open()?;
-    for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
-        q.dispatch_many(
-            chunk
-                .iter()
-                .map(|_| Job::handler("noop").queue(&site.queue))
-                .collect(),
-        )?;
-    }
+    dispatch_noop(&q, site, n)?;
     let mut conn = rusqlite::Connection::open(&site.database)?;
     conn.execute_batch("PRAGMA synchronous = NORMAL")?;
     let started = Instant::now();
@@ -210,14 +209,7 @@ pub fn bulk_dispatch(site: &Site, n: usize) -> Result<f64> {
 /// Time of one claim and completion with `queued` jobs waiting (it should not grow).
 pub fn claim_with_queued(site: &Site, queued: usize) -> Result<Duration> {
     let q = site.open()?;
-    for chunk in (0..queued).collect::<Vec<_>>().chunks(10_000) {
-        q.dispatch_many(
-            chunk
-                .iter()
-                .map(|_| Job::handler("noop").queue(&site.queue))
-                .collect(),
-        )?;
-    }
+    dispatch_noop(&q, site, queued)?;
     let rounds = 200.min(queued).max(1) as u64;
     let started = Instant::now();
     q.worker()
