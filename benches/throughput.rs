@@ -33,6 +33,48 @@ fn main() {
             return;
         }
     }
+    // `-- --library [N]`: goal 7 alone, the library's no-op Rust handlers end to end (dispatch,
+    // claim, run, record) of N jobs (default 50,000), interleaved with its limit for several
+    // rounds, so that each figure has its limit from the same moment of a shared machine.
+    if let Some(at) = std::env::args().position(|a| a == "--library") {
+        let n = std::env::args()
+            .nth(at + 1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(50_000);
+        let place = match std::env::var("QUEUE_BENCH_DATABASE") {
+            Ok(database) if !database.is_empty() => bench::Place::Given(database),
+            _ => bench::Place::Scratch,
+        };
+        // `--rounds R` and `--concurrency C` (for a profile: one round, one pool).
+        let arg = |name: &str| {
+            let args: Vec<String> = std::env::args().collect();
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|at| args.get(at + 1)?.parse::<usize>().ok())
+        };
+        let pools = arg("--concurrency").map_or(vec![8, 32], |c| vec![c]);
+        for round in 1..=arg("--rounds").unwrap_or(3) {
+            for &c in &pools {
+                let run = bench::on(&place, &format!("library{c}"), |s| {
+                    bench::handler_run(s, n, c)
+                })
+                .expect("benchmark");
+                println!(
+                    "round {round}: {n} no-op handler jobs, concurrency {c}: {:.0} jobs/s end to end (drain alone {:.0} jobs/s)",
+                    run.end_to_end, run.drain
+                );
+            }
+            let limit =
+                bench::on(&place, "grouped", |s| bench::grouped_writes(s, n)).expect("benchmark");
+            if let Some(limit) = limit {
+                println!(
+                    "round {round}: the same rows written bare, {} jobs a transaction: {limit:.0} jobs/s (drain)",
+                    bench::GROUP
+                );
+            }
+        }
+        return;
+    }
     // QUEUE_BENCH_DATABASE names a store to measure every figure on (as `queue bench
     // --database`), else each figure has a scratch SQLite file.
     let place = match std::env::var("QUEUE_BENCH_DATABASE") {

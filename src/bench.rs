@@ -73,10 +73,8 @@ fn rate(n: usize, took: Duration) -> f64 {
     n as f64 / took.as_secs_f64()
 }
 
-/// No-op Rust-handler jobs end to end: dispatched in bulk, reserved, run, completed.
-pub fn handler_jobs(site: &Site, n: usize, concurrency: usize) -> Result<f64> {
-    let q = site.open()?;
-    let started = Instant::now();
+/// Dispatch `n` jobs of the `noop` handler to the site's queue, 5,000 a transaction.
+fn dispatch_noop(q: &crate::api::Queue, site: &Site, n: usize) -> Result<()> {
     for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
         q.dispatch_many(
             chunk
@@ -85,6 +83,30 @@ pub fn handler_jobs(site: &Site, n: usize, concurrency: usize) -> Result<f64> {
                 .collect(),
         )?;
     }
+    Ok(())
+}
+
+/// No-op Rust-handler jobs end to end: dispatched in bulk, reserved, run, completed.
+pub fn handler_jobs(site: &Site, n: usize, concurrency: usize) -> Result<f64> {
+    Ok(handler_run(site, n, concurrency)?.end_to_end)
+}
+
+/// The rates of one run of no-op Rust-handler jobs.
+// The drain alone is printed by `cargo bench -- --library` only, not by `queue bench`.
+#[allow(dead_code)]
+pub struct HandlerRun {
+    /// From the first dispatch to the worker's return.
+    pub end_to_end: f64,
+    /// From the worker's start to its return (the jobs all queued before).
+    pub drain: f64,
+}
+
+/// `handler_jobs`, with the drain alone timed too.
+pub fn handler_run(site: &Site, n: usize, concurrency: usize) -> Result<HandlerRun> {
+    let q = site.open()?;
+    let started = Instant::now();
+    dispatch_noop(&q, site, n)?;
+    let draining = Instant::now();
     q.worker()
         .handle("noop", |_| Ok(()))
         .queues(&[&site.queue])
@@ -92,7 +114,85 @@ pub fn handler_jobs(site: &Site, n: usize, concurrency: usize) -> Result<f64> {
         .stop_when_empty()
         .sleep(Duration::from_millis(10))
         .run()?;
-    Ok(rate(n, started.elapsed()))
+    Ok(HandlerRun {
+        end_to_end: rate(n, started.elapsed()),
+        drain: rate(n, draining.elapsed()),
+    })
+}
+
+/// Jobs per transaction in `grouped_writes`.
+#[allow(dead_code)] // `cargo bench -- --library` only
+pub const GROUP: usize = 256;
+
+/// The limit for the library's drain on SQLite: the rows a no-op job writes from its claim to
+/// its end (the claim's UPDATE, its `job.processing` event, its attempt, the job's DELETE, its
+/// finished row and `job.processed` event), as bare statements on the store's own tables and
+/// indexes, `GROUP` jobs a transaction, with `n` jobs dispatched through the library first (not
+/// timed; the drain is). None on PostgreSQL.
+#[allow(dead_code)] // `cargo bench -- --library` only
+pub fn grouped_writes(site: &Site, n: usize) -> Result<Option<f64>> {
+    if site.database.starts_with("postgres") {
+        return Ok(None);
+    }
+    let q = site.open()?;
+    dispatch_noop(&q, site, n)?;
+    let mut conn = rusqlite::Connection::open(&site.database)?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+    let started = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now = crate::clock::system_now_us() / 1000;
+        let claimed: Vec<(i64, String, String, String)> = tx
+            .prepare_cached(
+                "UPDATE jobs SET reserved_at = ?2, lease_expires_at = ?2 + 60000, worker_id = 'w',
+                    token = printf('%012x', ?2) || lower(hex(randomblob(10))), intent = NULL,
+                    attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM jobs WHERE queue = ?1 AND reserved_at IS NULL
+                              AND available_at <= ?2 ORDER BY available_at, id LIMIT ?3)
+                 RETURNING id, uuid, token, payload",
+            )?
+            .query_map(rusqlite::params![site.queue, now, GROUP as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        anyhow::ensure!(!claimed.is_empty(), "the jobs ran out after {done}");
+        let event = "INSERT INTO job_events (event, at, uuid, name, queue, attempt, worker)
+                     VALUES (?1, ?2, ?3, 'noop', ?4, 1, 'w')";
+        for (_, uuid, _, _) in &claimed {
+            tx.prepare_cached(event)?.execute(rusqlite::params![
+                "job.processing",
+                now,
+                uuid,
+                site.queue
+            ])?;
+        }
+        for (id, uuid, token, payload) in &claimed {
+            tx.prepare_cached(
+                "INSERT INTO job_attempts (token, uuid, attempt, started_at, finished_at, worker,
+                                           timed_out, outcome, output)
+                 VALUES (?1, ?2, 1, ?3, ?3, 'w', 0, 'succeeded', '')",
+            )?
+            .execute(rusqlite::params![token, uuid, now])?;
+            tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+                .execute([id])?;
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO finished_jobs (uuid, queue, name, payload, attempts,
+                                                       exceptions, output, created_at, finished_at)
+                 VALUES (?1, ?2, 'noop', ?3, 1, 0, '', ?4, ?4)",
+            )?
+            .execute(rusqlite::params![uuid, site.queue, payload, now])?;
+            tx.prepare_cached(event)?.execute(rusqlite::params![
+                "job.processed",
+                now,
+                uuid,
+                site.queue
+            ])?;
+        }
+        tx.commit()?;
+        done += claimed.len();
+    }
+    Ok(Some(rate(n, started.elapsed())))
 }
 
 /// Dispatch `n` jobs in one transaction through the library.
@@ -109,14 +209,7 @@ pub fn bulk_dispatch(site: &Site, n: usize) -> Result<f64> {
 /// Time of one claim and completion with `queued` jobs waiting (it should not grow).
 pub fn claim_with_queued(site: &Site, queued: usize) -> Result<Duration> {
     let q = site.open()?;
-    for chunk in (0..queued).collect::<Vec<_>>().chunks(10_000) {
-        q.dispatch_many(
-            chunk
-                .iter()
-                .map(|_| Job::handler("noop").queue(&site.queue))
-                .collect(),
-        )?;
-    }
+    dispatch_noop(&q, site, queued)?;
     let rounds = 200.min(queued).max(1) as u64;
     let started = Instant::now();
     q.worker()

@@ -3,9 +3,12 @@
 //! its chain) has its attempt record, its row's delete and its finished row kept here and
 //! written with the others' at the end, each kind in one multi-row verb. Any other attempt's
 //! writes go to the store at once, in the lifecycle's order. Which rows are written is decided
-//! by the lifecycle alone; this only says when.
+//! by the lifecycle alone; this only says when. Every attempt's metric sample waits for the end
+//! too (a rollup row is a sum: when in the transaction it is added changes nothing), so a
+//! dialect can add a group's samples of one row together before writing it.
 
 use super::verbs::{AttemptRecord, FinishedRow, Verbs};
+use crate::domain::metrics::Sample;
 use anyhow::Result;
 
 #[derive(Default)]
@@ -13,9 +16,14 @@ pub(super) struct Group<'r> {
     attempts: Vec<AttemptRecord<'r>>,
     deleted: Vec<i64>,
     finished: Vec<FinishedRow<'r>>,
+    samples: Vec<Sample<'r>>,
 }
 
 impl<'r> Group<'r> {
+    pub fn record_metric(&mut self, sample: Sample<'r>) {
+        self.samples.push(sample);
+    }
+
     pub fn record_attempt(
         &mut self,
         v: &mut dyn Verbs,
@@ -60,6 +68,9 @@ impl<'r> Group<'r> {
         }
         if !self.finished.is_empty() {
             v.insert_finished_rows(&self.finished)?;
+        }
+        if !self.samples.is_empty() {
+            v.record_metrics(&self.samples)?;
         }
         Ok(())
     }

@@ -450,14 +450,14 @@ fn finish_held<'r>(
         )?;
     }
     // The rollup of this minute, in this same transaction (no extra commit per job).
-    v.record_metric(&Sample {
+    group.record_metric(Sample {
         minute: now.div_euclid(60_000),
         queue: &job.queue,
         outcome: metric_outcome(outcome, job.exit.timed_out),
         worker: &row.worker_id,
         duration_ms: (now - row.reserved_at).max(0),
         wait_ms: (row.reserved_at - row.available_at).max(0),
-    })?;
+    });
     match &verdict.decision {
         Decision::Complete => {
             group.delete_job(v, alone, job.id)?;

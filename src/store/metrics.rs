@@ -84,17 +84,33 @@ pub fn upsert(d: &Dialect) -> String {
         .chain((0..BUCKETS).map(|i| (d.as_count)(&format!("{} = {i}", p(8)))))
         .collect::<Vec<_>>()
         .join(", ");
+    add_to_row(d, ["1".into(), p(5), p(6)], &buckets)
+}
+
+/// The statement adding `counts` (jobs, duration_ms, wait_ms) and `buckets` (the bucket
+/// columns' values, joined) to the row of parameters 1–4 (minute, queue, outcome, worker).
+fn add_to_row(d: &Dialect, counts: [String; 3], buckets: &str) -> String {
+    let p = d.param;
+    let [jobs, duration, wait] = counts;
     format!(
-        "INSERT INTO queue_metrics ({}) VALUES ({}, {}, {}, {}, 1, {}, {}, {buckets}) {}",
+        "INSERT INTO queue_metrics ({}) VALUES ({}, {}, {}, {}, {jobs}, {duration}, {wait}, {buckets}) {}",
         all_columns(),
         p(1),
         p(2),
         p(3),
         (d.shard)(&p(4)),
-        p(5),
-        p(6),
         add_on_conflict()
     )
+}
+
+/// Add the sum of several ended attempts of one (minute, queue, outcome, worker): parameters
+/// minute, queue, outcome, worker, jobs, duration_ms, wait_ms, then the counts of the duration
+/// buckets and of the wait buckets. The row it leaves is the one `upsert` once per attempt
+/// would.
+pub fn upsert_summed(d: &Dialect) -> String {
+    let p = d.param;
+    let buckets = (8..8 + 2 * BUCKETS).map(p).collect::<Vec<_>>().join(", ");
+    add_to_row(d, [p(5), p(6), p(7)], &buckets)
 }
 
 /// Fold the rows of minutes before parameter 1 (a unix minute) into minute 0.

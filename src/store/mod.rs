@@ -411,6 +411,14 @@ pub trait Store: Send {
     /// The connection name recorded with failed jobs (`failed_jobs.connection`).
     fn connection_name(&self) -> &str;
 
+    /// Whether a worker with quick Rust handlers should claim jobs ahead of its threads
+    /// (`worker::handler_pool`): on SQLite a group's commit is most of what a job costs, so
+    /// larger groups go faster; the PostgreSQL store's fused statement measured slower with
+    /// groups of hundreds than of a pool's size (1.2–1.7k against 2.1–3.4k no-op jobs/s).
+    fn claims_ahead(&self) -> bool {
+        false
+    }
+
     /// Apply every pending migration; returns the names applied.
     fn migrate(&mut self) -> Result<Vec<&'static str>>;
 

@@ -154,6 +154,9 @@ impl Store for Retrying {
     fn connection_name(&self) -> &str {
         self.inner.connection_name()
     }
+    fn claims_ahead(&self) -> bool {
+        self.inner.claims_ahead()
+    }
     fn migrate(&mut self) -> Result<Vec<&'static str>> {
         self.retry(|s| s.migrate())
     }

@@ -220,6 +220,10 @@ pub trait Verbs {
     }
     /// Add an ended attempt to the rollup of its minute, queue and outcome.
     fn record_metric(&mut self, sample: &crate::domain::metrics::Sample<'_>) -> Result<()>;
+    /// The samples of a group of ends; a dialect may add those of one row together first.
+    fn record_metrics(&mut self, samples: &[crate::domain::metrics::Sample<'_>]) -> Result<()> {
+        samples.iter().try_for_each(|s| self.record_metric(s))
+    }
     /// The job `uuid` if it is in the jobs table.
     fn queued(&mut self, uuid: &str) -> Result<Option<QueuedRow>>;
     /// Job `id` is available now (and waits on no lock).

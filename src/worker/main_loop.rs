@@ -4,11 +4,11 @@
 //! the next heartbeat, handler deadline or kill.
 
 use super::attempt::{Ended, Running};
-use super::handler_pool::HandlerTask;
+use super::handler_pool::InHand;
 use super::messages::Message;
 use super::outage::{Outage, Unstarted};
 use super::settle::NextClaim;
-use super::{guard, hostname, pool, process, resident_mb, signals, Options, Reporter, Stop};
+use super::{guard, hostname, process, resident_mb, signals, Options, Reporter, Stop};
 use crate::clock::Clock;
 use crate::store::Store;
 use anyhow::Result;
@@ -55,7 +55,7 @@ pub fn run(
     };
     let started_ms = clock.now_ms();
     let mut worker = Worker {
-        handlers: None,
+        in_hand: InHand::default(),
         guard,
         subreaper,
         restart_marker,
@@ -103,8 +103,8 @@ pub fn run(
 
 /// A running worker's state; its methods are spread over the files of `worker/` by concern.
 pub(super) struct Worker<'a> {
-    /// The threads that run Rust handlers (started on first use).
-    pub handlers: Option<pool::Pool<HandlerTask>>,
+    /// The Rust handlers' pool and the tasks handed to it.
+    pub in_hand: InHand,
     /// Kills the jobs' process groups if this worker dies.
     pub guard: Option<guard::Guard>,
     /// Orphaned descendants come to this worker, which reaps them.
@@ -180,7 +180,10 @@ impl Worker<'_> {
             self.guarded((), |w| w.check_limits(found_nothing))?;
 
             if let Some(stop) = self.stopping {
-                if self.running.is_empty() {
+                // Jobs claimed and not started yet are started first (unless the store is
+                // away, when they run again after their lease).
+                let in_hand = self.unstarted.is_empty() || self.outage.is_some();
+                if self.running.is_empty() && in_hand {
                     if stop == Stop::Once && self.popped == 0 && !self.opts.stop_when_empty {
                         // Laravel's --once sleeps when it found nothing, then exits.
                         self.wait(rx, self.opts.sleep)?;
@@ -258,9 +261,11 @@ impl Worker<'_> {
                 return Ok(true);
             }
         };
-        while self.running.len() < self.opts.concurrency && self.stopping.is_none() {
-            // Fill every free slot with one claim (one transaction).
-            let mut limit = self.opts.concurrency - self.running.len();
+        let room = self.room();
+        while self.running.len() + self.unstarted.len() < room && self.stopping.is_none() {
+            // Fill every free slot (and the handler pool's queue) with one claim (one
+            // transaction).
+            let mut limit = room - self.running.len() - self.unstarted.len();
             if self.opts.once {
                 limit = 1;
             }
@@ -282,6 +287,8 @@ impl Worker<'_> {
                 });
             }
             self.start_unstarted()?;
+            // A command job waits for a free slot: claim no more behind it.
+            let waiting = !self.unstarted.is_empty();
             if self.opts.once && got > 0 {
                 self.stopping = Some(Stop::Once);
             } else if self.opts.max_jobs > 0 && self.popped >= self.opts.max_jobs {
@@ -289,6 +296,9 @@ impl Worker<'_> {
             }
             if got < limit {
                 return Ok(true);
+            }
+            if waiting {
+                break;
             }
         }
         self.settle(None)?;
@@ -300,7 +310,7 @@ impl Worker<'_> {
         if self.stopping.is_some() || self.paused {
             return Ok(Claimable::NotNow);
         }
-        if self.running.len() >= self.opts.concurrency {
+        if self.running.len() + self.unstarted.len() >= self.room() {
             return Ok(Claimable::NotNow);
         }
         let controls = self.store.controls()?;

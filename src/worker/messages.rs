@@ -2,7 +2,7 @@
 //! store wake-up) and how the loop handles it: waiting, collecting ended attempts, and the
 //! stop, pause and resume signals.
 
-use super::attempt::{AttemptEnd, Ended, Running};
+use super::attempt::{AttemptEnd, Ended};
 use super::main_loop::Worker;
 use super::{process, signals, Stop};
 use crate::domain::policy::Outcome;
@@ -14,10 +14,19 @@ use std::time::{Duration, Instant};
 /// they are recorded in one transaction (the delay a recorded end may see, at most).
 const GROUP_WINDOW: Duration = Duration::from_micros(500);
 
+/// Ends enough for one transaction: a group this large is recorded without waiting out the
+/// window (a pool with jobs claimed ahead always has handlers running).
+const GROUP_ENOUGH: usize = 512;
+
 pub(super) enum Message {
     Spawned {
         slot: u64,
         pgid: u32,
+    },
+    /// A queued handler task was taken by a thread: its deadline counts from now.
+    HandlerStarted {
+        slot: u64,
+        deadline: Option<Instant>,
     },
     Done {
         slot: u64,
@@ -46,7 +55,7 @@ impl Worker<'_> {
         // than once for each (a process takes longer than the window to start and end).
         if !ended.is_empty() {
             let until = Instant::now() + GROUP_WINDOW;
-            while self.running.values().any(Running::in_process) {
+            while ended.len() < GROUP_ENOUGH && self.in_hand.tasks > 0 {
                 let left = until.saturating_duration_since(Instant::now());
                 match rx.recv_timeout(left) {
                     Ok(msg) => self.handle(msg, &mut ended),
@@ -75,8 +84,16 @@ impl Worker<'_> {
                     }
                 }
             }
+            Message::HandlerStarted { slot, deadline } => {
+                if let Some(r) = self.running.get_mut(&slot) {
+                    r.handler_deadline = deadline;
+                }
+            }
             Message::Done { slot, mut end } => {
                 if let Some(mut running) = self.running.remove(&slot) {
+                    if running.in_process() {
+                        self.in_hand.ended(end.elapsed);
+                    }
                     // An encrypted job's output is stored sealed, like its payload.
                     if running.encrypted && !end.output.is_empty() {
                         end.output = self

@@ -4,7 +4,6 @@
 //! through admission when it needs one, then hand it to a thread and give it a slot.
 
 use super::attempt::{AttemptEnd, Running};
-use super::handler_pool::HandlerTask;
 use super::main_loop::Worker;
 use super::messages::Message;
 use super::outage::Unstarted;
@@ -27,6 +26,12 @@ impl Worker<'_> {
     /// the store stays first in line for when it is back.
     pub(super) fn start_unstarted(&mut self) -> Result<()> {
         while let Some(mut next) = self.unstarted.pop_front() {
+            // Only handlers go beyond the worker's slots (into its pool's queue): a command
+            // waits for a free slot, and what was claimed after it waits behind it.
+            if self.running.len() >= self.opts.concurrency && !self.is_handler(&next.job) {
+                self.unstarted.push_front(next);
+                break;
+            }
             match self.prepare(&mut next) {
                 Ok(Some((resolved, limits))) => {
                     self.run_attempt(next.job, next.encrypted, resolved, &limits)?
@@ -161,16 +166,7 @@ impl Worker<'_> {
                 self.spawn_process(slot, spec, timeout_secs)?;
             }
             Resolved::Handler(handler) => {
-                let deadline = timeout.map(|t| Instant::now() + t);
-                handler_deadline = deadline;
-                let task = HandlerTask {
-                    slot,
-                    job: job.clone(),
-                    handler,
-                    deadline,
-                    done: self.tx.clone(),
-                };
-                self.handler_pool().send(task)?;
+                handler_deadline = self.hand_over(slot, job.clone(), handler, timeout)?;
             }
         }
         self.running.insert(
@@ -282,6 +278,14 @@ impl Worker<'_> {
         let applied = self.store.finish(job, "", now, &mut |_| verdict.clone())?;
         self.report_finish(job, applied, Duration::ZERO, None, None);
         Ok(())
+    }
+
+    /// A job this worker runs with a Rust handler (an encrypted one is not known to be until
+    /// it is opened: it counts as a command).
+    fn is_handler(&self, job: &Reserved) -> bool {
+        job.payload.secret.is_none()
+            && matches!(&job.payload.command,
+                JobCommand::Named(name) if self.opts.handlers.get(name).is_some())
     }
 
     /// The argv to run: the job's own command, or its named job resolved from this worker's

@@ -253,11 +253,14 @@ fn dispatch_in_a_transaction_on_another_database_is_refused() {
 /// What `library_worker_process` runs (a library worker in a process of its own), when
 /// QUEUE_TEST_LIBRARY_WORKER names its directory.
 const LIBRARY_WORKER: &str = "QUEUE_TEST_LIBRARY_WORKER";
+/// A library worker process whose handlers stop returning after this many calls.
+const LIBRARY_STALL: &str = "QUEUE_TEST_LIBRARY_STALL";
 
 /// Not a test by itself: the body of each process of the test below, run as this same test
 /// binary with `--ignored --exact`. It says it is ready, waits for the go (so that every
 /// process claims at the same time), then runs a library worker of 8 slots that logs the job
-/// of each handler call to a file of its own, until no job is left.
+/// of each handler call to a file of its own, until no job is left. With LIBRARY_STALL=N its
+/// handlers stop returning after N calls (until the process is killed).
 #[test]
 #[ignore = "run by library_workers_in_several_processes_run_each_job_exactly_once"]
 fn library_worker_process() {
@@ -266,22 +269,36 @@ fn library_worker_process() {
     };
     let dir = std::path::PathBuf::from(dir);
     let database = std::env::var("QUEUE_DATABASE").unwrap();
+    let stall: Option<usize> = std::env::var(LIBRARY_STALL)
+        .ok()
+        .map(|n| n.parse().unwrap());
     let pid = std::process::id();
     std::fs::write(dir.join(format!("ready-{pid}")), "").unwrap();
     wait_until(secs(60), "the go", || dir.join("go").exists());
-    let log = std::sync::Mutex::new(
+    let log = std::sync::Mutex::new((
+        0usize,
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(dir.join(format!("ran-{pid}")))
             .unwrap(),
-    );
+    ));
     Queue::open(&database)
         .unwrap()
         .worker()
         .handle("once", move |ctx| {
             use std::io::Write;
-            writeln!(log.lock().unwrap(), "{}", ctx.payload["i"]).unwrap();
+            let calls = {
+                let mut log = log.lock().unwrap();
+                writeln!(log.1, "{}", ctx.payload["i"]).unwrap();
+                log.0 += 1;
+                log.0
+            };
+            if stall.is_some_and(|n| calls >= n) {
+                loop {
+                    std::thread::park();
+                }
+            }
             Ok(())
         })
         .concurrency(8)
@@ -291,37 +308,75 @@ fn library_worker_process() {
         .unwrap();
 }
 
+/// A library worker process of the test below, in `dir`, on `env`'s store and clock.
+fn library_worker(
+    env: &TestEnv,
+    dir: &std::path::Path,
+    stall: Option<usize>,
+) -> std::process::Child {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", "api::library_worker_process", "--ignored"])
+        .args(["--test-threads", "1", "--quiet"])
+        .env(LIBRARY_WORKER, dir)
+        .env("QUEUE_DATABASE", &env.database)
+        .env(
+            "QUEUE_TEST_CLOCK_FILE",
+            env.dir.path().join("clock-offset-ms"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(n) = stall {
+        command.env(LIBRARY_STALL, n.to_string());
+    }
+    command.spawn().unwrap()
+}
+
+/// The jobs each `ran-PID` file of `dir` logged, by process.
+fn library_runs(dir: &std::path::Path) -> Vec<(String, Vec<usize>)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter_map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let pid = name.strip_prefix("ran-")?.to_string();
+            Some((
+                pid,
+                lines(&path).iter().map(|l| l.parse().unwrap()).collect(),
+            ))
+        })
+        .collect()
+}
+
 #[test]
 fn library_workers_in_several_processes_run_each_job_exactly_once() {
-    // Each worker claims up to 8 jobs in one transaction and records a group of ends in one:
-    // three processes doing so on one store must still run every job once, and only once.
+    // Each worker claims ahead of its 8 threads and records groups of ends in one transaction:
+    // three processes doing so on one store must still run every job once, and only once; a
+    // fourth, killed with jobs in hand (running, queued for its threads, ended and not yet
+    // recorded), loses none of them: they run again once its lease is over, and only those
+    // may run twice.
     let env = TestEnv::new();
     let q = open(&env);
-    let n = 6_000;
-    for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
+    let n = 20_000;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
         q.dispatch_many(
             chunk
                 .iter()
-                .map(|i| Job::handler("once").payload(serde_json::json!({ "i": i })))
+                // A job a dead worker held counts that attempt (as Laravel's does): a second
+                // try runs it again.
+                .map(|i| {
+                    Job::handler("once")
+                        .payload(serde_json::json!({ "i": i }))
+                        .tries(2)
+                })
                 .collect(),
         )
         .unwrap();
     }
     let dir = env.dir.path().join("workers");
     std::fs::create_dir_all(&dir).unwrap();
-    let workers: Vec<_> = (0..3)
-        .map(|_| {
-            std::process::Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "api::library_worker_process", "--ignored"])
-                .args(["--test-threads", "1", "--quiet"])
-                .env(LIBRARY_WORKER, &dir)
-                .env("QUEUE_DATABASE", &env.database)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let killed = library_worker(&env, &dir, Some(100));
+    let workers: Vec<_> = (0..3).map(|_| library_worker(&env, &dir, None)).collect();
     let ready = || {
         std::fs::read_dir(&dir)
             .unwrap()
@@ -331,8 +386,15 @@ fn library_workers_in_several_processes_run_each_job_exactly_once() {
             })
             .count()
     };
-    wait_until(secs(60), "three ready workers", || ready() == 3);
+    wait_until(secs(60), "four ready workers", || ready() == 4);
     std::fs::write(dir.join("go"), "").unwrap();
+    let killed_log = dir.join(format!("ran-{}", killed.id()));
+    wait_until(secs(60), "the stalling worker's 100 jobs", || {
+        lines(&killed_log).len() >= 100
+    });
+    send_signal(&killed, libc::SIGKILL);
+    let out = wait_exit(killed, secs(30));
+    assert!(!out.status.success(), "the stalling worker was not killed");
     for worker in workers {
         let out = wait_exit(worker, secs(120));
         assert!(
@@ -341,34 +403,51 @@ fn library_workers_in_several_processes_run_each_job_exactly_once() {
             text(&out.stderr)
         );
     }
-    let mut runs = vec![0u32; n];
-    let mut busy = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if !path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("ran-")
-        {
-            continue;
-        }
-        let ran = lines(&path);
-        busy += usize::from(!ran.is_empty());
-        for line in ran {
-            runs[line.parse::<usize>().unwrap()] += 1;
+    // The killed worker's leases end; a last worker runs what it held.
+    env.advance(Duration::from_secs(3600));
+    let out = wait_exit(library_worker(&env, &dir, None), secs(120));
+    assert!(
+        out.status.success(),
+        "the last worker failed: {}",
+        text(&out.stderr)
+    );
+
+    let runs = library_runs(&dir);
+    let mut times = vec![0u32; n];
+    for (_, ran) in &runs {
+        for &i in ran {
+            times[i] += 1;
         }
     }
-    let missing = runs.iter().filter(|&&r| r == 0).count();
-    let twice = runs.iter().filter(|&&r| r > 1).count();
+    let killed_ran: std::collections::HashSet<usize> = runs
+        .iter()
+        .filter(|(pid, _)| killed_log.ends_with(format!("ran-{pid}")))
+        .flat_map(|(_, ran)| ran.iter().copied())
+        .collect();
+    let missing = times.iter().filter(|&&t| t == 0).count();
+    let twice_elsewhere = (0..n)
+        .filter(|i| times[*i] > 1 && !killed_ran.contains(i))
+        .count();
+    let thrice = times.iter().filter(|&&t| t > 2).count();
     assert_eq!(
-        (missing, twice),
-        (0, 0),
-        "jobs never run, jobs run more than once"
+        (missing, twice_elsewhere, thrice),
+        (0, 0, 0),
+        "jobs never run, jobs run twice not by the killed worker, jobs run three times"
     );
+    let busy = runs.iter().filter(|(_, ran)| !ran.is_empty()).count();
     assert!(
-        busy >= 2,
+        busy >= 3,
         "only {busy} of the processes ran jobs: the test proved nothing"
+    );
+    // Each job's end is recorded once: one finished row, one `job.processed` event.
+    let count = |sql: &str| env.sql(sql, &[])[0][0].clone().unwrap();
+    assert_eq!(
+        count("SELECT CAST(COUNT(*) AS TEXT) FROM finished_jobs"),
+        n.to_string()
+    );
+    assert_eq!(
+        count("SELECT CAST(COUNT(*) AS TEXT) FROM job_events WHERE event = 'job.processed'"),
+        n.to_string()
     );
     // Nothing is left waiting, reserved or failed.
     let status = env.json(&["status"]);

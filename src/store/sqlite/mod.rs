@@ -202,6 +202,10 @@ impl Store for SqliteStore {
         &self.options.connection
     }
 
+    fn claims_ahead(&self) -> bool {
+        true
+    }
+
     fn migrate(&mut self) -> Result<Vec<&'static str>> {
         self.apply_migrations()
     }

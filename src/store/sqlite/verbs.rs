@@ -75,6 +75,10 @@ impl Verbs for SqliteTx<'_> {
         super::metrics::record(self.tx, sample)
     }
 
+    fn record_metrics(&mut self, samples: &[crate::domain::metrics::Sample<'_>]) -> Result<()> {
+        super::metrics::record_all(self.tx, samples)
+    }
+
     fn now(&self) -> i64 {
         self.now
     }
