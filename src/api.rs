@@ -262,6 +262,7 @@ impl Queue {
                     crate::crypto::Keys::from_env().unwrap_or_else(|_| crate::crypto::Keys::none()),
                 ),
                 handlers: Handlers::default(),
+                claim_ahead: false,
                 handle_signals: false,
                 guard: false,
             },
@@ -402,6 +403,15 @@ impl<'q> WorkerBuilder<'q> {
     }
     pub fn backoff(mut self, seconds: &[u64]) -> Self {
         self.opts.backoff = seconds.to_vec();
+        self
+    }
+    /// Claim ahead of the handler threads when handlers are quick (SQLite only; about 5 ms of
+    /// work, at most 1,024 jobs), and record up to 512 ends per transaction: about twice the
+    /// throughput for no-op-sized handlers. Off by default because a worker that is killed
+    /// has charged an attempt to every job it held, including those it claimed ahead and never
+    /// started: give such jobs `tries` of 2 or more, or leave this off.
+    pub fn claim_ahead(mut self) -> Self {
+        self.opts.claim_ahead = true;
         self
     }
     /// Stop gracefully on SIGTERM / SIGINT / SIGQUIT, pause on SIGUSR2 (off by default, so

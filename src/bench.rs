@@ -109,6 +109,7 @@ pub fn handler_run(site: &Site, n: usize, concurrency: usize) -> Result<HandlerR
     let draining = Instant::now();
     q.worker()
         .handle("noop", |_| Ok(()))
+        .claim_ahead()
         .queues(&[&site.queue])
         .concurrency(concurrency)
         .stop_when_empty()

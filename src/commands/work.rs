@@ -163,6 +163,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<ExitCode> {
         allow_commands: target.allow_commands,
         keys: Arc::new(crate::crypto::Keys::from_env()?),
         handlers: Default::default(),
+        claim_ahead: false,
         handle_signals: true,
         guard: true,
     };

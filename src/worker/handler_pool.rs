@@ -136,7 +136,7 @@ impl Worker<'_> {
     /// for its handler pool.
     pub(super) fn room(&self) -> usize {
         let c = self.opts.concurrency;
-        if self.opts.handlers.0.is_empty() || !self.store.claims_ahead() {
+        if !self.opts.claim_ahead || self.opts.handlers.0.is_empty() || !self.store.claims_ahead() {
             return c;
         }
         c + self.in_hand.ahead(c)

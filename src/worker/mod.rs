@@ -91,6 +91,10 @@ pub struct Options {
     pub keys: Arc<Keys>,
     /// Rust handlers by job name (library use); they win over queue.toml's named jobs.
     pub handlers: handler::Handlers,
+    /// Claim more jobs than there are threads for quick Rust handlers (SQLite; the library's
+    /// `claim_ahead`). Off by default: a worker that dies has charged an attempt to every job
+    /// it held, and so to jobs claimed ahead that never started.
+    pub claim_ahead: bool,
     /// Handle SIGTERM, SIGINT, SIGQUIT, SIGUSR2 and SIGCONT (the `queue` binary does; a program
     /// embedding a worker may keep its own signal handling).
     pub handle_signals: bool,

@@ -301,6 +301,7 @@ fn library_worker_process() {
             }
             Ok(())
         })
+        .claim_ahead()
         .concurrency(8)
         .stop_when_empty()
         .sleep(Duration::from_millis(10))
@@ -356,6 +357,8 @@ fn library_workers_in_several_processes_run_each_job_exactly_once() {
     // recorded), loses none of them: they run again once its lease is over, and only those
     // may run twice.
     let env = TestEnv::new();
+    // The jobs are dispatched from this process, on the system's clock.
+    env.start_clock();
     let q = open(&env);
     let n = 20_000;
     for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {

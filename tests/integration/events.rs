@@ -252,12 +252,16 @@ fn events_follow_sees_a_jobs_whole_life_in_order_and_since_resumes_after_a_curso
     drain(&env, &[]);
     let mut seen: Vec<Value> = Vec::new();
     // The worker has exited, but the follower may not have read its last events yet.
-    wait_until(LIMIT, "the follower to see the job end and the worker stop", || {
-        seen.extend(rx.try_iter());
-        seen.iter()
-            .any(|e| e["event"] == "job.processed" && e["uuid"] == uuid)
-            && seen.iter().any(|e| e["event"] == "worker.stopping")
-    });
+    wait_until(
+        LIMIT,
+        "the follower to see the job end and the worker stop",
+        || {
+            seen.extend(rx.try_iter());
+            seen.iter()
+                .any(|e| e["event"] == "job.processed" && e["uuid"] == uuid)
+                && seen.iter().any(|e| e["event"] == "worker.stopping")
+        },
+    );
     let life = names_for(&seen, &uuid);
     assert_eq!(
         life,
