@@ -3,7 +3,8 @@
 # --concurrency 2, --max-jobs M) with 1,000 jobs queued behind them, beside the same with
 # 1,000,000 queued behind, in the same run; the goal is a ratio of at least 0.9. Rounds alternate
 # the shallow and the deep queue, and each figure is the median of its rounds. With PG_URL (a
-# database the user may write; its queues `shallow` and `deep` are cleared) PostgreSQL too.
+# database the user may write; its queues `shallow` and `deep` are cleared) PostgreSQL too, and
+# with SQLITE=0 PostgreSQL only.
 # usage: bench/depth.sh [path/to/queue] [M] [DEEP] [ROUNDS]
 set -euo pipefail
 queue=$(realpath "${1:-target/release/queue}")
@@ -45,9 +46,11 @@ run() {
   echo "$name: drain of $m jobs with 1,000 queued behind: $a jobs/s; with $deep queued behind: $b jobs/s; ratio $(python3 -c "print(f'{$b / $a:.2f}')") (goal >= 0.9)"
   $queue clear -q --queue shallow > /dev/null; $queue clear -q --queue deep > /dev/null
 }
-export QUEUE_DATABASE=$tmp/q.sqlite
-$queue migrate -q
-run SQLite
+if [ "${SQLITE:-1}" != 0 ]; then
+  export QUEUE_DATABASE=$tmp/q.sqlite
+  $queue migrate -q
+  run SQLite
+fi
 if [ -n "${PG_URL:-}" ]; then
   export QUEUE_DATABASE=$PG_URL
   $queue migrate -q

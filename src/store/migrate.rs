@@ -49,6 +49,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0008_job_listing.sql",
         sql: include_str!("../../migrations/sqlite/0008_job_listing.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_queue_counts.sql",
+        sql: include_str!("../../migrations/sqlite/0009_queue_counts.sql"),
+    },
 ];
 
 /// The same schema for PostgreSQL, version for version (BIGINT millisecond times).
@@ -93,6 +98,11 @@ pub const POSTGRES: &[Migration] = &[
         name: "0008_job_listing.sql",
         sql: include_str!("../../migrations/postgres/0008_job_listing.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_queue_counts.sql",
+        sql: include_str!("../../migrations/postgres/0009_queue_counts.sql"),
+    },
 ];
 
 /// The newest version this binary knows.
@@ -116,32 +126,71 @@ pub const TABLES: &[(&str, &str)] = &[
     ("job_batches", "batches-table"),
 ];
 
+/// Tables only PostgreSQL has, each with the generator that writes it: `queue_counts`, which
+/// the triggers of 0009 keep, is written and checked with `jobs`.
+pub const POSTGRES_ONLY_TABLES: &[(&str, &str)] = &[("queue_counts", "table")];
+
 /// The statements of a dialect's migrations that create or change `tables` (CREATE TABLE,
-/// CREATE INDEX … ON, ALTER TABLE), in order: the schema of those tables as it is now. An index
-/// that a later migration drops (to create it anew) is left out.
+/// CREATE INDEX … ON, ALTER TABLE, CREATE TRIGGER … ON), in order: the schema of those tables as
+/// it is now. A migration that puts triggers on one of them is written whole (its tables and
+/// functions too, not what it does to existing rows), since the triggers need the rest. An
+/// index that a later migration drops (to create it anew) is left out.
 pub fn statements_for(migrations: &[Migration], tables: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for m in migrations {
-        // Comments go first: they may contain semicolons. (No SQL here has `--` in a string.)
-        let sql: String = m
-            .sql
-            .lines()
-            .map(|l| l.split("--").next().unwrap_or("").trim_end())
-            .collect::<Vec<_>>()
-            .join("\n");
-        for statement in sql.split(';') {
-            let code = statement.trim();
-            if code.is_empty() {
-                continue;
-            }
-            if let Some(index) = dropped_index(code) {
+        let statements = split_statements(m.sql);
+        let triggered = statements.iter().any(|code| {
+            words_of(code).get(1).map(String::as_str) == Some("trigger")
+                && target_table(code).is_some_and(|t| tables.contains(&t.as_str()))
+        });
+        for code in statements {
+            if let Some(index) = dropped_index(&code) {
                 out.retain(|s: &String| created_index(s).as_deref() != Some(index.as_str()));
-            } else if target_table(code).is_some_and(|t| tables.contains(&t.as_str())) {
+            } else if target_table(&code).is_some_and(|t| tables.contains(&t.as_str()))
+                || (triggered && words_of(&code).first().map(String::as_str) == Some("create"))
+            {
                 out.push(format!("{code};"));
             }
         }
     }
     out
+}
+
+/// A migration's statements without their comments, split at the semicolons outside
+/// dollar-quoted (`$$`) function bodies. (No SQL here has `--` in a string.)
+fn split_statements(sql: &str) -> Vec<String> {
+    // Comments go first: they may contain semicolons.
+    let sql: String = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    // Outside a body the text alternates with bodies at each `$$`.
+    for (i, part) in sql.split("$$").enumerate() {
+        if i > 0 {
+            current.push_str("$$");
+        }
+        if i % 2 == 1 {
+            current.push_str(part);
+            continue;
+        }
+        let mut pieces = part.split(';');
+        if let Some(first) = pieces.next() {
+            current.push_str(first);
+        }
+        for piece in pieces {
+            statements.push(std::mem::take(&mut current));
+            current.push_str(piece);
+        }
+    }
+    statements.push(current);
+    statements
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// The lowercased words of a statement, split at whitespace and parentheses.
@@ -201,7 +250,9 @@ fn target_table(code: &str) -> Option<String> {
                 Some(name)
             }
         }
-        (Some("create"), Some("index")) | (Some("create"), Some("unique")) => after("on"),
+        (Some("create"), Some("index"))
+        | (Some("create"), Some("unique"))
+        | (Some("create"), Some("trigger")) => after("on"),
         _ => None,
     }
 }
@@ -236,7 +287,27 @@ mod tests {
             assert!(!jobs.contains("failed_jobs"), "{jobs}");
             let failed = statements_for(list, &["failed_jobs"]).join("\n");
             assert!(failed.contains("CREATE TABLE failed_jobs"));
+            assert!(!failed.contains("queue_counts"), "{failed}");
         }
+        // PostgreSQL's jobs come with the counters its triggers keep, each function whole.
+        let jobs = statements_for(POSTGRES, &["jobs"]);
+        let text = jobs.join("\n");
+        for part in [
+            "CREATE TABLE queue_counts",
+            "CREATE FUNCTION queue_counts_shard()",
+            "CREATE TRIGGER jobs_counted_delete",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+        let change = jobs
+            .iter()
+            .find(|s| s.starts_with("CREATE FUNCTION queue_counts_change()"))
+            .unwrap();
+        assert!(change.ends_with("END\n$$;"), "{change}");
+        assert!(
+            !text.contains("INSERT INTO queue_counts (queue"),
+            "no backfill: {text}"
+        );
         // 0005 drops jobs_pending to create it anew: the schema holds the new one only.
         let jobs = statements_for(SQLITE, &["jobs"]);
         let pending: Vec<&String> = jobs.iter().filter(|s| s.contains("jobs_pending")).collect();

@@ -9,6 +9,7 @@ mod batches;
 mod bench;
 mod chains;
 mod concurrency;
+mod counts;
 mod dispatch;
 mod events;
 mod everyday;

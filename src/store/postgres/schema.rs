@@ -66,7 +66,8 @@ impl PostgresStore {
     /// table must be there; say which generator writes the first missing one. `queue migrate`
     /// is only a way out while none of them exists: it creates them all.
     fn check_hand_made_schema(&mut self) -> Result<()> {
-        let tables: Vec<&str> = migrate::TABLES.iter().map(|(t, _)| *t).collect();
+        let all = || migrate::TABLES.iter().chain(migrate::POSTGRES_ONLY_TABLES);
+        let tables: Vec<&str> = all().map(|(t, _)| *t).collect();
         let missing: Vec<String> = self
             .client
             .query(
@@ -80,10 +81,7 @@ impl PostgresStore {
         let Some(first) = missing.first() else {
             return Ok(());
         };
-        let generator = migrate::TABLES
-            .iter()
-            .find(|(t, _)| t == first)
-            .map_or("table", |(_, g)| *g);
+        let generator = all().find(|(t, _)| t == first).map_or("table", |(_, g)| *g);
         bail!(
             "the store at {} has no {first} table and auto_migrate is off: run `queue {generator}` and apply the SQL it writes{}",
             self.place,

@@ -362,23 +362,26 @@ FROM workers w
 WHERE w.alive_until >= floor(extract(epoch from statement_timestamp()) * 1000)::bigint
 ORDER BY w.started_at, w.id";
 
-/// Counts per queue: a row per queue of waiting jobs (pending and delayed: an index-only scan of
-/// jobs_pending, whose predicate column the scan leaves out, read by parallel workers on a
-/// large table), one of reserved jobs (through jobs_leases) and one of failed jobs; the caller
-/// adds them up. Each with the server's `now`. No parameters.
+/// Counts per queue, each with the server's `now`: the waiting and reserved jobs are the sums of
+/// queue_counts' shards (kept by migration 0009's triggers in every transaction that changes
+/// jobs, so they are exact as of this statement's snapshot); which waiting jobs are delayed
+/// depends on now, so those are counted through jobs_pending (one range per queue, usually
+/// short) and the rest are pending; the oldest pending job is the first entry of its queue's
+/// range. Failed jobs are counted through failed_jobs_queue; the caller adds the rows up per
+/// queue. No parameters.
 pub const QUEUE_STATS: &str = "
-WITH n AS (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint AS now)
-SELECT queue,
-       COUNT(*) FILTER (WHERE available_at <= n.now) AS pending,
-       COUNT(*) FILTER (WHERE available_at > n.now) AS delayed,
-       0::bigint AS reserved,
-       MIN(available_at) FILTER (WHERE available_at <= n.now) AS oldest_pending_at,
-       0::bigint AS failed,
-       MIN(n.now) AS now
-FROM jobs, n WHERE reserved_at IS NULL GROUP BY queue
-UNION ALL
-SELECT queue, 0, 0, COUNT(*), NULL, 0, MIN(n.now) FROM jobs, n WHERE reserved_at IS NOT NULL
-GROUP BY queue
+WITH n AS (SELECT floor(extract(epoch from statement_timestamp()) * 1000)::bigint AS now),
+     c AS (SELECT queue, sum(waiting)::bigint AS waiting, sum(reserved)::bigint AS reserved
+           FROM queue_counts GROUP BY queue HAVING sum(waiting) <> 0 OR sum(reserved) <> 0)
+SELECT c.queue, c.waiting - d.delayed AS pending, d.delayed, c.reserved,
+       (SELECT min(j.available_at) FROM jobs j
+        WHERE j.queue = c.queue AND j.reserved_at IS NULL AND j.available_at <= n.now)
+           AS oldest_pending_at,
+       0::bigint AS failed, n.now
+FROM c CROSS JOIN n
+     CROSS JOIN LATERAL (SELECT count(*) AS delayed FROM jobs j
+                         WHERE j.queue = c.queue AND j.reserved_at IS NULL
+                           AND j.available_at > n.now) d
 UNION ALL
 SELECT queue, 0, 0, 0, NULL, COUNT(*), MIN(n.now) FROM failed_jobs, n GROUP BY queue";
 
