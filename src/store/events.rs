@@ -52,6 +52,24 @@ pub fn job_added(v: &mut dyn Verbs, job: &NewJob, held_by: Option<&str>) -> Resu
     Ok(())
 }
 
+/// The `job.queued` events of jobs inserted together (a chunk of a streamed dispatch), in one
+/// verb.
+pub fn jobs_queued<'j>(v: &mut dyn Verbs, jobs: impl Iterator<Item = &'j NewJob>) -> Result<()> {
+    let at = v.now();
+    let events: Vec<Event> = jobs
+        .map(|job| Event {
+            event: name::QUEUED.into(),
+            at,
+            uuid: Some(job.payload.uuid.clone()),
+            name: Some(job.payload.display_name.clone()),
+            queue: Some(job.queue.clone()),
+            batch_id: job.payload.batch_id.clone(),
+            ..Event::default()
+        })
+        .collect();
+    v.insert_events(&events)
+}
+
 /// A job was reserved by `worker` for an attempt (Laravel's JobProcessing).
 pub fn processing(v: &mut dyn Verbs, job: &Reserved, worker: &str) -> Result<()> {
     record(

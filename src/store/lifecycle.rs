@@ -172,8 +172,8 @@ pub fn enqueue_chunk(v: &mut dyn Verbs, jobs: &[Serialized<'_>]) -> Result<Vec<E
             .collect();
         v.insert_jobs(&rows)?;
         // As `insert` does for each (the stores keep one wake-up per queue).
+        events::jobs_queued(v, run.iter().map(|s| s.job))?;
         for s in run {
-            events::job_added(v, s.job, None)?;
             v.wake(&s.job.queue);
         }
         results.extend(std::iter::repeat_n(Enqueued::Dispatched, plain));

@@ -272,6 +272,14 @@ pub trait Verbs {
     /// Record one event (its `id`, `connection` and `host` are not stored: the table numbers
     /// the rows, the reader adds the rest); returns its id.
     fn insert_event(&mut self, event: &Event) -> Result<i64>;
+    /// Record these events, in order (a streamed dispatch's `job.queued` for a chunk of jobs:
+    /// one statement on PostgreSQL instead of a round trip each).
+    fn insert_events(&mut self, events: &[Event]) -> Result<()> {
+        for event in events {
+            self.insert_event(event)?;
+        }
+        Ok(())
+    }
     /// Record a `job.queued` event (message `message`) for each of these jobs, now in the jobs
     /// table (`queue retry` puts many back at once: one statement on PostgreSQL).
     fn insert_queued_events(&mut self, uuids: &[String], message: &str) -> Result<()>;

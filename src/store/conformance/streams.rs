@@ -85,6 +85,34 @@ pub(super) fn a_streamed_dispatch_inserts_every_chunk_in_order(env: &Env) {
         .collect();
     assert_eq!(source.results, expected);
     assert_eq!(state(env, s.as_mut(), &u2.payload.uuid), None);
+    // One `job.queued` per job inserted, in the order given, with its queue; the job its
+    // unique lock held back is `job.unique_skipped`.
+    let mut events = Vec::new();
+    let mut cursor = 0;
+    while let Some(last) = s.read_events(cursor, 3).unwrap().events.last().cloned() {
+        events.extend(s.read_events(cursor, 3).unwrap().events);
+        cursor = last.id;
+    }
+    let recorded: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            let uuid = e.uuid.clone().unwrap();
+            let queue = e.queue.clone().unwrap();
+            (e.event.clone(), uuid, queue)
+        })
+        .collect();
+    let wanted: Vec<(String, String, String)> = all
+        .iter()
+        .map(|j| {
+            let event = if j.payload.uuid == u2.payload.uuid {
+                "job.unique_skipped"
+            } else {
+                "job.queued"
+            };
+            (event.to_string(), j.payload.uuid.clone(), j.queue.clone())
+        })
+        .collect();
+    assert_eq!(recorded, wanted);
     // Claimed in the order given, across chunks.
     let claimed: Vec<String> = env
         .claim_all(s.as_mut(), "default")

@@ -439,6 +439,51 @@ impl Verbs for Tx<'_> {
         Ok(row.get(0))
     }
 
+    fn insert_events(&mut self, events: &[Event]) -> Result<()> {
+        let column = |f: fn(&Event) -> Option<String>| events.iter().map(f).collect::<Vec<_>>();
+        let number = |f: fn(&Event) -> Option<i64>| events.iter().map(f).collect::<Vec<_>>();
+        let code = |f: fn(&Event) -> Option<i32>| events.iter().map(f).collect::<Vec<_>>();
+        let event = column(|e| Some(e.event.clone()));
+        let at = number(|e| Some(e.at));
+        let uuid = column(|e| e.uuid.clone());
+        let name = column(|e| e.name.clone());
+        let queue = column(|e| e.queue.clone());
+        let attempt = number(|e| e.attempt);
+        let worker = column(|e| e.worker.clone());
+        let exit_code = code(|e| e.exit_code);
+        let signal = code(|e| e.signal);
+        let duration_ms = number(|e| e.duration_ms);
+        let message = column(|e| e.message.as_deref().map(|m| without_nul(m).into_owned()));
+        let batch_id = column(|e| e.batch_id.clone());
+        self.execute(
+            "INSERT INTO job_events (event, at, uuid, name, queue, attempt, worker, exit_code,
+                                     signal, duration_ms, message, batch_id)
+             SELECT event, at, uuid, name, queue, attempt, worker, exit_code, signal,
+                    duration_ms, message, batch_id
+             FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[],
+                         $6::int8[], $7::text[], $8::int4[], $9::int4[], $10::int8[],
+                         $11::text[], $12::text[]) WITH ORDINALITY
+                  AS e(event, at, uuid, name, queue, attempt, worker, exit_code, signal,
+                       duration_ms, message, batch_id, n)
+             ORDER BY n",
+            &[
+                &event,
+                &at,
+                &uuid,
+                &name,
+                &queue,
+                &attempt,
+                &worker,
+                &exit_code,
+                &signal,
+                &duration_ms,
+                &message,
+                &batch_id,
+            ],
+        )?;
+        Ok(())
+    }
+
     fn insert_queued_events(&mut self, uuids: &[String], message: &str) -> Result<()> {
         let now = self.now;
         self.execute(
