@@ -19,6 +19,7 @@ mod generated;
 mod generators;
 mod middleware;
 mod named;
+mod outages;
 mod polish;
 mod scripts;
 mod security;

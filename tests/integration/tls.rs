@@ -4,7 +4,7 @@
 //! `verify-ca` accepts a host name the certificate does not have while `verify-full` refuses
 //! it, and a wrong root or no TLS at all are refused with one clear line.
 
-use crate::faults::Cluster;
+use crate::outages::Cluster;
 use crate::util::*;
 use std::path::Path;
 use std::process::Command;
