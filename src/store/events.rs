@@ -28,7 +28,7 @@ fn record(v: &mut dyn Verbs, mut event: Event) -> Result<Event> {
 }
 
 /// The event of a job as it is inserted: queued, or skipped for its unique lock (`held_by`).
-pub fn job_added(v: &mut dyn Verbs, job: &NewJob, held_by: Option<&str>) -> Result<()> {
+fn added_event(job: &NewJob, held_by: Option<&str>) -> Event {
     let p = &job.payload;
     let (event, message) = match held_by {
         None => (name::QUEUED, None),
@@ -37,18 +37,20 @@ pub fn job_added(v: &mut dyn Verbs, job: &NewJob, held_by: Option<&str>) -> Resu
             Some(format!("its unique lock is held by job {holder}")),
         ),
     };
-    record(
-        v,
-        Event {
-            event: event.into(),
-            uuid: Some(p.uuid.clone()),
-            name: Some(p.display_name.clone()),
-            queue: Some(job.queue.clone()),
-            message,
-            batch_id: p.batch_id.clone(),
-            ..Event::default()
-        },
-    )?;
+    Event {
+        event: event.into(),
+        uuid: Some(p.uuid.clone()),
+        name: Some(p.display_name.clone()),
+        queue: Some(job.queue.clone()),
+        message,
+        batch_id: p.batch_id.clone(),
+        ..Event::default()
+    }
+}
+
+/// Record a job's event as it is inserted (`added_event`).
+pub fn job_added(v: &mut dyn Verbs, job: &NewJob, held_by: Option<&str>) -> Result<()> {
+    record(v, added_event(job, held_by))?;
     Ok(())
 }
 
@@ -58,13 +60,8 @@ pub fn jobs_queued<'j>(v: &mut dyn Verbs, jobs: impl Iterator<Item = &'j NewJob>
     let at = v.now();
     let events: Vec<Event> = jobs
         .map(|job| Event {
-            event: name::QUEUED.into(),
             at,
-            uuid: Some(job.payload.uuid.clone()),
-            name: Some(job.payload.display_name.clone()),
-            queue: Some(job.queue.clone()),
-            batch_id: job.payload.batch_id.clone(),
-            ..Event::default()
+            ..added_event(job, None)
         })
         .collect();
     v.insert_events(&events)

@@ -246,12 +246,10 @@ impl TestEnv {
 
     /// Move this environment's clock forward.
     pub fn advance(&self, by: Duration) {
-        let text = std::fs::read_to_string(&self.clock_file).unwrap();
-        let text = text.trim();
         let by = by.as_millis() as i64;
-        let moved = match text.strip_prefix('@') {
-            Some(at) => format!("@{}", at.parse::<i64>().unwrap() + by),
-            None => (text.parse::<i64>().unwrap() + by).to_string(),
+        let moved = match self.clock() {
+            TestClock::StoppedAt(at) => format!("@{}", at + by),
+            TestClock::Offset(offset) => (offset + by).to_string(),
         };
         self.set_clock(&moved);
     }
@@ -260,10 +258,19 @@ impl TestEnv {
     /// clock starts stopped: see `new`), for tests of what real time drives, such as a
     /// worker's --max-time or a lease that lapses while the test waits.
     pub fn start_clock(&self) {
-        let text = std::fs::read_to_string(&self.clock_file).unwrap();
-        if let Some(at) = text.trim().strip_prefix('@') {
-            let offset = at.parse::<i64>().unwrap() - chrono::Utc::now().timestamp_millis();
+        if let TestClock::StoppedAt(at) = self.clock() {
+            let offset = at - chrono::Utc::now().timestamp_millis();
             self.set_clock(&offset.to_string());
+        }
+    }
+
+    /// What the clock file says (the binary reads it the same way: `clock::SystemClock`).
+    fn clock(&self) -> TestClock {
+        let text = std::fs::read_to_string(&self.clock_file).unwrap();
+        let text = text.trim();
+        match text.strip_prefix('@') {
+            Some(at) => TestClock::StoppedAt(at.parse().unwrap()),
+            None => TestClock::Offset(text.parse().unwrap()),
         }
     }
 
@@ -324,14 +331,18 @@ pub fn queue_bin() -> String {
         .to_string()
 }
 
+/// A test's clock: an offset from the system clock, or an instant it stands still at.
+enum TestClock {
+    Offset(i64),
+    StoppedAt(i64),
+}
+
 /// "now" as the binary sees it: the system clock plus the environment's offset, or the
 /// instant its stopped clock stands at.
 pub fn now_ms(env: &TestEnv) -> i64 {
-    let text = std::fs::read_to_string(env.path().join("clock-offset-ms")).unwrap();
-    let text = text.trim();
-    match text.strip_prefix('@') {
-        Some(at) => at.parse().unwrap(),
-        None => chrono::Utc::now().timestamp_millis() + text.parse::<i64>().unwrap(),
+    match env.clock() {
+        TestClock::StoppedAt(at) => at,
+        TestClock::Offset(offset) => chrono::Utc::now().timestamp_millis() + offset,
     }
 }
 
